@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _sync_roles(sender, **kwargs):
+    from kefu.accounts.roles import sync_roles
+
+    sync_roles()
+
+
+class AccountsConfig(AppConfig):
+    name = "kefu.accounts"
+    verbose_name = _("Accounts")
+
+    def ready(self):
+        # Permissions exist only after migrate, so roles are kept in step there.
+        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="kefu.accounts.sync_roles")

@@ -1,0 +1,120 @@
+"""The audit trail: services call these inside their transaction, so a change and its record
+commit or roll back together.
+
+    before = audit.snapshot(customer, CUSTOMER_FIELDS)
+    ... change and save ...
+    audit.record_update(actor=by, obj=customer, before=before)
+"""
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from kefu.core.models import AuditAction, AuditEvent
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a field value, readable in the audit page."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The current values of `fields`, for comparison after a change.
+
+    A foreign key is read through its `<name>_id` attribute, so no query is made.
+    """
+    values = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        attname = getattr(field, "attname", name)
+        values[name] = _plain(getattr(obj, attname))
+    return values
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for the fields whose value changed."""
+    return {
+        name: [before.get(name), after.get(name)]
+        for name in after
+        if before.get(name) != after.get(name)
+    }
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    obj: models.Model,
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        target_type=ContentType.objects.get_for_model(obj),
+        target_id=str(obj.pk),
+        target_repr=str(obj)[:200],
+        changes=_plain(changes or {}),
+        reason=reason[:200],
+    )
+
+
+def record_create(
+    *, actor, obj: models.Model, fields: Sequence[str], extra: dict | None = None, reason: str = ""
+) -> None:
+    """Record a new record's values (and `extra` values kept outside its own fields)."""
+    after = {**snapshot(obj, fields), **(extra or {})}
+    record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=obj,
+        changes={name: [None, value] for name, value in after.items()},
+        reason=reason,
+    )
+
+
+def record_update(
+    *, actor, obj: models.Model, before: dict[str, Any], extra: dict | None = None, reason=""
+) -> dict[str, list[Any]]:
+    """Record what changed since `before`; nothing is written when nothing changed."""
+    changes = diff(before, snapshot(obj, before.keys()))
+    changes.update(extra or {})
+    if changes:
+        record(actor=actor, action=AuditAction.UPDATE, obj=obj, changes=changes, reason=reason)
+    return changes
+
+
+def record_reveal(*, actor, objs: Iterable[models.Model], fields: Sequence[str], reason="") -> int:
+    """One audit row per record whose personal data was shown in full to `actor`."""
+    objs = list(objs)
+    if not objs:
+        return 0
+    content_type = ContentType.objects.get_for_model(objs[0])
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=actor,
+            action=AuditAction.REVEAL,
+            target_type=content_type,
+            target_id=str(obj.pk),
+            target_repr=str(obj)[:200],
+            changes={"fields": list(fields)},
+            reason=reason[:200],
+        )
+        for obj in objs
+    )
+    return len(objs)

@@ -1,0 +1,20 @@
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from kefu.core.health import health
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """Database and queue status for load balancers: 200 when both answer, 503 otherwise."""
+    report = health()
+    return JsonResponse(report, status=200 if report["ok"] else 503)
+
+
+@login_required
+def home(request):
+    return render(request, "core/home.html")

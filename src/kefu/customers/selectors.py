@@ -1,0 +1,171 @@
+"""Reads of the customer archive that matter: the hotline lookup, the 360° page, the timeline.
+
+Each returns a fixed number of queries whatever the data (asserted in tests), so a customer
+with two hundred products costs what a customer with one does.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from kefu.core.errors import NotFound, PermissionDenied
+from kefu.core.pagination import Page, keyset_page
+from kefu.customers.models import (
+    Address,
+    Customer,
+    CustomerEvent,
+    CustomerPhone,
+    LifeEvent,
+    OwnedProduct,
+    ProductModel,
+)
+from kefu.customers.phones import parse_phone_query
+from kefu.customers.services import clean_serial
+
+LAST_FOUR = re.compile(r"^\d{4}$")
+SERIAL = re.compile(r"^(?=.*\d)[A-Za-z0-9\-/_.]{5,64}$")
+# The highest code point: every string that starts with q sorts between q and q + this.
+PREFIX_END = "\U0010ffff"
+
+
+def access_customer(user, customer_id) -> Customer:
+    """The customer, if `user` may see the archive; NotFound otherwise (never a 500)."""
+    if not user.has_perm("customers.view_customer"):
+        raise PermissionDenied()
+    try:
+        return Customer.objects.get(pk=customer_id)
+    except (Customer.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def _product_count():
+    return Coalesce(
+        Subquery(
+            OwnedProduct.objects.filter(customer=OuterRef("pk"))
+            .order_by()
+            .values("customer")
+            .annotate(n=Count("id"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def _with_card_data(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    """What a search result row shows: phones, default address, number of products."""
+    return queryset.annotate(product_count=_product_count()).prefetch_related(
+        Prefetch("phones", queryset=CustomerPhone.objects.order_by("-is_primary", "id")),
+        Prefetch(
+            "addresses",
+            queryset=Address.objects.filter(is_default=True),
+            to_attr="default_addresses",
+        ),
+    )
+
+
+@dataclass
+class SearchResult:
+    page: Page
+    kind: str  # "last4", "phone", "serial", "name" or "empty": how the text was read
+
+
+def search_kind(text: str) -> tuple[str, str]:
+    """How the hotline's one search box reads a text, and the value it looks up.
+
+    Four digits are the end of a phone number; a text that is a whole phone number looks up
+    that number; letters mixed with digits look up a serial number; anything else is the start
+    of a name.
+    """
+    text = text.strip()
+    if not text:
+        return "empty", ""
+    if LAST_FOUR.match(text):
+        return "last4", text
+    phone = parse_phone_query(text)
+    if phone:
+        return "phone", phone
+    if SERIAL.match(text) and not text.isdigit():
+        return "serial", clean_serial(text)
+    return "name", text
+
+
+def find_customers(text: str, *, cursor: str | None = None, limit: int | None = 20) -> SearchResult:
+    """Customers matching the search box: by full phone, last four digits, serial or name."""
+    kind, value = search_kind(text)
+    customers = _with_card_data(Customer.objects.all())
+    if kind == "empty":
+        return SearchResult(page=Page(items=[], next_cursor=None), kind=kind)
+    if kind == "name":
+        page = keyset_page(
+            customers.filter(name__gte=value, name__lt=value + PREFIX_END),
+            order=("name", "id"),
+            cursor=cursor,
+            limit=limit,
+        )
+        return SearchResult(page=page, kind=kind)
+    if kind == "last4":
+        ids = CustomerPhone.objects.filter(last4=value).values("customer_id")
+    elif kind == "phone":
+        ids = CustomerPhone.objects.filter(number=value).values("customer_id")
+    else:
+        ids = OwnedProduct.objects.filter(serial_number=value).values("customer_id")
+    page = keyset_page(customers.filter(pk__in=ids), order=("id",), cursor=cursor, limit=limit)
+    return SearchResult(page=page, kind=kind)
+
+
+def customer_360(customer_id) -> Customer:
+    """The customer with everything the 360° page shows, in a fixed number of queries."""
+    life_events = LifeEvent.objects.order_by("-occurred_on", "-id")
+    products = (
+        OwnedProduct.objects.select_related("model__category", "install_address")
+        .prefetch_related(Prefetch("life_events", queryset=life_events))
+        .order_by("-purchased_on", "-id")
+    )
+    try:
+        return Customer.objects.prefetch_related(
+            Prefetch("phones", queryset=CustomerPhone.objects.order_by("-is_primary", "id")),
+            "addresses",
+            "consents",
+            Prefetch("products", queryset=products),
+            Prefetch(
+                "life_events",
+                queryset=life_events.filter(product__isnull=True),
+                to_attr="unattached_life_events",
+            ),
+        ).get(pk=customer_id)
+    except (Customer.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def customer_timeline(
+    customer: Customer, *, kinds: tuple[str, ...] | None = None, cursor=None, limit=50
+) -> Page[CustomerEvent]:
+    """The customer's timeline, newest first."""
+    entries = CustomerEvent.objects.filter(customer=customer).select_related("actor")
+    if kinds:
+        entries = entries.filter(kind__in=kinds)
+    return keyset_page(entries, order=("-occurred_at", "-id"), cursor=cursor, limit=limit)
+
+
+def customer_products(customer: Customer, *, cursor=None, limit=50) -> Page[OwnedProduct]:
+    products = OwnedProduct.objects.filter(customer=customer).select_related("model__category")
+    return keyset_page(products, order=("-id",), cursor=cursor, limit=limit)
+
+
+def customer_life_events(customer: Customer, *, cursor=None, limit=50) -> Page[LifeEvent]:
+    return keyset_page(
+        LifeEvent.objects.filter(customer=customer),
+        order=("-occurred_on", "-id"),
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+def catalogue_models(*, category: str | None = None, cursor=None, limit=50) -> Page[ProductModel]:
+    models = ProductModel.objects.select_related("category").filter(is_active=True)
+    if category:
+        models = models.filter(category__code=category)
+    return keyset_page(models, order=("id",), cursor=cursor, limit=limit)

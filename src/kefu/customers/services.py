@@ -1,0 +1,518 @@
+"""Every write to the customer archive. UI views, the API, admin actions and commands call these.
+
+Each function runs in one transaction, checks its input and raises Django's ValidationError
+(a dict of field → messages) before it writes anything, records the change in the audit
+trail, and keeps the customer's timeline true.
+"""
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kefu.core import audit
+from kefu.core.concurrency import lock_for_update
+from kefu.core.dates import add_months
+from kefu.core.errors import PermissionDenied
+from kefu.core.masking import national_digits
+from kefu.customers import timeline
+from kefu.customers.models import (
+    Address,
+    Consent,
+    ConsentPurpose,
+    ContactChannel,
+    Customer,
+    CustomerPhone,
+    LifeEvent,
+    LifeEventKind,
+    OwnedProduct,
+    ProductModel,
+    ProductStatus,
+    PurchaseChannel,
+    Tier,
+)
+from kefu.customers.phones import guess_label, normalise_phone
+
+CUSTOMER_FIELDS = ("name", "tier", "email", "preferred_channel", "preferred_time", "notes")
+PRODUCT_FIELDS = (
+    "model",
+    "serial_number",
+    "purchased_on",
+    "purchase_channel",
+    "install_address",
+    "warranty_ends_on",
+    "status",
+    "notes",
+)
+ADDRESS_PARTS = ("province", "city", "district", "detail")
+MAX_PHONES = 5
+MAX_ADDRESSES = 5
+
+
+class Errors:
+    """Collects field errors so that one refusal names every bad field at once."""
+
+    def __init__(self):
+        self.by_field: dict[str, list] = {}
+
+    def add(self, field: str, message) -> None:
+        self.by_field.setdefault(field, []).append(message)
+
+    def check(self, field: str, fn, *args):
+        """Run a validator; keep its errors under `field` and return its result (None on error)."""
+        try:
+            return fn(*args)
+        except ValidationError as error:
+            for message in error.messages:
+                self.add(field, message)
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)
+
+
+def _choice(errors: Errors, field: str, value, choices) -> None:
+    if value not in choices.values:
+        errors.add(field, _("“%(value)s” is not one of the allowed values.") % {"value": value})
+
+
+def _clean_name(errors: Errors, name) -> str:
+    name = (name or "").strip()
+    if not name:
+        errors.add("name", _("Enter the customer's name."))
+    elif len(name) > 100:
+        errors.add("name", _("The name is longer than 100 characters."))
+    return name
+
+
+def _clean_phones(errors: Errors, phones: Sequence[str]) -> list[str]:
+    numbers: list[str] = []
+    for raw in phones:
+        number = errors.check("phones", normalise_phone, raw)
+        if number and number not in numbers:
+            numbers.append(number)
+    if not numbers and "phones" not in errors.by_field:
+        errors.add("phones", _("Enter at least one phone number."))
+    if len(numbers) > MAX_PHONES:
+        errors.add("phones", _("A customer has at most %(n)d phone numbers.") % {"n": MAX_PHONES})
+    return numbers
+
+
+def _clean_addresses(
+    errors: Errors, addresses: Sequence[Mapping[str, str]]
+) -> list[dict[str, str]]:
+    cleaned = []
+    for item in addresses:
+        address = {part: (item.get(part) or "").strip() for part in ADDRESS_PARTS}
+        for part in ("province", "city", "detail"):
+            if not address[part]:
+                errors.add(
+                    "addresses", _("An address needs a province, a city and a street address.")
+                )
+                break
+        cleaned.append(address)
+    if len(cleaned) > MAX_ADDRESSES:
+        errors.add("addresses", _("A customer has at most %(n)d addresses.") % {"n": MAX_ADDRESSES})
+    return cleaned
+
+
+def _clean_consents(errors: Errors, consents: Mapping[str, bool]) -> dict[str, bool]:
+    for purpose, granted in consents.items():
+        if purpose not in ConsentPurpose.values:
+            errors.add("consents", _("“%(value)s” is not a consent purpose.") % {"value": purpose})
+        elif not isinstance(granted, bool):
+            errors.add("consents", _("A consent is either given or not (true or false)."))
+    return dict(consents)
+
+
+def _replace_phones(customer: Customer, numbers: list[str]) -> None:
+    customer.phones.all().delete()
+    CustomerPhone.objects.bulk_create(
+        CustomerPhone(
+            customer=customer,
+            number=number,
+            last4=national_digits(number)[-4:],
+            label=guess_label(number),
+            is_primary=index == 0,
+        )
+        for index, number in enumerate(numbers)
+    )
+
+
+def _replace_addresses(customer: Customer, addresses: list[dict[str, str]]) -> None:
+    """Keep the rows of addresses that stay (products point at them) and replace the rest."""
+    existing = {
+        tuple(getattr(row, part) for part in ADDRESS_PARTS): row for row in customer.addresses.all()
+    }
+    wanted = [tuple(address[part] for part in ADDRESS_PARTS) for address in addresses]
+    customer.addresses.exclude(
+        pk__in=[existing[key].pk for key in wanted if key in existing]
+    ).delete()
+    customer.addresses.update(is_default=False)
+    for index, key in enumerate(wanted):
+        row = existing.get(key) or Address(
+            customer=customer, **dict(zip(ADDRESS_PARTS, key, strict=True))
+        )
+        row.is_default = index == 0
+        row.save()
+
+
+def _save_consents(customer: Customer, consents: dict[str, bool], source: str) -> None:
+    for purpose, granted in consents.items():
+        Consent.objects.update_or_create(
+            customer=customer, purpose=purpose, defaults={"is_granted": granted, "source": source}
+        )
+
+
+def _personal_state(customer: Customer) -> dict[str, Any]:
+    """Phones, addresses and consents as the audit trail compares them."""
+    return {
+        "phones": list(customer.phones.values_list("number", flat=True)),
+        "addresses": [str(address) for address in customer.addresses.all()],
+        "consents": dict(customer.consents.values_list("purpose", "is_granted")),
+    }
+
+
+@transaction.atomic
+def create_customer(
+    *,
+    by,
+    name: str,
+    phones: Sequence[str],
+    tier: str = Tier.REGULAR,
+    email: str = "",
+    preferred_channel: str = ContactChannel.PHONE,
+    preferred_time: str = "",
+    notes: str = "",
+    addresses: Sequence[Mapping[str, str]] = (),
+    consents: Mapping[str, bool] | None = None,
+    consent_source: str = "",
+) -> Customer:
+    """Open a customer's record. The first phone and the first address are the primary ones."""
+    errors = Errors()
+    name = _clean_name(errors, name)
+    numbers = _clean_phones(errors, phones)
+    cleaned_addresses = _clean_addresses(errors, addresses)
+    cleaned_consents = _clean_consents(errors, consents or {})
+    _choice(errors, "tier", tier, Tier)
+    _choice(errors, "preferred_channel", preferred_channel, ContactChannel)
+    errors.raise_if_any()
+
+    customer = Customer(
+        name=name,
+        tier=tier,
+        email=email.strip(),
+        preferred_channel=preferred_channel,
+        preferred_time=preferred_time.strip(),
+        notes=notes.strip(),
+    )
+    try:
+        customer.full_clean(exclude=["version"])
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from None
+    customer.save()
+    _replace_phones(customer, numbers)
+    _replace_addresses(customer, cleaned_addresses)
+    _save_consents(customer, cleaned_consents, consent_source)
+    audit.record_create(
+        actor=by, obj=customer, fields=CUSTOMER_FIELDS, extra=_personal_state(customer)
+    )
+    timeline.add(customer=customer, kind=timeline.CUSTOMER_CREATED, by=by)
+    return customer
+
+
+@transaction.atomic
+def update_customer(
+    *,
+    by,
+    customer_id: int,
+    version: int | None,
+    changes: Mapping[str, Any],
+    consent_source: str = "",
+) -> Customer:
+    """Apply the given fields (any of CUSTOMER_FIELDS, `phones`, `addresses`, `consents`).
+
+    `phones` and `addresses` replace the lists; `consents` changes only the purposes named.
+    A stale `version` raises StaleVersion (HTTP 409) and changes nothing.
+    """
+    unknown = set(changes) - {*CUSTOMER_FIELDS, "phones", "addresses", "consents"}
+    if unknown:
+        raise ValidationError(
+            {field: [_("This field cannot be changed.")] for field in sorted(unknown)}
+        )
+    customer = lock_for_update(Customer.objects, customer_id, version)
+
+    errors = Errors()
+    values = {field: changes[field] for field in CUSTOMER_FIELDS if field in changes}
+    if "name" in values:
+        values["name"] = _clean_name(errors, values["name"])
+    if "tier" in values:
+        _choice(errors, "tier", values["tier"], Tier)
+    if "preferred_channel" in values:
+        _choice(errors, "preferred_channel", values["preferred_channel"], ContactChannel)
+    numbers = _clean_phones(errors, changes["phones"]) if "phones" in changes else None
+    new_addresses = (
+        _clean_addresses(errors, changes["addresses"]) if "addresses" in changes else None
+    )
+    new_consents = _clean_consents(errors, changes["consents"]) if "consents" in changes else None
+    errors.raise_if_any()
+
+    before = audit.snapshot(customer, CUSTOMER_FIELDS)
+    personal_before = _personal_state(customer)
+    for field, value in values.items():
+        setattr(customer, field, value.strip() if isinstance(value, str) else value)
+    try:
+        customer.full_clean(exclude=["version"])
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from None
+    if numbers is not None:
+        _replace_phones(customer, numbers)
+    if new_addresses is not None:
+        _replace_addresses(customer, new_addresses)
+    if new_consents is not None:
+        _save_consents(customer, new_consents, consent_source)
+
+    personal_changes = audit.diff(personal_before, _personal_state(customer))
+    changed = audit.diff(before, audit.snapshot(customer, CUSTOMER_FIELDS))
+    if changed or personal_changes:
+        customer.version += 1
+        customer.save()
+        audit.record_update(actor=by, obj=customer, before=before, extra=personal_changes)
+    return customer
+
+
+def can_see_full_phones(user) -> bool:
+    return user.has_perm("customers.view_full_phone")
+
+
+@transaction.atomic
+def reveal_phones(*, by, customer: Customer, reason: str = "") -> list[str]:
+    """The customer's full numbers, for a person allowed to ask; the reveal is audited."""
+    if not (by.has_perm("customers.reveal_phone") or can_see_full_phones(by)):
+        raise PermissionDenied(_("Your role may not see customers' full phone numbers."))
+    numbers = [
+        national_digits(number) for number in customer.phones.values_list("number", flat=True)
+    ]
+    audit.record_reveal(actor=by, objs=[customer], fields=["phones"], reason=reason)
+    return numbers
+
+
+def record_full_phone_views(*, by, customers: Iterable[Customer]) -> None:
+    """Audit that a page or answer showed these customers' numbers in full to `by`.
+
+    Called only for viewers with `view_full_phone`; others see masked numbers and leave no trace.
+    """
+    with transaction.atomic():
+        audit.record_reveal(actor=by, objs=customers, fields=["phones"], reason="view")
+
+
+# --- Products ------------------------------------------------------------------------------
+
+
+def _product_errors(
+    *,
+    customer: Customer,
+    model: ProductModel | None,
+    serial_number: str,
+    purchased_on: datetime.date | None,
+    purchase_channel: str,
+    install_address: Address | None,
+    warranty_ends_on: datetime.date | None,
+    status: str,
+    exclude_pk: int | None,
+    today: datetime.date,
+) -> Errors:
+    errors = Errors()
+    if model is None:
+        errors.add("model", _("Choose the product model."))
+    if purchased_on is None:
+        errors.add("purchased_on", _("Enter the purchase date."))
+    elif purchased_on > today:
+        errors.add("purchased_on", _("The purchase date cannot be in the future."))
+    if warranty_ends_on and purchased_on and warranty_ends_on < purchased_on:
+        errors.add("warranty_ends_on", _("The warranty cannot end before the purchase date."))
+    _choice(errors, "purchase_channel", purchase_channel, PurchaseChannel)
+    _choice(errors, "status", status, ProductStatus)
+    if install_address is not None and install_address.customer_id != customer.pk:
+        errors.add(
+            "install_address", _("The install address must be one of the customer's addresses.")
+        )
+    if len(serial_number) > 64:
+        errors.add("serial_number", _("The serial number is longer than 64 characters."))
+    if model is not None and serial_number:
+        duplicate = OwnedProduct.objects.filter(model=model, serial_number=serial_number)
+        if exclude_pk:
+            duplicate = duplicate.exclude(pk=exclude_pk)
+        if duplicate.exists():
+            errors.add(
+                "serial_number",
+                _("A %(model)s with serial number %(serial)s is already registered.")
+                % {"model": model.code, "serial": serial_number},
+            )
+    return errors
+
+
+def _save_product(product: OwnedProduct) -> None:
+    """Save, turning a lost race on the unique serial number into the same field error."""
+    try:
+        with transaction.atomic():
+            product.save()
+    except IntegrityError as error:
+        if "serial" in str(error).lower():
+            raise ValidationError(
+                {"serial_number": [_("This serial number is already registered for this model.")]}
+            ) from None
+        raise
+
+
+def clean_serial(serial: str) -> str:
+    """Serial numbers are compared without spaces and in capitals, as printed on the label."""
+    return "".join((serial or "").split()).upper()
+
+
+@transaction.atomic
+def register_product(
+    *,
+    by,
+    customer: Customer,
+    model: ProductModel | None,
+    purchased_on: datetime.date | None,
+    serial_number: str = "",
+    purchase_channel: str = PurchaseChannel.STORE,
+    install_address: Address | None = None,
+    warranty_ends_on: datetime.date | None = None,
+    notes: str = "",
+    today: datetime.date | None = None,
+) -> OwnedProduct:
+    """Record a unit the customer owns. The warranty ends after the model's warranty period
+    unless a date is given (an extended or a shortened one)."""
+    today = today or timezone.localdate()
+    serial_number = clean_serial(serial_number)
+    errors = _product_errors(
+        customer=customer,
+        model=model,
+        serial_number=serial_number,
+        purchased_on=purchased_on,
+        purchase_channel=purchase_channel,
+        install_address=install_address,
+        warranty_ends_on=warranty_ends_on,
+        status=ProductStatus.IN_USE,
+        exclude_pk=None,
+        today=today,
+    )
+    errors.raise_if_any()
+    assert model is not None
+    assert purchased_on is not None
+    product = OwnedProduct(
+        customer=customer,
+        model=model,
+        serial_number=serial_number,
+        purchased_on=purchased_on,
+        purchase_channel=purchase_channel,
+        install_address=install_address or customer.addresses.filter(is_default=True).first(),
+        warranty_ends_on=warranty_ends_on or add_months(purchased_on, model.warranty_months),
+        notes=notes.strip(),
+    )
+    _save_product(product)
+    audit.record_create(actor=by, obj=product, fields=PRODUCT_FIELDS)
+    timeline.add(
+        customer=customer,
+        kind=timeline.PRODUCT_PURCHASED,
+        by=by,
+        product=product,
+        on=purchased_on,
+        subject=product,
+        data=timeline.product_data(product),
+    )
+    return product
+
+
+@transaction.atomic
+def update_product(
+    *, by, product_id: int, version: int | None, changes: Mapping[str, Any], today=None
+) -> OwnedProduct:
+    """Change an owned product's fields (PRODUCT_FIELDS); a stale version raises StaleVersion."""
+    unknown = set(changes) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise ValidationError(
+            {field: [_("This field cannot be changed.")] for field in sorted(unknown)}
+        )
+    product = lock_for_update(
+        OwnedProduct.objects.select_related("customer", "model"), product_id, version
+    )
+    before = audit.snapshot(product, PRODUCT_FIELDS)
+    values = dict(changes)
+    if "serial_number" in values:
+        values["serial_number"] = clean_serial(values["serial_number"])
+    merged = {field: values.get(field, getattr(product, field)) for field in PRODUCT_FIELDS}
+    errors = _product_errors(
+        customer=product.customer,
+        exclude_pk=product.pk,
+        today=today or timezone.localdate(),
+        **merged,
+    )
+    errors.raise_if_any()
+    for field, value in values.items():
+        setattr(product, field, value.strip() if isinstance(value, str) else value)
+    if audit.diff(before, audit.snapshot(product, PRODUCT_FIELDS)):
+        product.version += 1
+        _save_product(product)
+        audit.record_update(actor=by, obj=product, before=before)
+        timeline.update_subject(
+            subject=product, on=product.purchased_on, data=timeline.product_data(product)
+        )
+    return product
+
+
+# --- Life events ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_life_event(
+    *,
+    by,
+    customer: Customer,
+    occurred_on: datetime.date | None,
+    description: str,
+    kind: str = LifeEventKind.OTHER,
+    product: OwnedProduct | None = None,
+) -> LifeEvent:
+    """Remember a date that matters to the customer, for care visits to mention."""
+    errors = Errors()
+    description = (description or "").strip()
+    if occurred_on is None:
+        errors.add("occurred_on", _("Enter the date."))
+    if not description:
+        errors.add("description", _("Say what happened."))
+    elif len(description) > 200:
+        errors.add("description", _("The description is longer than 200 characters."))
+    _choice(errors, "kind", kind, LifeEventKind)
+    if product is not None and product.customer_id != customer.pk:
+        errors.add("product", _("The product must be one of the customer's products."))
+    errors.raise_if_any()
+    assert occurred_on is not None
+    event = LifeEvent.objects.create(
+        customer=customer,
+        occurred_on=occurred_on,
+        description=description,
+        kind=kind,
+        product=product,
+    )
+    audit.record_create(
+        actor=by, obj=event, fields=("occurred_on", "kind", "description", "product")
+    )
+    timeline.add(
+        customer=customer,
+        kind=timeline.LIFE_EVENT,
+        by=by,
+        product=product,
+        on=occurred_on,
+        subject=event,
+        data={"description": description, "kind": kind},
+    )
+    return event

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kefu.api import api
+from kefu.core import views as core_views
+
+urlpatterns = [
+    path("", include("kefu.core.urls")),
+    path("accounts/", include("kefu.accounts.urls")),
+    path("customers/", include("kefu.customers.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+]
