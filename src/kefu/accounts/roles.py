@@ -54,7 +54,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SUPERVISOR: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL + _AUDIT,
     # A technician reads the archive of the customers they visit; full numbers come with
     # their own visits (field service), not from the archive.
-    Role.TECHNICIAN: _ARCHIVE_READ + ["customers.change_ownedproduct"],
+    Role.TECHNICIAN: [*_ARCHIVE_READ, "customers.change_ownedproduct"],
     Role.SALES: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL,
     Role.CENTRE: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL,
     Role.MANAGER: _ARCHIVE_READ + _REVEAL + _AUDIT + _CATALOGUE,

@@ -49,9 +49,7 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [before, after]} for the fields whose value changed."""
     return {
-        name: [before.get(name), after.get(name)]
-        for name in after
-        if before.get(name) != after.get(name)
+        name: [before.get(name), after.get(name)] for name in after if before.get(name) != after.get(name)
     }
 
 

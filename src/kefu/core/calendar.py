@@ -48,13 +48,9 @@ def seed_business_days(years: Iterable[int] | None = None) -> int:
         for date, name in days.items():
             if wanted is not None and date.year not in wanted:
                 continue
-            rows.append(
-                BusinessDay(date=date, kind=kind, name=HOLIDAY_NAMES_ZH.get(name, name or ""))
-            )
+            rows.append(BusinessDay(date=date, kind=kind, name=HOLIDAY_NAMES_ZH.get(name, name or "")))
     existing = set(
-        BusinessDay.objects.filter(date__in=[row.date for row in rows]).values_list(
-            "date", flat=True
-        )
+        BusinessDay.objects.filter(date__in=[row.date for row in rows]).values_list("date", flat=True)
     )
     new = [row for row in rows if row.date not in existing]
     BusinessDay.objects.bulk_create(new, batch_size=500)
@@ -74,14 +70,12 @@ class BusinessCalendar:
 
     @classmethod
     def load(cls, start: datetime.date, end: datetime.date) -> "BusinessCalendar":
-        exceptions = dict(
-            BusinessDay.objects.filter(date__range=(start, end)).values_list("date", "kind")
-        )
+        exceptions = dict(BusinessDay.objects.filter(date__range=(start, end)).values_list("date", "kind"))
         known_years = {
             day.year
-            for day in BusinessDay.objects.filter(
-                date__year__gte=start.year, date__year__lte=end.year
-            ).dates("date", "year")
+            for day in BusinessDay.objects.filter(date__year__gte=start.year, date__year__lte=end.year).dates(
+                "date", "year"
+            )
         }
         return cls(exceptions, known_years)
 

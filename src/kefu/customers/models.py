@@ -91,9 +91,7 @@ class CustomerPhone(TimeStampedModel):
     number = models.CharField(_("number"), max_length=20)
     # The last four digits, kept for the hotline's most common lookup.
     last4 = models.CharField(_("last four digits"), max_length=4)
-    label = models.CharField(
-        _("label"), max_length=16, choices=PhoneLabel.choices, default=PhoneLabel.MOBILE
-    )
+    label = models.CharField(_("label"), max_length=16, choices=PhoneLabel.choices, default=PhoneLabel.MOBILE)
     is_primary = models.BooleanField(_("primary"), default=False)
 
     class Meta:
@@ -105,9 +103,7 @@ class CustomerPhone(TimeStampedModel):
             models.Index(fields=["last4", "customer"], name="phone_last4_idx"),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["customer", "number"], name="phone_unique_per_customer"
-            ),
+            models.UniqueConstraint(fields=["customer", "number"], name="phone_unique_per_customer"),
             models.UniqueConstraint(
                 fields=["customer"], condition=Q(is_primary=True), name="phone_one_primary"
             ),
@@ -153,9 +149,7 @@ class Consent(TimeStampedModel):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=16, choices=ConsentPurpose.choices)
     is_granted = models.BooleanField(_("granted"))
-    source = models.CharField(
-        _("source"), max_length=50, blank=True, help_text=_("How it was given")
-    )
+    source = models.CharField(_("source"), max_length=50, blank=True, help_text=_("How it was given"))
 
     class Meta:
         verbose_name = _("consent")
@@ -273,9 +267,7 @@ class OwnedProduct(VersionedModel):
                 condition=Q(warranty_ends_on__gte=models.F("purchased_on")),
                 name="product_warranty_after_purchase",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=ProductStatus.values), name="product_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=ProductStatus.values), name="product_status_valid"),
         ]
 
     def __str__(self) -> str:
@@ -329,9 +321,7 @@ class LifeEvent(TimeStampedModel):
         ordering = ["-occurred_on", "-id"]
         indexes = [models.Index(fields=["customer", "occurred_on"], name="lifeevent_customer_idx")]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(description=""), name="lifeevent_description_not_empty"
-            ),
+            models.CheckConstraint(condition=~Q(description=""), name="lifeevent_description_not_empty"),
         ]
 
     def __str__(self) -> str:

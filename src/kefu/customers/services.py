@@ -103,17 +103,13 @@ def _clean_phones(errors: Errors, phones: Sequence[str]) -> list[str]:
     return numbers
 
 
-def _clean_addresses(
-    errors: Errors, addresses: Sequence[Mapping[str, str]]
-) -> list[dict[str, str]]:
+def _clean_addresses(errors: Errors, addresses: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
     cleaned = []
     for item in addresses:
         address = {part: (item.get(part) or "").strip() for part in ADDRESS_PARTS}
         for part in ("province", "city", "detail"):
             if not address[part]:
-                errors.add(
-                    "addresses", _("An address needs a province, a city and a street address.")
-                )
+                errors.add("addresses", _("An address needs a province, a city and a street address."))
                 break
         cleaned.append(address)
     if len(cleaned) > MAX_ADDRESSES:
@@ -146,18 +142,12 @@ def _replace_phones(customer: Customer, numbers: list[str]) -> None:
 
 def _replace_addresses(customer: Customer, addresses: list[dict[str, str]]) -> None:
     """Keep the rows of addresses that stay (products point at them) and replace the rest."""
-    existing = {
-        tuple(getattr(row, part) for part in ADDRESS_PARTS): row for row in customer.addresses.all()
-    }
+    existing = {tuple(getattr(row, part) for part in ADDRESS_PARTS): row for row in customer.addresses.all()}
     wanted = [tuple(address[part] for part in ADDRESS_PARTS) for address in addresses]
-    customer.addresses.exclude(
-        pk__in=[existing[key].pk for key in wanted if key in existing]
-    ).delete()
+    customer.addresses.exclude(pk__in=[existing[key].pk for key in wanted if key in existing]).delete()
     customer.addresses.update(is_default=False)
     for index, key in enumerate(wanted):
-        row = existing.get(key) or Address(
-            customer=customer, **dict(zip(ADDRESS_PARTS, key, strict=True))
-        )
+        row = existing.get(key) or Address(customer=customer, **dict(zip(ADDRESS_PARTS, key, strict=True)))
         row.is_default = index == 0
         row.save()
 
@@ -219,9 +209,7 @@ def create_customer(
     _replace_phones(customer, numbers)
     _replace_addresses(customer, cleaned_addresses)
     _save_consents(customer, cleaned_consents, consent_source)
-    audit.record_create(
-        actor=by, obj=customer, fields=CUSTOMER_FIELDS, extra=_personal_state(customer)
-    )
+    audit.record_create(actor=by, obj=customer, fields=CUSTOMER_FIELDS, extra=_personal_state(customer))
     timeline.add(customer=customer, kind=timeline.CUSTOMER_CREATED, by=by)
     return customer
 
@@ -242,9 +230,7 @@ def update_customer(
     """
     unknown = set(changes) - {*CUSTOMER_FIELDS, "phones", "addresses", "consents"}
     if unknown:
-        raise ValidationError(
-            {field: [_("This field cannot be changed.")] for field in sorted(unknown)}
-        )
+        raise ValidationError({field: [_("This field cannot be changed.")] for field in sorted(unknown)})
     customer = lock_for_update(Customer.objects, customer_id, version)
 
     errors = Errors()
@@ -256,9 +242,7 @@ def update_customer(
     if "preferred_channel" in values:
         _choice(errors, "preferred_channel", values["preferred_channel"], ContactChannel)
     numbers = _clean_phones(errors, changes["phones"]) if "phones" in changes else None
-    new_addresses = (
-        _clean_addresses(errors, changes["addresses"]) if "addresses" in changes else None
-    )
+    new_addresses = _clean_addresses(errors, changes["addresses"]) if "addresses" in changes else None
     new_consents = _clean_consents(errors, changes["consents"]) if "consents" in changes else None
     errors.raise_if_any()
 
@@ -295,9 +279,7 @@ def reveal_phones(*, by, customer: Customer, reason: str = "") -> list[str]:
     """The customer's full numbers, for a person allowed to ask; the reveal is audited."""
     if not (by.has_perm("customers.reveal_phone") or can_see_full_phones(by)):
         raise PermissionDenied(_("Your role may not see customers' full phone numbers."))
-    numbers = [
-        national_digits(number) for number in customer.phones.values_list("number", flat=True)
-    ]
+    numbers = [national_digits(number) for number in customer.phones.values_list("number", flat=True)]
     audit.record_reveal(actor=by, objs=[customer], fields=["phones"], reason=reason)
     return numbers
 
@@ -339,9 +321,7 @@ def _product_errors(
     _choice(errors, "purchase_channel", purchase_channel, PurchaseChannel)
     _choice(errors, "status", status, ProductStatus)
     if install_address is not None and install_address.customer_id != customer.pk:
-        errors.add(
-            "install_address", _("The install address must be one of the customer's addresses.")
-        )
+        errors.add("install_address", _("The install address must be one of the customer's addresses."))
     if len(serial_number) > 64:
         errors.add("serial_number", _("The serial number is longer than 64 characters."))
     if model is not None and serial_number:
@@ -439,12 +419,8 @@ def update_product(
     """Change an owned product's fields (PRODUCT_FIELDS); a stale version raises StaleVersion."""
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
-        raise ValidationError(
-            {field: [_("This field cannot be changed.")] for field in sorted(unknown)}
-        )
-    product = lock_for_update(
-        OwnedProduct.objects.select_related("customer", "model"), product_id, version
-    )
+        raise ValidationError({field: [_("This field cannot be changed.")] for field in sorted(unknown)})
+    product = lock_for_update(OwnedProduct.objects.select_related("customer", "model"), product_id, version)
     before = audit.snapshot(product, PRODUCT_FIELDS)
     values = dict(changes)
     if "serial_number" in values:
@@ -463,9 +439,7 @@ def update_product(
         product.version += 1
         _save_product(product)
         audit.record_update(actor=by, obj=product, before=before)
-        timeline.update_subject(
-            subject=product, on=product.purchased_on, data=timeline.product_data(product)
-        )
+        timeline.update_subject(subject=product, on=product.purchased_on, data=timeline.product_data(product))
     return product
 
 
@@ -503,9 +477,7 @@ def record_life_event(
         kind=kind,
         product=product,
     )
-    audit.record_create(
-        actor=by, obj=event, fields=("occurred_on", "kind", "description", "product")
-    )
+    audit.record_create(actor=by, obj=event, fields=("occurred_on", "kind", "description", "product"))
     timeline.add(
         customer=customer,
         kind=timeline.LIFE_EVENT,

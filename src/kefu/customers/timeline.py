@@ -57,9 +57,9 @@ def add(
 
 def update_subject(*, subject: models.Model, on: datetime.date, data: dict) -> None:
     """Keep the entries about `subject` true after it changed (a corrected purchase date)."""
-    CustomerEvent.objects.filter(
-        subject_type=subject._meta.model_name, subject_id=subject.pk
-    ).update(occurred_at=_at(on), data=data)
+    CustomerEvent.objects.filter(subject_type=subject._meta.model_name, subject_id=subject.pk).update(
+        occurred_at=_at(on), data=data
+    )
 
 
 def product_data(product: OwnedProduct) -> dict:

@@ -108,9 +108,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "audit event",
                 "verbose_name_plural": "audit trail",
                 "indexes": [
-                    models.Index(
-                        fields=["target_type", "target_id", "-at"], name="audit_target_idx"
-                    ),
+                    models.Index(fields=["target_type", "target_id", "-at"], name="audit_target_idx"),
                     models.Index(fields=["actor", "-at"], name="audit_actor_idx"),
                 ],
             },

@@ -34,9 +34,7 @@ class Migration(migrations.Migration):
                 ("name", models.CharField(max_length=50, verbose_name="name")),
                 (
                     "care_interval_years",
-                    models.PositiveSmallIntegerField(
-                        default=5, verbose_name="care interval (years)"
-                    ),
+                    models.PositiveSmallIntegerField(default=5, verbose_name="care interval (years)"),
                 ),
                 ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
             ],
@@ -493,9 +491,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "consent",
                 "verbose_name_plural": "consents",
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("customer", "purpose"), name="consent_one_per_purpose"
-                    )
+                    models.UniqueConstraint(fields=("customer", "purpose"), name="consent_one_per_purpose")
                 ],
             },
         ),
@@ -554,15 +550,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="customerevent",
-            index=models.Index(
-                fields=["customer", "-occurred_at", "-id"], name="customer_timeline_idx"
-            ),
+            index=models.Index(fields=["customer", "-occurred_at", "-id"], name="customer_timeline_idx"),
         ),
         migrations.AddIndex(
             model_name="customerevent",
-            index=models.Index(
-                fields=["subject_type", "subject_id"], name="customer_event_subject_idx"
-            ),
+            index=models.Index(fields=["subject_type", "subject_id"], name="customer_event_subject_idx"),
         ),
         migrations.AddIndex(
             model_name="ownedproduct",
