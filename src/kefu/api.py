@@ -1,9 +1,24 @@
-"""The public REST API at /api/v1/ (API.md): one NinjaAPI, one router per app."""
+"""The public REST API at /api/v1/ (API.md): one NinjaAPI, one router per app.
 
-from ninja import NinjaAPI
+Schema at /api/v1/openapi.json, docs page at /api/v1/docs (Swagger UI from ninja's own
+static files, so it works offline and under our script-src 'self' policy).
+"""
 
-api = NinjaAPI(
+from kefu.accounts.api import router as accounts_router
+from kefu.accounts.auth import TokenAuth
+from kefu.core.api import KefuAPI
+from kefu.core.api.auth import SessionAuth
+from kefu.customers.api import router as customers_router
+
+api = KefuAPI(
     title="Kefu API",
     version="1",
+    description=(
+        "The public API of Kefu (客服). Conventions: docs/api.md. Authenticate with "
+        "`Authorization: Bearer <token>` (POST /api/v1/auth/tokens) or the UI's session and CSRF token."
+    ),
     urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
 )
+api.add_router("/", accounts_router)
+api.add_router("/", customers_router)

@@ -5,11 +5,12 @@ from typing import TypeVar
 from django.db import models
 
 from kefu.core.errors import StaleVersion
+from kefu.core.models import VersionedModel
 
-M = TypeVar("M", bound=models.Model)
+M = TypeVar("M", bound=VersionedModel)
 
 
-def lock_for_update(queryset: models.QuerySet[M], pk, expected_version: int | None) -> M:
+def lock_for_update(queryset: models.QuerySet[M] | models.Manager[M], pk, expected_version: int | None) -> M:
     """Lock the row and check that the caller saw its current version.
 
     Raises the model's DoesNotExist when the row is gone and StaleVersion when it changed

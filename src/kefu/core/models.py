@@ -98,3 +98,33 @@ class BusinessDay(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}".strip()
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a create sent with an `Idempotency-Key` header (API.md "Creates").
+
+    A retry with the same key and the same request gets this answer again instead of a second
+    record; the same key with another request is refused. `fingerprint` is the SHA-256 of the
+    method, path and body. Rows older than a day no longer count (core.api.idempotency) and
+    may be purged.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status = models.PositiveSmallIntegerField(_("status"))
+    response = models.JSONField(_("response"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -92,10 +92,14 @@ def search_kind(text: str) -> tuple[str, str]:
     return "name", text
 
 
-def find_customers(text: str, *, cursor: str | None = None, limit: int | None = 20) -> SearchResult:
+def find_customers(
+    text: str, *, cursor: str | None = None, limit: int | None = 20, tier: str | None = None
+) -> SearchResult:
     """Customers matching the search box: by full phone, last four digits, serial or name."""
     kind, value = search_kind(text)
     customers = _with_card_data(Customer.objects.all())
+    if tier:
+        customers = customers.filter(tier=tier)
     if kind == "empty":
         return SearchResult(page=Page(items=[], next_cursor=None), kind=kind)
     if kind == "name":
@@ -106,6 +110,7 @@ def find_customers(text: str, *, cursor: str | None = None, limit: int | None = 
             limit=limit,
         )
         return SearchResult(page=page, kind=kind)
+    ids: QuerySet
     if kind == "last4":
         ids = CustomerPhone.objects.filter(last4=value).values("customer_id")
     elif kind == "phone":
@@ -114,6 +119,28 @@ def find_customers(text: str, *, cursor: str | None = None, limit: int | None = 
         ids = OwnedProduct.objects.filter(serial_number=value).values("customer_id")
     page = keyset_page(customers.filter(pk__in=ids), order=("id",), cursor=cursor, limit=limit)
     return SearchResult(page=page, kind=kind)
+
+
+def customer_list(*, tier: str | None = None, cursor=None, limit=50) -> Page[Customer]:
+    """Every customer by id, with what the API shows of each (phones, addresses, consents)."""
+    customers = Customer.objects.prefetch_related(
+        Prefetch("phones", queryset=CustomerPhone.objects.order_by("-is_primary", "id")),
+        "addresses",
+        "consents",
+    )
+    if tier:
+        customers = customers.filter(tier=tier)
+    return keyset_page(customers, order=("id",), cursor=cursor, limit=limit)
+
+
+def access_product(user, product_id) -> OwnedProduct:
+    """The owned product, if `user` may see products; NotFound when there is none."""
+    if not user.has_perm("customers.view_ownedproduct"):
+        raise PermissionDenied()
+    try:
+        return OwnedProduct.objects.select_related("model__category").get(pk=product_id)
+    except (OwnedProduct.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
 
 
 def customer_360(customer_id) -> Customer:

@@ -30,6 +30,7 @@ from kefu.customers.models import (
     LifeEvent,
     LifeEventKind,
     OwnedProduct,
+    ProductCategory,
     ProductModel,
     ProductStatus,
     PurchaseChannel,
@@ -48,6 +49,8 @@ PRODUCT_FIELDS = (
     "status",
     "notes",
 )
+PRODUCT_MODEL_FIELDS = ("category", "code", "name", "brand", "warranty_months")
+MAX_WARRANTY_MONTHS = 240
 ADDRESS_PARTS = ("province", "city", "district", "detail")
 MAX_PHONES = 5
 MAX_ADDRESSES = 5
@@ -425,7 +428,9 @@ def update_product(
     values = dict(changes)
     if "serial_number" in values:
         values["serial_number"] = clean_serial(values["serial_number"])
-    merged = {field: values.get(field, getattr(product, field)) for field in PRODUCT_FIELDS}
+    merged = {
+        field: values.get(field, getattr(product, field)) for field in PRODUCT_FIELDS if field != "notes"
+    }
     errors = _product_errors(
         customer=product.customer,
         exclude_pk=product.pk,
@@ -488,3 +493,52 @@ def record_life_event(
         data={"description": description, "kind": kind},
     )
     return event
+
+
+# --- Catalogue -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_product_model(
+    *,
+    by,
+    category: str,
+    code: str,
+    name: str,
+    brand: str = "",
+    warranty_months: int = 12,
+) -> ProductModel:
+    """Add a model to the catalogue; `category` is the category's stable code (air_conditioner)."""
+    errors = Errors()
+    code, name, brand = (code or "").strip(), (name or "").strip(), (brand or "").strip()
+    found = ProductCategory.objects.filter(code=category).first()
+    if found is None:
+        errors.add("category", _("“%(value)s” is not a product category.") % {"value": category})
+    if not code:
+        errors.add("code", _("Enter the model number."))
+    elif len(code) > 50:
+        errors.add("code", _("The model number is longer than 50 characters."))
+    elif ProductModel.objects.filter(code=code).exists():
+        errors.add("code", _("The model number %(code)s is already in the catalogue.") % {"code": code})
+    if not name:
+        errors.add("name", _("Enter the model's name."))
+    elif len(name) > 100:
+        errors.add("name", _("The name is longer than 100 characters."))
+    if len(brand) > 50:
+        errors.add("brand", _("The brand is longer than 50 characters."))
+    if not 0 <= warranty_months <= MAX_WARRANTY_MONTHS:
+        errors.add(
+            "warranty_months",
+            _("The warranty lasts 0 to %(max)d months.") % {"max": MAX_WARRANTY_MONTHS},
+        )
+    errors.raise_if_any()
+    model = ProductModel(category=found, code=code, name=name, brand=brand, warranty_months=warranty_months)
+    try:
+        with transaction.atomic():
+            model.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"code": [_("The model number %(code)s is already in the catalogue.") % {"code": code}]}
+        ) from None
+    audit.record_create(actor=by, obj=model, fields=PRODUCT_MODEL_FIELDS)
+    return model

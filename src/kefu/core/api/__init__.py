@@ -1,0 +1,54 @@
+"""Shared plumbing of the public REST API (API.md): the NinjaAPI subclass, errors, auth,
+idempotent creates and the helpers every router uses. Routers live in each app's api.py."""
+
+import functools
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import re_path
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+
+from kefu.core.api import errors
+
+
+def _json_method_not_allowed(view):
+    """ninja answers a wrong method with an empty 405; give it the error shape."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            allowed = response.get("Allow", "")
+            response = errors.error_response(
+                405,
+                "method_not_allowed",
+                _("The method %(method)s is not allowed here; use %(allowed)s.")
+                % {"method": request.method, "allowed": allowed},
+            )
+            response["Allow"] = allowed
+        return response
+
+    return wrapper
+
+
+def _not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    return errors.error_response(404, "not_found", _("There is no such address in the API."))
+
+
+_not_found.csrf_exempt = True  # type: ignore[attr-defined]
+
+
+class KefuAPI(NinjaAPI):
+    """A NinjaAPI whose every answer, even for an unknown path or method, is JSON."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        errors.install(self)
+
+    def _get_urls(self):
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            pattern.callback = _json_method_not_allowed(pattern.callback)
+        return [*patterns, re_path(r"^.*$", _not_found, name="not-found")]

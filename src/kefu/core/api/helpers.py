@@ -1,0 +1,77 @@
+"""Small pieces every router uses: permission checks, versions, PATCH bodies, times, lists."""
+
+import datetime
+import re
+from collections.abc import Iterable
+from typing import Annotated
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja import Header, Query, Schema
+from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
+
+from kefu.core.api.errors import InvalidRequest
+from kefu.core.errors import PermissionDenied
+
+
+def _local(value: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
+# Times go out in ISO 8601 with the local offset, to the second: 2026-03-09T10:00:00+08:00 (API.md).
+# One serializer for every path, so a replayed answer is byte for byte the first one.
+LocalDateTime = Annotated[
+    datetime.datetime,
+    AfterValidator(_local),
+    PlainSerializer(lambda value: value.isoformat(timespec="seconds"), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-03-09T10:00:00+08:00"}),
+]
+
+CURSOR_DESCRIPTION = "The `next_cursor` of the previous page; omit for the first page."
+LIMIT_DESCRIPTION = "Items per page, 1 to 200 (default 50)."
+# The query parameters of every list (API.md "Lists"); `limit` is checked by keyset_page (422).
+Cursor = Annotated[str | None, Query(description=CURSOR_DESCRIPTION)]
+Limit = Annotated[int | None, Query(description=LIMIT_DESCRIPTION)]
+IfMatch = Annotated[
+    str | None, Header(alias="If-Match", description="The version you edited, if not in the body.")
+]
+
+
+def require(user, *perms: str) -> None:
+    """PermissionDenied (403) unless `user` holds every one of `perms`."""
+    if not all(user.has_perm(perm) for perm in perms):
+        raise PermissionDenied()
+
+
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+
+
+def expected_version(body_version: int | None, if_match: str | None) -> int:
+    """The version the client edited: `version` in the body, else the If-Match header.
+
+    An update must name it, so no edit silently overwrites another (API.md "Updates").
+    """
+    if body_version is not None:
+        return body_version
+    if if_match:
+        match = _IF_MATCH.match(if_match)
+        if match:
+            return int(match.group(1))
+        raise InvalidRequest({"If-Match": [_('Send the version number, for example If-Match: "3".')]})
+    raise InvalidRequest(
+        {"version": [_("Send the version you edited, in the body or as an If-Match header.")]}
+    )
+
+
+def changes_from(payload: Schema, *, nullable: Iterable[str] = (), rename: dict[str, str] | None = None):
+    """The fields a PATCH body names (not the ones it leaves out), as the service calls them.
+
+    Null is refused for a field that cannot be empty; `rename` maps API names to model names.
+    """
+    given = payload.model_dump(exclude_unset=True, exclude={"version"})
+    nulls = {name for name, value in given.items() if value is None and name not in set(nullable)}
+    if nulls:
+        raise ValidationError({name: [_("This field cannot be null.")] for name in sorted(nulls)})
+    rename = rename or {}
+    return {rename.get(name, name): value for name, value in given.items()}

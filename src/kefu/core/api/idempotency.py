@@ -1,0 +1,113 @@
+"""Creates that are safe to retry (API.md "Creates"; Stripe's Idempotency-Key).
+
+    @router.post("/customers", response={201: CustomerOut, **errors(400, 403, 422)})
+    def create_customer(request, payload: CustomerIn, idempotency_key: IdempotencyKeyHeader = None):
+        return create_once(request, idempotency_key, CustomerOut, lambda: ...)
+
+The first answer is stored with the record in one transaction, so a retry after a lost
+answer finds either both or neither. A key is the caller's own (unique per user); its first
+request fixes the fingerprint, and a different request with the same key is refused.
+"""
+
+import contextlib
+import datetime
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja import Header, Schema
+from ninja.responses import Status
+
+from kefu.core.api.errors import InvalidRequest
+from kefu.core.errors import DomainError
+from kefu.core.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+# How long a key protects against a duplicate; older keys may be used again (and purged).
+KEY_LIFETIME = datetime.timedelta(hours=24)
+MAX_KEY_LENGTH = 255
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        description=(
+            "A unique value (a UUID) per intended create. A retry with the same key and body "
+            "returns the first answer and writes nothing; the same key with another body is a 422. "
+            "Keys last 24 hours."
+        ),
+    ),
+]
+
+
+class IdempotencyKeyReused(DomainError):
+    status = 422
+    code = "idempotency_key_reused"
+    default_message = _(
+        "This Idempotency-Key was already used for a different request. Use a new key for a new request."
+    )
+
+
+def fingerprint(request: HttpRequest) -> str:
+    """SHA-256 of method, path and body; the same JSON written with other spacing is the same."""
+    body = request.body
+    with contextlib.suppress(ValueError):
+        body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.path.encode(), body):
+        digest.update(part)
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _stored_answer(user, key: str, digest: str) -> JsonResponse | None:
+    row = IdempotencyKey.objects.filter(user=user, key=key).first()
+    if row is None:
+        return None
+    if row.created_at < timezone.now() - KEY_LIFETIME:
+        row.delete()
+        return None
+    if row.fingerprint != digest:
+        raise IdempotencyKeyReused()
+    response = JsonResponse(row.response, status=row.status, json_dumps_params={"ensure_ascii": False})
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def create_once(
+    request: HttpRequest,
+    key: str | None,
+    out: type[Schema],
+    create: Callable[[], Any],
+    *,
+    status: int = 201,
+) -> Any:
+    """Run `create` (which returns the data of `out`) once per key; answer a retry from the store."""
+    if key is None:
+        return Status(status, create())
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise InvalidRequest({HEADER: [_("Send 1 to 255 characters, for example a UUID.")]})
+    user = request.auth
+    digest = fingerprint(request)
+    answer = _stored_answer(user, key, digest)
+    if answer is not None:
+        return answer
+    try:
+        with transaction.atomic():
+            body = out.model_validate(create()).model_dump(mode="json")
+            IdempotencyKey.objects.create(
+                user=user, key=key, fingerprint=digest, status=status, response=body
+            )
+    except IntegrityError:
+        # A concurrent request with the same key won; everything of ours rolled back.
+        answer = _stored_answer(user, key, digest)
+        if answer is None:
+            raise
+        return answer
+    return Status(status, body)

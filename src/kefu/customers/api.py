@@ -1,0 +1,402 @@
+"""REST API of the customer and product archive (API.md "archive (§1)").
+
+Each endpoint parses, checks the caller's permission, calls a service or selector and
+renders with customers.schemas. Phones come masked unless the caller's role sees them in
+full, and then every answer that shows them is audited.
+"""
+
+from typing import Annotated
+
+from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Query, Router
+
+from kefu.core.api.errors import errors, rename_fields
+from kefu.core.api.helpers import Cursor, IfMatch, Limit, changes_from, expected_version, require
+from kefu.core.api.idempotency import IdempotencyKeyHeader, create_once
+from kefu.core.pagination import keyset_page
+from kefu.customers import selectors, services, timeline
+from kefu.customers.models import Address, Customer, OwnedProduct, ProductCategory, ProductModel, Tier
+from kefu.customers.schemas import (
+    PRODUCT_FIELD_NAMES,
+    CategoryList,
+    CustomerIn,
+    CustomerList,
+    CustomerOut,
+    CustomerPatch,
+    LifeEventIn,
+    LifeEventList,
+    LifeEventOut,
+    ProductIn,
+    ProductList,
+    ProductModelIn,
+    ProductModelList,
+    ProductModelOut,
+    ProductOut,
+    ProductPatch,
+    RevealIn,
+    RevealOut,
+    TimelineList,
+    category_data,
+    customer_data,
+    life_event_data,
+    product_data,
+    product_model_data,
+    timeline_entry_data,
+)
+
+router = Router(tags=["archive"])
+
+# Services name fields as the models do; answers use the API's names.
+rename_fields({"purchased_on": "purchase_date", "warranty_ends_on": "warranty_end", "occurred_on": "date"})
+
+KIND_DESCRIPTION = (
+    "Only these kinds of entry (repeat or separate by commas). A group name stands for its kinds: "
+    + ", ".join(timeline.FILTERS)
+)
+
+
+def _render_customers(request: HttpRequest, customers: list[Customer]) -> list[dict]:
+    """Customers as the caller may see them; showing full numbers leaves an audit row each."""
+    full = services.can_see_full_phones(request.auth)
+    if full and customers:
+        services.record_full_phone_views(by=request.auth, customers=customers)
+    return [customer_data(customer, full_phones=full) for customer in customers]
+
+
+def _load_customer(customer_id: int) -> Customer:
+    customer = Customer.objects.get(pk=customer_id)
+    prefetch_related_objects([customer], "phones", "addresses", "consents")
+    return customer
+
+
+def _model(model_id: int | None) -> ProductModel | None:
+    if model_id is None:
+        return None
+    model = ProductModel.objects.select_related("category").filter(pk=model_id).first()
+    if model is None:
+        raise ValidationError({"model": [_("There is no product model with id %(id)s.") % {"id": model_id}]})
+    return model
+
+
+def _address(address_id: int | None) -> Address | None:
+    if address_id is None:
+        return None
+    address = Address.objects.filter(pk=address_id).first()
+    if address is None:
+        raise ValidationError(
+            {"install_address": [_("There is no address with id %(id)s.") % {"id": address_id}]}
+        )
+    return address
+
+
+def _product(product_id: int | None, customer: Customer) -> OwnedProduct | None:
+    if product_id is None:
+        return None
+    product = OwnedProduct.objects.filter(pk=product_id, customer=customer).first()
+    if product is None:
+        raise ValidationError({"product": [_("The product must be one of the customer's products.")]})
+    return product
+
+
+# --- Customers -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/customers",
+    response={200: CustomerList, **errors(400, 403, 422)},
+    operation_id="list_customers",
+    summary="List or look up customers",
+    description=(
+        "With `q`: the hotline lookup by full phone number, last four digits, serial number or the "
+        "start of the name (`match` says which). Without: every customer by id."
+    ),
+)
+def list_customers(
+    request: HttpRequest,
+    q: Annotated[str, Query(max_length=100, description="Phone, last four digits, serial or name.")] = "",
+    tier: Annotated[Tier | None, Query(description="Only customers of this tier.")] = None,
+    cursor: Cursor = None,
+    limit: Limit = None,
+):
+    require(request.auth, "customers.view_customer")
+    if q.strip():
+        result = selectors.find_customers(q, cursor=cursor, limit=limit, tier=tier)
+        page, match = result.page, result.kind
+        prefetch_related_objects(page.items, "addresses", "consents")
+    else:
+        page, match = selectors.customer_list(tier=tier, cursor=cursor, limit=limit), None
+    items = _render_customers(request, page.items)
+    return {"items": items, "next_cursor": page.next_cursor, "match": match}
+
+
+@router.post(
+    "/customers",
+    response={201: CustomerOut, **errors(400, 403, 422)},
+    operation_id="create_customer",
+    summary="Open a customer's record",
+)
+def create_customer(request: HttpRequest, payload: CustomerIn, idempotency_key: IdempotencyKeyHeader = None):
+    require(request.auth, "customers.add_customer")
+
+    def create():
+        values = payload.model_dump(exclude={"addresses"})
+        customer = services.create_customer(
+            by=request.auth,
+            addresses=[address.model_dump() for address in payload.addresses],
+            **values,
+        )
+        return _render_customers(request, [_load_customer(customer.pk)])[0]
+
+    return create_once(request, idempotency_key, CustomerOut, create)
+
+
+@router.get(
+    "/customers/{customer_id}",
+    response={200: CustomerOut, **errors(403, 404)},
+    operation_id="get_customer",
+    summary="A customer's record",
+)
+def get_customer(request: HttpRequest, customer_id: int):
+    customer = selectors.access_customer(request.auth, customer_id)
+    prefetch_related_objects([customer], "phones", "addresses", "consents")
+    return _render_customers(request, [customer])[0]
+
+
+@router.patch(
+    "/customers/{customer_id}",
+    response={200: CustomerOut, **errors(400, 403, 404, 409, 422)},
+    operation_id="update_customer",
+    summary="Change a customer's record",
+    description="Send only the fields that change, with the version you edited; a stale version is a 409.",
+)
+def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch, if_match: IfMatch = None):
+    customer = selectors.access_customer(request.auth, customer_id)
+    require(request.auth, "customers.change_customer")
+    version = expected_version(payload.version, if_match)
+    changes = changes_from(payload)
+    consent_source = changes.pop("consent_source", "")
+    if "addresses" in changes:
+        changes["addresses"] = [address.model_dump() for address in payload.addresses or []]
+    services.update_customer(
+        by=request.auth,
+        customer_id=customer.pk,
+        version=version,
+        changes=changes,
+        consent_source=consent_source,
+    )
+    return _render_customers(request, [_load_customer(customer.pk)])[0]
+
+
+@router.post(
+    "/customers/{customer_id}/reveal",
+    response={200: RevealOut, **errors(400, 403, 404)},
+    operation_id="reveal_customer_phones",
+    summary="Show a customer's full phone numbers (audited)",
+)
+def reveal_customer_phones(request: HttpRequest, customer_id: int, payload: RevealIn | None = None):
+    customer = selectors.access_customer(request.auth, customer_id)
+    reason = payload.reason if payload else ""
+    phones = services.reveal_phones(by=request.auth, customer=customer, reason=reason)
+    return {"customer": customer.pk, "phones": phones}
+
+
+@router.get(
+    "/customers/{customer_id}/timeline",
+    response={200: TimelineList, **errors(400, 403, 404, 422)},
+    operation_id="get_customer_timeline",
+    summary="A customer's timeline, newest first",
+)
+def get_customer_timeline(
+    request: HttpRequest,
+    customer_id: int,
+    kind: Annotated[list[str] | None, Query(description=KIND_DESCRIPTION)] = None,
+    cursor: Cursor = None,
+    limit: Limit = None,
+):
+    customer = selectors.access_customer(request.auth, customer_id)
+    kinds: list[str] = []
+    for value in kind or []:
+        for name in filter(None, (part.strip() for part in value.split(","))):
+            kinds.extend(timeline.FILTERS[name][1] if name in timeline.FILTERS else [name])
+    page = selectors.customer_timeline(customer, kinds=tuple(kinds) or None, cursor=cursor, limit=limit)
+    return {"items": [timeline_entry_data(entry) for entry in page.items], "next_cursor": page.next_cursor}
+
+
+# --- Products ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/customers/{customer_id}/products",
+    response={200: ProductList, **errors(400, 403, 404, 422)},
+    operation_id="list_customer_products",
+    summary="The products a customer owns, newest first",
+)
+def list_customer_products(
+    request: HttpRequest, customer_id: int, cursor: Cursor = None, limit: Limit = None
+):
+    customer = selectors.access_customer(request.auth, customer_id)
+    require(request.auth, "customers.view_ownedproduct")
+    page = selectors.customer_products(customer, cursor=cursor, limit=limit)
+    return {"items": [product_data(product) for product in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post(
+    "/customers/{customer_id}/products",
+    response={201: ProductOut, **errors(400, 403, 404, 422)},
+    operation_id="create_product",
+    summary="Register a product the customer owns",
+)
+def create_product(
+    request: HttpRequest,
+    customer_id: int,
+    payload: ProductIn,
+    idempotency_key: IdempotencyKeyHeader = None,
+):
+    customer = selectors.access_customer(request.auth, customer_id)
+    require(request.auth, "customers.add_ownedproduct")
+
+    def create():
+        product = services.register_product(
+            by=request.auth,
+            customer=customer,
+            model=_model(payload.model),
+            purchased_on=payload.purchase_date,
+            serial_number=payload.serial_number,
+            purchase_channel=payload.purchase_channel,
+            install_address=_address(payload.install_address),
+            warranty_ends_on=payload.warranty_end,
+            notes=payload.notes,
+        )
+        return product_data(product)
+
+    return create_once(request, idempotency_key, ProductOut, create)
+
+
+@router.get(
+    "/products/{product_id}",
+    response={200: ProductOut, **errors(403, 404)},
+    operation_id="get_product",
+    summary="An owned product",
+)
+def get_product(request: HttpRequest, product_id: int):
+    return product_data(selectors.access_product(request.auth, product_id))
+
+
+@router.patch(
+    "/products/{product_id}",
+    response={200: ProductOut, **errors(400, 403, 404, 409, 422)},
+    operation_id="update_product",
+    summary="Change an owned product",
+    description="Send only the fields that change, with the version you edited; a stale version is a 409.",
+)
+def update_product(request: HttpRequest, product_id: int, payload: ProductPatch, if_match: IfMatch = None):
+    product = selectors.access_product(request.auth, product_id)
+    require(request.auth, "customers.change_ownedproduct")
+    version = expected_version(payload.version, if_match)
+    changes = changes_from(payload, nullable=("install_address",), rename=PRODUCT_FIELD_NAMES)
+    if "model" in changes:
+        changes["model"] = _model(changes["model"])
+    if "install_address" in changes:
+        changes["install_address"] = _address(changes["install_address"])
+    product = services.update_product(
+        by=request.auth, product_id=product.pk, version=version, changes=changes
+    )
+    return product_data(selectors.access_product(request.auth, product.pk))
+
+
+# --- Life events ---------------------------------------------------------------------------
+
+
+@router.get(
+    "/customers/{customer_id}/life-events",
+    response={200: LifeEventList, **errors(400, 403, 404, 422)},
+    operation_id="list_life_events",
+    summary="The dated moments of a customer's life, newest first",
+)
+def list_life_events(request: HttpRequest, customer_id: int, cursor: Cursor = None, limit: Limit = None):
+    customer = selectors.access_customer(request.auth, customer_id)
+    require(request.auth, "customers.view_lifeevent")
+    page = selectors.customer_life_events(customer, cursor=cursor, limit=limit)
+    return {"items": [life_event_data(event) for event in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post(
+    "/customers/{customer_id}/life-events",
+    response={201: LifeEventOut, **errors(400, 403, 404, 422)},
+    operation_id="create_life_event",
+    summary="Remember a date that matters to the customer",
+)
+def create_life_event(
+    request: HttpRequest,
+    customer_id: int,
+    payload: LifeEventIn,
+    idempotency_key: IdempotencyKeyHeader = None,
+):
+    customer = selectors.access_customer(request.auth, customer_id)
+    require(request.auth, "customers.add_lifeevent")
+
+    def create():
+        event = services.record_life_event(
+            by=request.auth,
+            customer=customer,
+            occurred_on=payload.date,
+            description=payload.description,
+            kind=payload.kind,
+            product=_product(payload.product, customer),
+        )
+        return life_event_data(event)
+
+    return create_once(request, idempotency_key, LifeEventOut, create)
+
+
+# --- Catalogue -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/catalogue/categories",
+    response={200: CategoryList, **errors(400, 403, 422)},
+    operation_id="list_categories",
+    summary="Product categories, by stable code",
+)
+def list_categories(request: HttpRequest, cursor: Cursor = None, limit: Limit = None):
+    require(request.auth, "customers.view_productcategory")
+    page = keyset_page(ProductCategory.objects.all(), order=("sort_order", "id"), cursor=cursor, limit=limit)
+    return {"items": [category_data(c) for c in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get(
+    "/catalogue/models",
+    response={200: ProductModelList, **errors(400, 403, 422)},
+    operation_id="list_product_models",
+    summary="Product models on sale, by category",
+)
+def list_product_models(
+    request: HttpRequest,
+    category: Annotated[str | None, Query(description="A category code, e.g. air_conditioner.")] = None,
+    cursor: Cursor = None,
+    limit: Limit = None,
+):
+    require(request.auth, "customers.view_productmodel")
+    page = selectors.catalogue_models(category=category, cursor=cursor, limit=limit)
+    return {"items": [product_model_data(m) for m in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post(
+    "/catalogue/models",
+    response={201: ProductModelOut, **errors(400, 403, 422)},
+    operation_id="create_product_model",
+    summary="Add a product model to the catalogue",
+)
+def create_product_model(
+    request: HttpRequest, payload: ProductModelIn, idempotency_key: IdempotencyKeyHeader = None
+):
+    require(request.auth, "customers.add_productmodel")
+
+    def create():
+        model = services.create_product_model(by=request.auth, **payload.model_dump())
+        return product_model_data(model)
+
+    return create_once(request, idempotency_key, ProductModelOut, create)

@@ -1,0 +1,362 @@
+"""What the customer archive's API reads and writes (API.md "Core fields"), and how a record
+becomes its answer. Names are the API's: purchase_date, warranty_end, date."""
+
+import datetime
+
+from django.utils import timezone
+from ninja import Field, Schema
+
+from kefu.core.api.helpers import LocalDateTime
+from kefu.core.masking import show_phone
+from kefu.customers import timeline
+from kefu.customers.models import (
+    ConsentPurpose,
+    ContactChannel,
+    Customer,
+    CustomerEvent,
+    LifeEvent,
+    LifeEventKind,
+    OwnedProduct,
+    ProductCategory,
+    ProductModel,
+    ProductStatus,
+    PurchaseChannel,
+    Tier,
+)
+
+
+class StrictSchema(Schema):
+    """An input: a field the API does not know is an error, not silently dropped."""
+
+    model_config = {"extra": "forbid"}
+
+
+# --- Customers -----------------------------------------------------------------------------
+
+
+class AddressIn(StrictSchema):
+    province: str
+    city: str
+    district: str = ""
+    detail: str
+
+
+class AddressOut(Schema):
+    province: str
+    city: str
+    district: str
+    detail: str
+
+
+class CustomerIn(StrictSchema):
+    name: str
+    phones: list[str] = Field(
+        default_factory=list, description="Numbers as people type them; the first is the primary one."
+    )
+    tier: Tier = Tier.REGULAR
+    email: str = ""
+    preferred_channel: ContactChannel = ContactChannel.PHONE
+    preferred_time: str = ""
+    notes: str = ""
+    addresses: list[AddressIn] = Field(default_factory=list, description="The first is the default one.")
+    consents: dict[str, bool] = Field(
+        default_factory=dict, description=f"Purpose → given. Purposes: {', '.join(ConsentPurpose.values)}."
+    )
+    consent_source: str = Field("", description="How the consents were given, e.g. “phone call”.")
+
+
+class CustomerPatch(StrictSchema):
+    version: int | None = Field(None, description="The version you edited (or send If-Match).")
+    name: str | None = None
+    phones: list[str] | None = Field(None, description="Replaces the numbers.")
+    tier: Tier | None = None
+    email: str | None = None
+    preferred_channel: ContactChannel | None = None
+    preferred_time: str | None = None
+    notes: str | None = None
+    addresses: list[AddressIn] | None = Field(None, description="Replaces the addresses.")
+    consents: dict[str, bool] | None = Field(None, description="Changes the purposes named only.")
+    consent_source: str | None = None
+
+
+class CustomerOut(Schema):
+    id: int
+    name: str
+    phones: list[str] = Field(description="Masked (138****1234) unless the caller's role sees them in full.")
+    tier: Tier
+    tier_label: str
+    addresses: list[AddressOut]
+    consents: dict[str, bool] = Field(description="Every purpose; false where not given.")
+    email: str
+    preferred_channel: ContactChannel
+    preferred_channel_label: str
+    preferred_time: str
+    notes: str
+    version: int
+    created_at: LocalDateTime
+    updated_at: LocalDateTime
+
+
+class CustomerList(Schema):
+    items: list[CustomerOut]
+    next_cursor: str | None
+    match: str | None = Field(
+        None, description="How `q` was read: phone, last4, serial or name (null without q)."
+    )
+
+
+class RevealIn(StrictSchema):
+    reason: str = Field("", max_length=200, description="Why the full numbers are needed (audited).")
+
+
+class RevealOut(Schema):
+    customer: int
+    phones: list[str]
+
+
+def customer_data(customer: Customer, *, full_phones: bool) -> dict:
+    """The API's view of a customer whose phones, addresses and consents are prefetched."""
+    consents = dict.fromkeys(ConsentPurpose.values, False)
+    consents.update({consent.purpose: consent.is_granted for consent in customer.consents.all()})
+    return {
+        "id": customer.pk,
+        "name": customer.name,
+        "phones": [show_phone(phone.number, full=full_phones) for phone in customer.phones.all()],
+        "tier": customer.tier,
+        "tier_label": customer.get_tier_display(),
+        "addresses": [
+            {"province": a.province, "city": a.city, "district": a.district, "detail": a.detail}
+            for a in customer.addresses.all()
+        ],
+        "consents": consents,
+        "email": customer.email,
+        "preferred_channel": customer.preferred_channel,
+        "preferred_channel_label": customer.get_preferred_channel_display(),
+        "preferred_time": customer.preferred_time,
+        "notes": customer.notes,
+        "version": customer.version,
+        "created_at": customer.created_at,
+        "updated_at": customer.updated_at,
+    }
+
+
+# --- Timeline ------------------------------------------------------------------------------
+
+
+class TimelineEntryOut(Schema):
+    id: int
+    occurred_at: LocalDateTime
+    kind: str
+    text: str = Field(description="The entry in the caller's language.")
+    actor: int | None
+    product: int | None
+    data: dict
+
+
+class TimelineList(Schema):
+    items: list[TimelineEntryOut]
+    next_cursor: str | None
+
+
+def timeline_entry_data(entry: CustomerEvent) -> dict:
+    return {
+        "id": entry.pk,
+        "occurred_at": entry.occurred_at,
+        "kind": entry.kind,
+        "text": timeline.describe(entry),
+        "actor": entry.actor_id,
+        "product": entry.product_id,
+        "data": entry.data,
+    }
+
+
+# --- Products ------------------------------------------------------------------------------
+
+
+class ProductIn(StrictSchema):
+    model: int = Field(description="The catalogue model's id.")
+    serial_number: str = ""
+    purchase_date: datetime.date
+    purchase_channel: PurchaseChannel = PurchaseChannel.STORE
+    install_address: int | None = Field(None, description="Not given: the customer's default address.")
+    warranty_end: datetime.date | None = Field(None, description="Not given: from the model's warranty.")
+    notes: str = ""
+
+
+class ProductPatch(StrictSchema):
+    version: int | None = Field(None, description="The version you edited (or send If-Match).")
+    model: int | None = None
+    serial_number: str | None = None
+    purchase_date: datetime.date | None = None
+    purchase_channel: PurchaseChannel | None = None
+    install_address: int | None = None
+    warranty_end: datetime.date | None = None
+    status: ProductStatus | None = None
+    notes: str | None = None
+
+
+# API name → the service's (model's) name.
+PRODUCT_FIELD_NAMES = {"purchase_date": "purchased_on", "warranty_end": "warranty_ends_on"}
+
+
+class BirthdayOut(Schema):
+    date: datetime.date
+    years: int
+
+
+class ProductOut(Schema):
+    id: int
+    customer: int
+    model: int
+    model_code: str
+    model_name: str
+    category: str
+    category_label: str
+    serial_number: str
+    purchase_date: datetime.date
+    purchase_channel: PurchaseChannel
+    purchase_channel_label: str
+    install_address: int | None
+    warranty_end: datetime.date
+    is_under_warranty: bool
+    status: ProductStatus
+    status_label: str
+    notes: str
+    next_birthday: BirthdayOut = Field(description="The next anniversary of purchase and which one it is.")
+    version: int
+    created_at: LocalDateTime
+    updated_at: LocalDateTime
+
+
+class ProductList(Schema):
+    items: list[ProductOut]
+    next_cursor: str | None
+
+
+def product_data(product: OwnedProduct, today: datetime.date | None = None) -> dict:
+    """The API's view of an owned product whose model and category are selected."""
+    today = today or timezone.localdate()
+    birthday, years = product.next_birthday(today)
+    return {
+        "id": product.pk,
+        "customer": product.customer_id,
+        "model": product.model_id,
+        "model_code": product.model.code,
+        "model_name": product.model.name,
+        "category": product.model.category.code,
+        "category_label": product.model.category.label,
+        "serial_number": product.serial_number,
+        "purchase_date": product.purchased_on,
+        "purchase_channel": product.purchase_channel,
+        "purchase_channel_label": product.get_purchase_channel_display(),
+        "install_address": product.install_address_id,
+        "warranty_end": product.warranty_ends_on,
+        "is_under_warranty": product.is_under_warranty(today),
+        "status": product.status,
+        "status_label": product.get_status_display(),
+        "notes": product.notes,
+        "next_birthday": {"date": birthday, "years": years},
+        "version": product.version,
+        "created_at": product.created_at,
+        "updated_at": product.updated_at,
+    }
+
+
+# --- Life events ---------------------------------------------------------------------------
+
+
+class LifeEventIn(StrictSchema):
+    date: datetime.date
+    kind: LifeEventKind = LifeEventKind.OTHER
+    description: str
+    product: int | None = Field(None, description="The owned product it is tied to, if any.")
+
+
+class LifeEventOut(Schema):
+    id: int
+    customer: int
+    date: datetime.date
+    kind: LifeEventKind
+    kind_label: str
+    description: str
+    product: int | None
+    created_at: LocalDateTime
+
+
+class LifeEventList(Schema):
+    items: list[LifeEventOut]
+    next_cursor: str | None
+
+
+def life_event_data(event: LifeEvent) -> dict:
+    return {
+        "id": event.pk,
+        "customer": event.customer_id,
+        "date": event.occurred_on,
+        "kind": event.kind,
+        "kind_label": event.get_kind_display(),
+        "description": event.description,
+        "product": event.product_id,
+        "created_at": event.created_at,
+    }
+
+
+# --- Catalogue -----------------------------------------------------------------------------
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name: str = Field(description="In the caller's language for the shipped categories.")
+    care_interval_years: int
+
+
+class CategoryList(Schema):
+    items: list[CategoryOut]
+    next_cursor: str | None
+
+
+def category_data(category: ProductCategory) -> dict:
+    return {
+        "id": category.pk,
+        "code": category.code,
+        "name": category.label,
+        "care_interval_years": category.care_interval_years,
+    }
+
+
+class ProductModelIn(StrictSchema):
+    category: str = Field(description="The category's code, e.g. air_conditioner.")
+    code: str = Field(description="The model number, unique in the catalogue.")
+    name: str
+    brand: str = ""
+    warranty_months: int = 12
+
+
+class ProductModelOut(Schema):
+    id: int
+    category: str
+    category_label: str
+    code: str
+    name: str
+    brand: str
+    warranty_months: int
+    is_active: bool
+
+
+class ProductModelList(Schema):
+    items: list[ProductModelOut]
+    next_cursor: str | None
+
+
+def product_model_data(model: ProductModel) -> dict:
+    return {
+        "id": model.pk,
+        "category": model.category.code,
+        "category_label": model.category.label,
+        "code": model.code,
+        "name": model.name,
+        "brand": model.brand,
+        "warranty_months": model.warranty_months,
+        "is_active": model.is_active,
+    }
