@@ -116,3 +116,15 @@ def record_reveal(*, actor, objs: Iterable[models.Model], fields: Sequence[str],
         for obj in objs
     )
     return len(objs)
+
+
+def record_delete(*, actor, obj: models.Model, fields: Sequence[str], reason: str = "") -> AuditEvent:
+    """Record a record's last values; call it before deleting, while it still has its id."""
+    before = snapshot(obj, fields)
+    return record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=obj,
+        changes={name: [value, None] for name, value in before.items()},
+        reason=reason,
+    )

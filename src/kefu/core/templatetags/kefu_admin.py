@@ -1,0 +1,28 @@
+"""What the admin index warns administrators about: a business calendar missing a year and a
+background worker that is not running (so that neither fails silently)."""
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from kefu.core.admin import calendar_warnings
+from kefu.core.health import check_queue
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/kefu_warnings.html", takes_context=True)
+def kefu_admin_warnings(context):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    warnings = []
+    if user is not None and user.is_active and user.is_staff:
+        queue = check_queue()
+        if not queue.get("worker_alive"):
+            warnings.append(
+                _(
+                    "The background worker is not running: reminders, sweeps and notifications wait "
+                    "until it is started again (see /healthz)."
+                )
+            )
+        warnings.extend(calendar_warnings())
+    return {"kefu_warnings": warnings}

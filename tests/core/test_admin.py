@@ -1,0 +1,335 @@
+"""The admin: every page answers, every change is audited, system records stay read-only."""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from kefu.accounts.models import ApiToken, hash_token
+from kefu.core.admin import calendar_warnings
+from kefu.core.models import AuditAction, AuditEvent, BusinessDay, DayKind
+from kefu.customers import services
+from kefu.customers.models import Customer, CustomerEvent, CustomerPhone, OwnedProduct
+from tests.factories import OwnedProductFactory, ProductModelFactory, customer_with_phone
+
+OUR_APPS = {"core", "accounts", "customers"}
+OUR_MODELS = sorted(
+    (model for model in admin.site._registry if model._meta.app_label in OUR_APPS),
+    key=lambda model: model._meta.label,
+)
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def form_data(response) -> dict:
+    """The POST a browser would send for an admin change form as it was rendered."""
+    data: dict = {}
+
+    def add(form) -> None:
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            data[form.add_prefix(name)] = "on" if value is True else value
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        add(formset.management_form)
+        for form in formset.forms:
+            add(form)
+    return data
+
+
+@pytest.fixture
+def admin_client(client, administrator):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(administrator)
+    return client
+
+
+@pytest.fixture
+def archive(db, administrator):
+    """One of each record, so that every changelist renders rows."""
+    customer = customer_with_phone(name="陈静")
+    product = OwnedProductFactory(customer=customer)
+    services.record_life_event(
+        by=administrator,
+        customer=customer,
+        occurred_on=datetime.date(2021, 3, 9),
+        description="女儿出生",
+        product=product,
+    )
+    ApiToken.objects.create(user=administrator, name="bench", prefix="kf_abc", digest=hash_token("x"))
+    return customer
+
+
+@pytest.mark.parametrize("model", OUR_MODELS, ids=lambda model: model._meta.label)
+def test_every_changelist_and_add_page_answers_for_the_administrator(
+    admin_client, administrator, archive, model
+):
+    assert admin_client.get(admin_url(model, "changelist")).status_code == 200
+    may_add = admin.site._registry[model].has_add_permission(SimpleNamespace(user=administrator))
+    assert admin_client.get(admin_url(model, "add")).status_code == (200 if may_add else 403)
+
+
+@pytest.mark.parametrize("model", OUR_MODELS, ids=lambda model: model._meta.label)
+def test_every_change_page_answers_for_the_administrator(admin_client, archive, model):
+    obj = model._default_manager.order_by("pk").first()
+    if obj is None:
+        pytest.skip("no row of this model in the scene")
+    assert admin_client.get(admin_url(model, "change", obj.pk)).status_code == 200
+
+
+def test_the_admin_index_and_search_answer(admin_client, archive):
+    assert admin_client.get(reverse("admin:index")).status_code == 200
+    for term in ("陈", "5678", "138 1234 5678", "SN0000000001"):
+        response = admin_client.get(admin_url(Customer, "changelist"), {"q": term})
+        assert response.status_code == 200
+    response = admin_client.get(admin_url(Customer, "changelist"), {"q": "陈"})
+    assert archive in response.context["cl"].result_list
+
+
+def test_changing_a_customer_in_the_admin_writes_an_audit_event(admin_client, archive, administrator):
+    url = admin_url(Customer, "change", archive.pk)
+    data = form_data(admin_client.get(url))
+    data["name"] = "陈晓静"
+    data["tier"] = "vip"
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    archive.refresh_from_db()
+    assert archive.name == "陈晓静"
+    assert archive.version == 2
+    event = AuditEvent.objects.filter(action=AuditAction.UPDATE, target_id=str(archive.pk)).get()
+    assert event.actor == administrator
+    assert event.changes["name"] == ["陈静", "陈晓静"]
+    assert event.changes["tier"] == ["regular", "vip"]
+
+
+def test_a_customer_form_opened_before_another_change_is_refused(admin_client, archive, administrator):
+    url = admin_url(Customer, "change", archive.pk)
+    data = form_data(admin_client.get(url))
+    services.update_customer(by=administrator, customer_id=archive.pk, version=1, changes={"notes": "x"})
+    data["name"] = "陈晓静"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    archive.refresh_from_db()
+    assert archive.name == "陈静"
+
+
+def test_phones_edited_inline_are_normalised_audited_and_bump_the_version(admin_client, archive):
+    url = admin_url(Customer, "change", archive.pk)
+    data = form_data(admin_client.get(url))
+    # The extra row gets a new number typed as people type it, and becomes the primary one.
+    data["phones-1-number"] = "+86 139-8765-4321"
+    data["phones-1-is_primary"] = "on"
+    data.pop("phones-0-is_primary")
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    phones = list(archive.phones.order_by("-is_primary", "id").values_list("number", "last4", "is_primary"))
+    assert phones == [("+8613987654321", "4321", True), ("+8613812345678", "5678", False)]
+    phone_type = ContentType.objects.get_for_model(CustomerPhone)
+    actions = set(AuditEvent.objects.filter(target_type=phone_type).values_list("action", "target_id"))
+    old = archive.phones.get(number="+8613812345678")
+    new = archive.phones.get(number="+8613987654321")
+    assert actions == {(AuditAction.UPDATE, str(old.pk)), (AuditAction.CREATE, str(new.pk))}
+    archive.refresh_from_db()
+    assert archive.version == 2
+
+
+def test_two_primary_phones_are_refused_and_nothing_is_written(admin_client, archive):
+    url = admin_url(Customer, "change", archive.pk)
+    data = form_data(admin_client.get(url))
+    data["phones-1-number"] = "13987654321"
+    data["phones-1-is_primary"] = "on"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert archive.phones.count() == 1
+    assert not AuditEvent.objects.filter(action=AuditAction.UPDATE).exists()
+
+
+def test_an_invalid_phone_typed_in_the_admin_is_refused(admin_client, archive):
+    url = admin_url(Customer, "change", archive.pk)
+    data = form_data(admin_client.get(url))
+    data["phones-0-number"] = "12345"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert archive.phones.get().number == "+8613812345678"
+
+
+def test_adding_a_customer_in_the_admin_audits_it_and_opens_its_timeline(admin_client, administrator):
+    response = admin_client.post(
+        admin_url(Customer, "add"),
+        {
+            "name": "王芳",
+            "tier": "regular",
+            "preferred_channel": "phone",
+            "version": "1",
+            "phones-TOTAL_FORMS": "1",
+            "phones-INITIAL_FORMS": "0",
+            "phones-0-number": "138 0000 1234",
+            "phones-0-label": "mobile",
+            "phones-0-is_primary": "on",
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+            "consents-TOTAL_FORMS": "0",
+            "consents-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    customer = Customer.objects.get(name="王芳")
+    assert customer.phones.get().number == "+8613800001234"
+    assert customer.phones.get().last4 == "1234"
+    assert AuditEvent.objects.filter(action=AuditAction.CREATE, target_id=str(customer.pk)).exists()
+    assert CustomerEvent.objects.filter(customer=customer, kind="customer_created").exists()
+
+
+def test_opening_a_customer_with_full_numbers_is_audited_as_a_reveal(admin_client, archive):
+    admin_client.get(admin_url(Customer, "change", archive.pk))
+    assert AuditEvent.objects.filter(action=AuditAction.REVEAL, target_id=str(archive.pk)).exists()
+
+
+def test_registering_a_product_in_the_admin_goes_through_the_service(admin_client, archive):
+    model = ProductModelFactory(warranty_months=36)
+    response = admin_client.post(
+        admin_url(OwnedProduct, "add"),
+        {
+            "customer": archive.pk,
+            "model": model.pk,
+            "serial_number": " bh 0123 4567 ",
+            "purchased_on": "2024-02-29",
+            "purchase_channel": "store",
+            "version": "1",
+        },
+    )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    product = OwnedProduct.objects.get(model=model)
+    assert product.serial_number == "BH01234567"
+    assert product.warranty_ends_on == datetime.date(2027, 2, 28)
+    assert product.install_address == archive.addresses.get()
+    assert CustomerEvent.objects.filter(subject_type="ownedproduct", subject_id=product.pk).exists()
+
+
+def test_a_future_purchase_date_is_refused_in_the_admin(admin_client, archive):
+    model = ProductModelFactory()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = admin_client.post(
+        admin_url(OwnedProduct, "add"),
+        {"customer": archive.pk, "model": model.pk, "purchased_on": tomorrow, "purchase_channel": "store"},
+    )
+    assert response.status_code == 200
+    assert not OwnedProduct.objects.filter(model=model).exists()
+
+
+def test_audit_events_cannot_be_added_changed_or_deleted(admin_client, archive):
+    event = AuditEvent.objects.first()
+    assert admin_client.get(admin_url(AuditEvent, "add")).status_code == 403
+    response = admin_client.post(admin_url(AuditEvent, "change", event.pk), {"reason": "tampered"})
+    assert response.status_code == 403
+    assert admin_client.post(admin_url(AuditEvent, "delete", event.pk), {"post": "yes"}).status_code == 403
+    event.refresh_from_db()
+    assert event.reason != "tampered"
+
+
+def test_revoking_a_token_in_the_admin_is_audited_and_never_shows_the_digest(admin_client, archive):
+    token = ApiToken.objects.get()
+    page = admin_client.get(admin_url(ApiToken, "change", token.pk))
+    assert token.digest not in page.content.decode()
+    response = admin_client.post(
+        admin_url(ApiToken, "changelist"), {"action": "revoke", "_selected_action": [token.pk]}
+    )
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert AuditEvent.objects.filter(action=AuditAction.UPDATE, target_id=str(token.pk)).exists()
+
+
+def test_editing_the_business_calendar_is_audited(admin_client):
+    response = admin_client.post(
+        admin_url(BusinessDay, "add"), {"date": "2027-10-01", "kind": "holiday", "name": "国庆节"}
+    )
+    assert response.status_code == 302
+    day = BusinessDay.objects.get(date=datetime.date(2027, 10, 1))
+    assert AuditEvent.objects.filter(action=AuditAction.CREATE, target_id=str(day.pk)).exists()
+    admin_client.post(admin_url(BusinessDay, "delete", day.pk), {"post": "yes"})
+    assert AuditEvent.objects.filter(action=AuditAction.DELETE, target_id=str(day.pk)).exists()
+
+
+def test_the_calendar_warning_shows_when_next_year_is_missing(admin_client):
+    next_year = timezone.localdate().year + 1
+    BusinessDay.objects.filter(date__year=next_year).delete()
+    with translation.override("en"):
+        warning = str(calendar_warnings()[-1])
+    assert str(next_year) in warning
+    assert warning in admin_client.get(reverse("admin:index")).content.decode()
+    assert warning in admin_client.get(admin_url(BusinessDay, "changelist")).content.decode()
+
+
+def test_no_calendar_warning_once_this_year_and_next_are_entered(admin_client):
+    this_year = timezone.localdate().year
+    for year in (this_year, this_year + 1):
+        BusinessDay.objects.get_or_create(
+            date=datetime.date(year, 10, 1), defaults={"kind": DayKind.HOLIDAY, "name": "国庆节"}
+        )
+    assert calendar_warnings() == []
+    assert "business calendar" not in admin_client.get(reverse("admin:index")).content.decode()
+
+
+def test_administrators_see_a_banner_when_the_worker_is_down(admin_client, monkeypatch):
+    monkeypatch.setattr("kefu.core.templatetags.kefu_admin.check_queue", lambda: {"worker_alive": False})
+    assert "background worker is not running" in admin_client.get(reverse("admin:index")).content.decode()
+    monkeypatch.setattr("kefu.core.templatetags.kefu_admin.check_queue", lambda: {"worker_alive": True})
+    assert "background worker" not in admin_client.get(reverse("admin:index")).content.decode()
+
+
+def test_changing_a_product_in_the_admin_goes_through_the_service(admin_client, archive, administrator):
+    product = services.register_product(
+        by=administrator,
+        customer=archive,
+        model=ProductModelFactory(),
+        purchased_on=datetime.date(2022, 5, 1),
+        serial_number="SN1",
+    )
+    url = admin_url(OwnedProduct, "change", product.pk)
+    data = form_data(admin_client.get(url))
+    data["purchased_on"] = "2020-06-01"
+    data["serial_number"] = "sn 9999"
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    product.refresh_from_db()
+    assert (product.purchased_on, product.serial_number, product.version) == (
+        datetime.date(2020, 6, 1),
+        "SN9999",
+        2,
+    )
+    entry = CustomerEvent.objects.get(subject_type="ownedproduct", subject_id=product.pk)
+    assert entry.occurred_at.date() == datetime.date(2020, 6, 1)
+    event = AuditEvent.objects.get(action=AuditAction.UPDATE, target_id=str(product.pk))
+    assert event.changes["serial_number"][1] == "SN9999"
+
+
+def test_changing_a_users_roles_and_password_in_the_admin_is_audited(admin_client, agent):
+    from django.contrib.auth.models import Group
+
+    from kefu.accounts.models import User
+
+    url = admin_url(User, "change", agent.pk)
+    data = form_data(admin_client.get(url))
+    supervisor = Group.objects.get(name="supervisor")
+    data["groups"] = [*data["groups"], supervisor.pk]
+    assert admin_client.post(url, data).status_code == 302
+    event = AuditEvent.objects.get(action=AuditAction.UPDATE, target_id=str(agent.pk))
+    assert event.changes["groups"][1] == sorted(agent.groups.values_list("pk", flat=True))
+    password_url = reverse("admin:auth_user_password_change", args=[agent.pk])
+    response = admin_client.post(
+        password_url, {"password1": "a-new-Secret-42", "password2": "a-new-Secret-42"}
+    )
+    assert response.status_code == 302
+    changes = AuditEvent.objects.filter(target_id=str(agent.pk)).order_by("-id").first().changes
+    assert changes == {"password": [None, "changed"]}

@@ -1,0 +1,32 @@
+"""Masked phone numbers: recognisable, never dialable."""
+
+import pytest
+
+from kefu.core.masking import mask_phone, national_digits, show_phone
+
+
+@pytest.mark.parametrize(
+    ("e164", "masked"),
+    [
+        ("+8613812341234", "138****1234"),  # mobile
+        ("+862788881234", "027****1234"),  # Wuhan landline, dialled with its trunk 0
+        ("+861088881234", "010****1234"),  # Beijing landline
+        ("+8610086", "*0086"),  # a five-digit service number
+        ("+8695588", "*5588"),
+    ],
+)
+def test_numbers_keep_their_first_three_and_last_four_digits(e164, masked):
+    assert mask_phone(e164) == masked
+
+
+def test_the_middle_digits_never_show():
+    assert "1234" not in mask_phone("+8613812345678").replace("5678", "")
+
+
+def test_show_phone_shows_the_national_number_in_full_only_when_asked():
+    assert show_phone("+8613812345678", full=True) == "13812345678"
+    assert show_phone("+8613812345678", full=False) == "138****5678"
+
+
+def test_text_that_is_not_a_number_is_returned_as_it_is():
+    assert national_digits("not a number") == "not a number"

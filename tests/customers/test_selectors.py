@@ -1,0 +1,127 @@
+"""The hotline lookup, the 360° page and the timeline: right answers in a fixed number of queries."""
+
+import datetime
+
+import pytest
+
+from kefu.customers import services
+from kefu.customers.models import Customer
+from kefu.customers.selectors import customer_360, customer_timeline, find_customers, search_kind
+from tests.factories import (
+    OwnedProductFactory,
+    PhoneFactory,
+    ProductModelFactory,
+    customer_with_phone,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5678", ("last4", "5678")),
+        ("138 1234 5678", ("phone", "+8613812345678")),
+        ("+86 138-1234-5678", ("phone", "+8613812345678")),
+        ("陈", ("name", "陈")),
+        ("BH01234567", ("serial", "BH01234567")),
+        ("bh01234567", ("serial", "BH01234567")),
+        ("   ", ("empty", "")),
+    ],
+)
+def test_search_kind_reads_the_search_box_like_the_hotline(text, expected):
+    assert search_kind(text) == expected
+
+
+def many_matching(count: int, kind: str) -> None:
+    """`count` customers that each search below finds, with a second phone and an address each."""
+    model = ProductModelFactory(code="BH-TEST")
+    for index in range(count):
+        customer = customer_with_phone(number=f"+86139{index:04d}5678", name=f"陈{index:03d}")
+        PhoneFactory(customer=customer, number=f"+86137{index:04d}0000", is_primary=False)
+        OwnedProductFactory(customer=customer, model=model, serial_number=f"BH{index:08d}")
+    customer_with_phone(number="+8613800001111", name="王芳")  # never matches
+
+
+SEARCHES = {"last4": "5678", "phone": "+86 139 0000 5678", "serial": "BH00000000", "name": "陈"}
+
+
+@pytest.mark.parametrize("kind", list(SEARCHES))
+@pytest.mark.parametrize("count", [1, 25])
+def test_find_customers_costs_the_same_queries_for_1_and_25_matches(kind, count, django_assert_num_queries):
+    many_matching(count, kind)
+    expected_total = 1 if kind in ("phone", "serial") else count
+    with django_assert_num_queries(3):  # customers, their phones, their default addresses
+        result = find_customers(SEARCHES[kind], limit=50)
+    assert result.kind == kind
+    assert len(result.page.items) == expected_total
+    for customer in result.page.items:
+        assert customer.product_count == 1
+        assert customer.phones.all()[0].is_primary
+        assert len(customer.default_addresses) == 1
+
+
+def test_find_customers_by_name_prefix_works_for_chinese_and_pages_in_order():
+    for name in ("陈静", "陈晓静", "陈", "王芳", "张伟"):
+        customer_with_phone(number=f"+861380000{len(Customer.objects.all()):04d}", name=name)
+    first = find_customers("陈", limit=2)
+    second = find_customers("陈", cursor=first.page.next_cursor, limit=2)
+    names = [c.name for c in first.page.items + second.page.items]
+    assert names == sorted(["陈静", "陈晓静", "陈"])
+    assert second.page.next_cursor is None
+    assert [c.name for c in find_customers("陈晓").page.items] == ["陈晓静"]
+
+
+def test_an_empty_search_finds_nothing_without_a_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert find_customers("  ").page.items == []
+
+
+@pytest.mark.parametrize("products", [1, 30])
+def test_customer_360_costs_the_same_queries_for_1_and_30_products(
+    products, agent, django_assert_num_queries
+):
+    customer = customer_with_phone()
+    model = ProductModelFactory()
+    for index in range(products):
+        product = OwnedProductFactory(customer=customer, model=model, serial_number=f"SN{index}")
+        services.record_life_event(
+            by=agent,
+            customer=customer,
+            occurred_on=datetime.date(2021, 3, 9),
+            description="生日",
+            product=product,
+        )
+    with django_assert_num_queries(7):
+        loaded = customer_360(customer.pk)
+        rows = [
+            (p.model.category.code, p.install_address, list(p.life_events.all()))
+            for p in loaded.products.all()
+        ]
+        list(loaded.phones.all()), list(loaded.addresses.all()), list(loaded.consents.all())
+        assert loaded.unattached_life_events == []
+    assert len(rows) == products
+
+
+def test_customer_timeline_pages_newest_first(agent):
+    customer = services.create_customer(by=agent, name="陈静", phones=["13812345678"])
+    model = ProductModelFactory()
+    for day in range(1, 6):
+        services.register_product(
+            by=agent,
+            customer=customer,
+            model=model,
+            serial_number=f"SN{day}",
+            purchased_on=datetime.date(2024, 1, day),
+        )
+    seen, cursor = [], None
+    while True:
+        page = customer_timeline(customer, cursor=cursor, limit=2)
+        seen.extend(page.items)
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert len(seen) == 6
+    assert [e.occurred_at for e in seen] == sorted((e.occurred_at for e in seen), reverse=True)
+    products = customer_timeline(customer, kinds=("product_purchased",), limit=50)
+    assert [e.data["serial_number"] for e in products.items] == ["SN5", "SN4", "SN3", "SN2", "SN1"]
