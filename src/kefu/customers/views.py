@@ -1,0 +1,358 @@
+"""The customer screens: search, the 360° page, and the forms that write through services.
+
+Views stay thin: parse the form, fetch with access_customer, call a service or a selector,
+render. Every page works without JavaScript; htmx requests get the partial they target.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kefu.core import errors
+from kefu.core.masking import mask_phone, national_digits
+from kefu.customers import selectors, services, timeline
+from kefu.customers.forms import (
+    CustomerForm,
+    LifeEventForm,
+    ProductForm,
+    address_formset,
+    grouped_models,
+    show_service_errors,
+)
+from kefu.customers.models import ConsentPurpose, Customer, OwnedProduct, ProductModel
+
+SEARCH_PAGE_SIZE = 20
+TIMELINE_PAGE_SIZE = 30
+
+
+def domain_errors(view):
+    """Turn the selectors' and services' NotFound / PermissionDenied into 404 / 403 pages."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except errors.NotFound:
+            raise Http404 from None
+        except errors.PermissionDenied:
+            raise PermissionDenied from None
+
+    return wrapper
+
+
+def require_perm(user, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied
+
+
+def is_htmx(request: HttpRequest, target: str | None = None) -> bool:
+    if request.headers.get("HX-Request") != "true":
+        return False
+    return target is None or request.headers.get("HX-Target") == target
+
+
+# --- Phones ----------------------------------------------------------------------------------
+
+
+def phone_rows(user, customer: Customer, *, revealed: bool = False) -> list[dict]:
+    """The customer's phones as this user may see them (masked unless revealed or allowed)."""
+    full = revealed or services.can_see_full_phones(user)
+    return [
+        {
+            "text": national_digits(phone.number) if full else mask_phone(phone.number),
+            "label": phone.get_label_display(),
+            "is_primary": phone.is_primary,
+        }
+        for phone in customer.phones.all()
+    ]
+
+
+def phones_context(request, customer: Customer, *, revealed: bool = False) -> dict:
+    full = services.can_see_full_phones(request.user)
+    return {
+        "customer": customer,
+        "phones": phone_rows(request.user, customer, revealed=revealed),
+        "phones_full": full or revealed,
+        "can_reveal": not (full or revealed) and request.user.has_perm("customers.reveal_phone"),
+    }
+
+
+# --- Search ----------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def search(request):
+    """The hotline's lookup: one row per match; a single match opens its 360° page."""
+    require_perm(request.user, "customers.view_customer")
+    text = request.GET.get("q", "").strip()[:100]
+    cursor = request.GET.get("cursor") or None
+    try:
+        result = selectors.find_customers(text, cursor=cursor, limit=SEARCH_PAGE_SIZE)
+    except ValidationError:
+        messages.warning(request, _("That page link has expired; here is the first page."))
+        cursor = None
+        result = selectors.find_customers(text, limit=SEARCH_PAGE_SIZE)
+    rows = result.page.items
+    if len(rows) == 1 and cursor is None and result.page.next_cursor is None:
+        return redirect("customers:detail", pk=rows[0].pk)
+    full = services.can_see_full_phones(request.user)
+    if full and rows:
+        services.record_full_phone_views(by=request.user, customers=rows)
+    for customer in rows:
+        phones = list(customer.phones.all())
+        customer.shown_phone = (
+            (national_digits(phones[0].number) if full else mask_phone(phones[0].number)) if phones else ""
+        )
+        customer.more_phones = len(phones) - 1 if phones else 0
+        customer.city = customer.default_addresses[0].city if customer.default_addresses else ""
+    return render(
+        request,
+        "customers/search.html",
+        {
+            "search_text": text,
+            "kind": result.kind,
+            "customers": rows,
+            "next_cursor": result.page.next_cursor,
+            "is_next_page": cursor is not None,
+            "phone_for_new": text if result.kind in ("phone", "last4") else "",
+        },
+    )
+
+
+# --- The 360° page ---------------------------------------------------------------------------
+
+
+def timeline_context(request, customer: Customer) -> dict:
+    show = request.GET.get("show", "")
+    kinds = timeline.FILTERS[show][1] if show in timeline.FILTERS else None
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = selectors.customer_timeline(customer, kinds=kinds, cursor=cursor, limit=TIMELINE_PAGE_SIZE)
+    except ValidationError:
+        cursor = None
+        page = selectors.customer_timeline(customer, kinds=kinds, limit=TIMELINE_PAGE_SIZE)
+    return {
+        "timeline_entries": [{"entry": entry, "text": timeline.describe(entry)} for entry in page.items],
+        "timeline_next": page.next_cursor,
+        "timeline_is_later_page": cursor is not None,
+        "timeline_show": show if show in timeline.FILTERS else "",
+        "timeline_filters": [(code, label) for code, (label, _kinds) in timeline.FILTERS.items()],
+    }
+
+
+def render_detail(request, pk: int, *, revealed: bool = False) -> HttpResponse:
+    selectors.access_customer(request.user, pk)
+    customer = selectors.customer_360(pk)
+    if is_htmx(request, "timeline"):
+        return render(
+            request, "customers/timeline.html", {"customer": customer, **timeline_context(request, customer)}
+        )
+    today = timezone.localdate()
+    products = list(customer.products.all())
+    for product in products:
+        product.birthday, product.birthday_years = product.next_birthday(today)
+        product.in_warranty = product.is_under_warranty(today)
+    addresses = list(customer.addresses.all())
+    default_address = next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
+    granted = {consent.purpose: consent.is_granted for consent in customer.consents.all()}
+    if services.can_see_full_phones(request.user) and not revealed:
+        services.record_full_phone_views(by=request.user, customers=[customer])
+    context = {
+        "customer": customer,
+        "products": products,
+        "address": default_address,
+        "addresses": addresses,
+        "consents": [(purpose.label, granted.get(purpose.value)) for purpose in ConsentPurpose],
+        "unattached_life_events": customer.unattached_life_events,
+        **phones_context(request, customer, revealed=revealed),
+        **timeline_context(request, customer),
+    }
+    return render(request, "customers/detail.html", context)
+
+
+@require_GET
+@login_required
+@domain_errors
+def detail(request, pk: int):
+    return render_detail(request, pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@domain_errors
+def reveal(request, pk: int):
+    """Show the full numbers to a role that may ask; every reveal is in the audit trail."""
+    if request.method != "POST":
+        return redirect("customers:detail", pk=pk)
+    customer = selectors.access_customer(request.user, pk)
+    services.reveal_phones(by=request.user, customer=customer)
+    if is_htmx(request):
+        customer = Customer.objects.prefetch_related("phones").get(pk=customer.pk)
+        return render(request, "customers/phones.html", phones_context(request, customer, revealed=True))
+    return render_detail(request, pk, revealed=True)
+
+
+# --- Customer forms --------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def create(request):
+    require_perm(request.user, "customers.add_customer")
+    if request.method == "POST":
+        form = CustomerForm(request.POST)
+        addresses = address_formset(request.POST)
+        if all([form.is_valid(), addresses.is_valid()]):
+            try:
+                customer = services.create_customer(
+                    by=request.user,
+                    addresses=addresses.addresses(),
+                    consent_source="ui",
+                    **form.service_values(),
+                )
+            except ValidationError as error:
+                show_service_errors(error, form, {"addresses": addresses.add_service_errors})
+            else:
+                messages.success(request, _("Customer record opened."))
+                return redirect("customers:detail", pk=customer.pk)
+    else:
+        form = CustomerForm(initial={"phones": request.GET.get("phone", "").strip()[:40]})
+        addresses = address_formset()
+    return render(request, "customers/customer_form.html", {"form": form, "addresses": addresses})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@domain_errors
+def edit(request, pk: int):
+    require_perm(request.user, "customers.change_customer")
+    customer = selectors.access_customer(request.user, pk)
+    numbers = list(customer.phones.values_list("number", flat=True))
+    if services.can_see_full_phones(request.user):
+        shown, known = [national_digits(n) for n in numbers], {}
+    else:
+        # The agent keeps a number by keeping its masked line; the stored number is used.
+        shown = [mask_phone(n) for n in numbers]
+        known = {mask_phone(n): n for n in numbers}
+    if request.method == "POST":
+        form = CustomerForm(request.POST, known_phones=known)
+        addresses = address_formset(request.POST, customer=customer)
+        if all([form.is_valid(), addresses.is_valid()]):
+            try:
+                services.update_customer(
+                    by=request.user,
+                    customer_id=customer.pk,
+                    version=form.cleaned_data["version"],
+                    changes={**form.service_values(), "addresses": addresses.addresses()},
+                    consent_source="ui",
+                )
+            except errors.StaleVersion as error:
+                form.add_error(None, str(error.message))
+            except ValidationError as error:
+                show_service_errors(error, form, {"addresses": addresses.add_service_errors})
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect("customers:detail", pk=customer.pk)
+    else:
+        form = CustomerForm(initial=CustomerForm.initial_for(customer, shown), known_phones=known)
+        addresses = address_formset(customer=customer)
+    return render(
+        request,
+        "customers/customer_form.html",
+        {"form": form, "addresses": addresses, "customer": customer, "phones_masked": bool(known)},
+    )
+
+
+# --- Products and life events ----------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def model_options(request):
+    """The model <option>s of one category, for the product form's category select (htmx)."""
+    require_perm(request.user, "customers.view_customer")
+    models = ProductModel.objects.filter(is_active=True).select_related("category")
+    groups = grouped_models(models, request.GET.get("category") or None)[1:]
+    return render(request, "customers/model_options.html", {"groups": groups})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@domain_errors
+def product_create(request, pk: int):
+    require_perm(request.user, "customers.add_ownedproduct")
+    customer = selectors.access_customer(request.user, pk)
+    if request.method == "POST":
+        form = ProductForm(request.POST, customer=customer)
+        if form.is_valid():
+            try:
+                services.register_product(by=request.user, customer=customer, **form.product_values())
+            except ValidationError as error:
+                show_service_errors(error, form)
+            else:
+                messages.success(request, _("Product added."))
+                return redirect("customers:detail", pk=customer.pk)
+    else:
+        form = ProductForm(customer=customer, initial={"category": request.GET.get("category", "")})
+    return render(request, "customers/product_form.html", {"form": form, "customer": customer})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@domain_errors
+def product_edit(request, pk: int):
+    require_perm(request.user, "customers.change_ownedproduct")
+    product = get_object_or_404(OwnedProduct.objects.select_related("model__category"), pk=pk)
+    customer = selectors.access_customer(request.user, product.customer_id)
+    if request.method == "POST":
+        form = ProductForm(request.POST, customer=customer, product=product)
+        if form.is_valid():
+            try:
+                services.update_product(
+                    by=request.user,
+                    product_id=product.pk,
+                    version=form.cleaned_data["version"],
+                    changes=form.product_values(),
+                )
+            except errors.StaleVersion as error:
+                form.add_error(None, str(error.message))
+            except ValidationError as error:
+                show_service_errors(error, form)
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect(reverse("customers:detail", args=[customer.pk]) + f"#product-{product.pk}")
+    else:
+        form = ProductForm(customer=customer, product=product, initial=ProductForm.initial_for(product))
+    return render(
+        request, "customers/product_form.html", {"form": form, "customer": customer, "product": product}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@domain_errors
+def life_event_create(request, pk: int):
+    require_perm(request.user, "customers.add_lifeevent")
+    customer = selectors.access_customer(request.user, pk)
+    if request.method == "POST":
+        form = LifeEventForm(request.POST, customer=customer)
+        if form.is_valid():
+            try:
+                services.record_life_event(by=request.user, customer=customer, **form.cleaned_data)
+            except ValidationError as error:
+                show_service_errors(error, form)
+            else:
+                messages.success(request, _("Life event recorded."))
+                return redirect("customers:detail", pk=customer.pk)
+    else:
+        form = LifeEventForm(customer=customer, initial={"product": request.GET.get("product") or None})
+    return render(request, "customers/life_event_form.html", {"form": form, "customer": customer})
