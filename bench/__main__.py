@@ -1,0 +1,109 @@
+"""`python -m bench --size small|medium|large [--database sqlite|postgres|both]`
+
+Builds or reuses a data set per database (SQLite: var/bench/sqlite-SIZE/; PostgreSQL: the
+database kefu_bench_SIZE, created when missing), measures each figure in a subprocess, prints
+each beside its DESIGN.md target and writes bench/results.json.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from urllib.parse import urlsplit, urlunsplit
+
+from bench import BENCH_VAR_DIR, DATABASES, REPO_DIR, RESULTS_PATH, SIZES, read_marker
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/"
+
+
+def _postgres_url(size: str) -> str:
+    """BENCH_POSTGRES_URL names the server (any database in it is replaced)."""
+    base = urlsplit(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
+    return urlunsplit(base._replace(path=f"/kefu_bench_{size}"))
+
+
+def _reset_postgres(url: str, *, drop: bool) -> None:
+    """Create the benchmark database if missing; drop it first when asked (no marker)."""
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and drop:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def run_database(size: str, database: str) -> list[dict]:
+    var_dir = BENCH_VAR_DIR / f"{database}-{size}"
+    has_marker = read_marker(var_dir) is not None
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG")}
+    env["KEFU_BENCH_DIR"] = str(var_dir)
+    env["KEFU_VAR_DIR"] = str(var_dir)
+    env["LOG_LEVEL"] = "WARNING"
+    if database == "postgres":
+        env["DATABASE_URL"] = _postgres_url(size)
+        _reset_postgres(env["DATABASE_URL"], drop=not has_marker)
+    elif not has_marker and var_dir.exists():
+        shutil.rmtree(var_dir)
+    (var_dir / "static").mkdir(parents=True, exist_ok=True)  # STATIC_ROOT follows KEFU_VAR_DIR
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run(
+            [sys.executable, "-m", "bench.runner", size, database, out.name],
+            cwd=REPO_DIR,
+            env=env,
+            check=True,
+        )
+        return json.load(open(out.name))["figures"]
+
+
+def print_table(figures: list[dict]) -> None:
+    def met(value):
+        return {True: "yes", False: "NO", None: "–"}[value]
+
+    rows = [("database", "size", "figure", "value", "unit", "target", "met")] + [
+        (f["database"], f["size"], f["name"], f"{f['value']:g}", f["unit"], f["target"], met(f["met"]))
+        for f in figures
+    ]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+def save(figures: list[dict]) -> None:
+    """Replace this run's (size, database) entries in bench/results.json and keep the others."""
+    try:
+        previous = json.loads(RESULTS_PATH.read_text())
+    except (OSError, ValueError):
+        previous = []
+    ran = {(f["size"], f["database"]) for f in figures}
+    kept = [f for f in previous if (f.get("size"), f.get("database")) not in ran]
+    RESULTS_PATH.write_text(json.dumps(kept + figures, ensure_ascii=False, indent=2) + "\n")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", choices=SIZES, default="large", help="data set size (default: large)")
+    parser.add_argument("--database", choices=(*DATABASES, "both"), default="both")
+    parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target is missed")
+    args = parser.parse_args(argv)
+    databases = DATABASES if args.database == "both" else (args.database,)
+    figures = []
+    for database in databases:
+        figures += run_database(args.size, database)
+    print()
+    print_table(figures)
+    save(figures)
+    print(f"\nWrote {RESULTS_PATH.relative_to(REPO_DIR)}")
+    missed = [f for f in figures if f["met"] is False]
+    print(f"{len(missed)} target(s) missed." if missed else "Every target met.")
+    return 1 if missed and args.strict else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Build, or reuse, the data set a benchmark measures (runs inside a configured Django).
+
+A data set is made once per size and database with customers.generate (the code behind
+`manage.py generate_data`), plus one customer with 200 products and life events written
+through the services (for the 360° page), and a benchmark agent login. A marker file beside
+the data records what was built and the generator's figures, so later runs reuse it.
+"""
+
+import datetime
+import json
+import time
+from pathlib import Path
+
+from django.core.management import call_command
+from django.db import connection
+
+from bench import SEED, SIZES, marker_path, read_marker
+
+PAGE_CUSTOMER_NAME = "全景测试客户"
+PAGE_PRODUCTS = 200
+PAGE_LIFE_EVENTS = 20
+AGENT_USERNAME = "bench-agent"
+
+
+def _page_customer(today: datetime.date) -> int:
+    """A customer with 200 products and some life events, written through the services."""
+    from kefu.customers import services
+    from kefu.customers.models import Customer, ProductModel
+
+    existing = Customer.objects.filter(name=PAGE_CUSTOMER_NAME).order_by("id").first()
+    if existing:
+        return existing.pk
+    customer = services.create_customer(
+        by=None,
+        name=PAGE_CUSTOMER_NAME,
+        phones=["13900000200", "02787880200"],
+        tier="vip",
+        addresses=[{"province": "湖北省", "city": "武汉市", "district": "洪山区", "detail": "珞喻路 200 号"}],
+        consents={"service": True, "care": True},
+    )
+    models = list(ProductModel.objects.select_related("category").order_by("id"))
+    products = []
+    for index in range(PAGE_PRODUCTS):
+        products.append(
+            services.register_product(
+                by=None,
+                customer=customer,
+                model=models[index % len(models)],
+                purchased_on=today - datetime.timedelta(days=17 * index + 1),
+                serial_number=f"BENCH360{index:05d}",
+                notes="基准测试用产品",
+            )
+        )
+    for index in range(PAGE_LIFE_EVENTS):
+        services.record_life_event(
+            by=None,
+            customer=customer,
+            occurred_on=products[index * 5].purchased_on
+            if index % 2
+            else today - datetime.timedelta(days=400),
+            description="女儿出生那天买的" if index % 2 else "乔迁新居",
+            kind="birth" if index % 2 else "move",
+            product=products[index * 5] if index % 2 else None,
+        )
+    return customer.pk
+
+
+def _agent() -> None:
+    from django.contrib.auth.models import Group
+
+    from kefu.accounts.models import User
+
+    user, _created = User.objects.get_or_create(
+        username=AGENT_USERNAME, defaults={"display_name": "基准客服"}
+    )
+    user.groups.add(Group.objects.get(name="agent"))
+
+
+def ensure(size: str, var_dir: Path, say) -> dict:
+    """The marker of a ready data set of `size`, building it first when needed."""
+    from kefu.customers.generate import generate
+    from kefu.customers.models import Customer
+
+    customers, products = SIZES[size]
+    marker = read_marker(var_dir)
+    call_command("migrate", verbosity=0)
+    if (
+        marker
+        and marker.get("size") == size
+        and Customer.objects.filter(pk=marker.get("page_customer_id")).exists()
+    ):
+        say(
+            f"reusing the {size} data set "
+            f"({marker['customers']:,} customers, {marker['products']:,} products)"
+        )
+        return marker
+    if Customer.objects.exists():
+        raise SystemExit(
+            f"{connection.settings_dict['NAME']} holds data but no marker: remove it (bench does this "
+            "for its own databases when the marker is missing) or choose another database."
+        )
+    say(f"building the {size} data set: {customers:,} customers, {products:,} products …")
+    result = generate(customers=customers, products=products, seed=SEED, progress=lambda m: say(f"  {m}"))
+    say(
+        f"  generated in {result.seconds:.1f} s "
+        f"({result.main_rows_per_second:,.0f} customers+products/s, {result.rows:,} rows)"
+    )
+    started = time.perf_counter()
+    page_customer_id = _page_customer(datetime.date.today())
+    _agent()
+    say(
+        f"  360° customer with {PAGE_PRODUCTS} products written through the services in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    marker = {
+        "size": size,
+        "customers": customers,
+        "products": products,
+        "seed": SEED,
+        "page_customer_id": page_customer_id,
+        "generator": {
+            "seconds": result.seconds,
+            "rows": result.rows,
+            "customers_products_per_second": result.main_rows_per_second,
+        },
+        "built_at": datetime.datetime.now().isoformat(timespec="seconds"),
+    }
+    marker_path(var_dir).write_text(json.dumps(marker, indent=2))
+    return marker

@@ -1,0 +1,79 @@
+"""Hotline lookup (DESIGN.md: p95 < 10 ms in-process at 1M customers, SQLite and PostgreSQL).
+
+Times customers.selectors.find_customers for existing numbers, as an agent types them (the
+whole mobile number, or its last four digits), including the rows of the result page: each
+row's phones, default address and product count (the page's prefetches).
+"""
+
+import random
+import time
+
+from django.db import connection
+
+from bench import Figure, QueryCounter, percentile
+
+TARGET_MS = 10.0
+
+
+def sample_numbers(n: int, seed: int = 1) -> list[tuple[str, str]]:
+    """`n` random existing (national digits, last four) pairs, found by random ids."""
+    from kefu.core.masking import national_digits
+    from kefu.customers.models import CustomerPhone
+
+    rng = random.Random(seed)
+    bounds = CustomerPhone.objects.order_by("id").values_list("id", flat=True)
+    low, high = bounds.first(), bounds.last()
+    if low is None:
+        return []
+    found: list[tuple[str, str]] = []
+    while len(found) < n:
+        ids = [rng.randint(low, high) for _ in range(n)]
+        rows = CustomerPhone.objects.filter(id__in=ids).values_list("number", "last4")
+        found.extend((national_digits(number), last4) for number, last4 in rows)
+    rng.shuffle(found)
+    return found[:n]
+
+
+def lookup_once(text: str) -> int:
+    """Run one lookup and read everything its page shows; returns the number of rows."""
+    from kefu.customers.selectors import find_customers
+
+    result = find_customers(text)
+    for customer in result.page.items:
+        list(customer.phones.all())
+        _ = customer.default_addresses, customer.product_count
+    return len(result.page.items)
+
+
+def time_lookups(texts: list[str], warmup: int = 20) -> tuple[list[float], int, int]:
+    """Milliseconds per lookup, the queries per lookup (the most seen), and lookups with no row."""
+    for text in texts[:warmup]:
+        lookup_once(text)
+    times, empty = [], 0
+    for text in texts:
+        started = time.perf_counter()
+        rows = lookup_once(text)
+        times.append((time.perf_counter() - started) * 1000)
+        empty += rows == 0
+    queries = QueryCounter()
+    with connection.execute_wrapper(queries):
+        lookup_once(texts[0])
+    return times, queries.count, empty
+
+
+def measure(samples: int = 500) -> list[Figure]:
+    pairs = sample_numbers(samples)
+    figures = []
+    for label, texts in (("full phone", [p[0] for p in pairs]), ("last four digits", [p[1] for p in pairs])):
+        times, queries, empty = time_lookups(texts)
+        p95 = percentile(times, 95)
+        figures += [
+            Figure(f"hotline lookup by {label}: p50", round(percentile(times, 50), 2), "ms", "(info)", None),
+            Figure(
+                f"hotline lookup by {label}: p95", round(p95, 2), "ms", f"< {TARGET_MS:g} ms", p95 < TARGET_MS
+            ),
+            Figure(f"hotline lookup by {label}: queries", queries, "queries", "(info, constant)", None),
+        ]
+        if empty:
+            figures.append(Figure(f"hotline lookup by {label}: no match", empty, "lookups", "0", False))
+    return figures

@@ -1,0 +1,43 @@
+"""Do the hotline lookups use their indexes? EXPLAIN the queries find_customers runs.
+
+The main query of each lookup must reach its index (phone_number_idx, phone_last4_idx,
+customer_name_idx) rather than scan a table of a million rows.
+"""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bench import Figure
+from bench.lookup import lookup_once
+
+EXPECTED = {
+    "full phone": "phone_number_idx",
+    "last four digits": "phone_last4_idx",
+    "name prefix": "customer_name_idx",
+}
+
+
+def explain(sql: str) -> str:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("EXPLAIN " + sql)
+            return "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        return "\n".join(row[-1] for row in cursor.fetchall())
+
+
+def main_query_plan(text: str) -> str:
+    """The plan of the first query of a lookup (the one that finds the customers)."""
+    with CaptureQueriesContext(connection) as queries:
+        lookup_once(text)
+    return explain(queries[0]["sql"])
+
+
+def check(samples: dict[str, str]) -> tuple[list[Figure], dict[str, str]]:
+    figures, plans = [], {}
+    for label, text in samples.items():
+        plan = main_query_plan(text)
+        plans[label] = plan
+        used = EXPECTED[label] in plan
+        figures.append(Figure(f"lookup by {label} uses {EXPECTED[label]}", int(used), "bool", "1", used))
+    return figures, plans

@@ -1,0 +1,54 @@
+"""One database's benchmarks, in a process of its own: `python -m bench.runner SIZE DATABASE OUT`.
+
+bench.__main__ sets DATABASE_URL (PostgreSQL) or KEFU_VAR_DIR (SQLite) before starting it,
+so Django's settings are read fresh for that database. Writes its figures as JSON to OUT.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from bench import REPO_DIR
+
+
+def main(size: str, database: str, out: str) -> None:
+    sys.path.insert(0, str(REPO_DIR / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from bench import customer_page, dataset, generate, lookup, plans
+
+    def say(message: str) -> None:
+        print(f"[{database}/{size}] {message}", flush=True)
+
+    var_dir = Path(os.environ["KEFU_BENCH_DIR"])
+    marker = dataset.ensure(size, var_dir, say)
+    # Measure as production runs: no query log kept by DEBUG (static files are unaffected).
+    settings.DEBUG = False
+
+    figures = []
+    say("hotline lookups …")
+    figures += lookup.measure()
+    sample = lookup.sample_numbers(1, seed=7)[0]
+    plan_figures, found_plans = plans.check(
+        {"full phone": sample[0], "last four digits": sample[1], "name prefix": "王"}
+    )
+    figures += plan_figures
+    for label, plan in found_plans.items():
+        say(f"plan, lookup by {label}:\n    " + plan.replace("\n", "\n    "))
+    say("customer 360° page …")
+    page_figures, how = customer_page.measure(marker["page_customer_id"], dataset.AGENT_USERNAME)
+    say(f"  measured through {how}")
+    figures += page_figures
+    figures += generate.figures(marker)
+    for figure in figures:
+        figure.size, figure.database = size, database
+    Path(out).write_text(json.dumps({"figures": [f.as_dict() for f in figures], "page_how": how}))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
