@@ -26,7 +26,7 @@ def page_request(customer_id: int, username: str):
         from kefu.customers import selectors
 
         def fetch():
-            customer = selectors.customer_360(customer_id)
+            customer = selectors.customer_360(User.objects.get(username=username), customer_id)
             for product in customer.products.all():
                 list(product.life_events.all())
             list(selectors.customer_timeline(customer).items)

@@ -92,8 +92,9 @@ def test_customer_360_costs_the_same_queries_for_1_and_30_products(
             description="生日",
             product=product,
         )
+    assert agent.has_perm("customers.view_customer")  # the permission cache is per request
     with django_assert_num_queries(7):
-        loaded = customer_360(customer.pk)
+        loaded = customer_360(agent, customer.pk)
         rows = [
             (p.model.category.code, p.install_address, list(p.life_events.all()))
             for p in loaded.products.all()

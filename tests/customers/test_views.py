@@ -216,11 +216,24 @@ def test_the_360_page_costs_the_same_queries_for_one_and_thirty_products(
             customer=customer, product=product, occurred_on=datetime.date(2021, 3, 9), description=f"事件{n}"
         )
 
-    # session, user, 2 permission reads, access check, customer + 6 prefetches, timeline, role label
-    with django_assert_num_queries(14):
-        response = agent_client.get(detail_url(customer))
+    # session, user, 2 permission reads, customer + 6 prefetches, timeline, role label
+    with django_assert_num_queries(13):
+        response = agent_client.get(detail_url(customer) + "?products=all")
 
     assert len(response.context["products"]) == products
+
+
+def test_the_360_page_shows_the_newest_products_and_offers_the_rest(agent_client):
+    customer = customer_with_phone()
+    for day in range(1, 15):
+        OwnedProductFactory(customer=customer, purchased_on=datetime.date(2020, 1, day))
+
+    response = agent_client.get(detail_url(customer))
+
+    shown = [product.purchased_on.day for product in response.context["products"]]
+    assert shown == list(range(14, 4, -1))
+    assert response.context["hidden_product_count"] == 4
+    assert "?products=all" in response.content.decode()
 
 
 def test_an_unknown_customer_is_a_404(agent_client):

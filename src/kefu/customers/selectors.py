@@ -30,12 +30,15 @@ SERIAL = re.compile(r"^(?=.*\d)[A-Za-z0-9\-/_.]{5,64}$")
 PREFIX_END = "\U0010ffff"
 
 
-def access_customer(user, customer_id) -> Customer:
-    """The customer, if `user` may see the archive; NotFound otherwise (never a 500)."""
+def access_customer(user, customer_id, *, queryset: QuerySet[Customer] | None = None) -> Customer:
+    """The customer, if `user` may see the archive; NotFound otherwise (never a 500).
+
+    `queryset` lets a page fetch the customer with what it shows in the same query.
+    """
     if not user.has_perm("customers.view_customer"):
         raise PermissionDenied()
     try:
-        return Customer.objects.get(pk=customer_id)
+        return (queryset if queryset is not None else Customer.objects).get(pk=customer_id)
     except (Customer.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
 
@@ -143,28 +146,27 @@ def access_product(user, product_id) -> OwnedProduct:
         raise NotFound() from None
 
 
-def customer_360(customer_id) -> Customer:
-    """The customer with everything the 360° page shows, in a fixed number of queries."""
+def customer_360(user, customer_id) -> Customer:
+    """The customer with everything the 360° page shows, in a fixed number of queries,
+    if `user` may see it (access_customer's rules)."""
     life_events = LifeEvent.objects.order_by("-occurred_on", "-id")
     products = (
         OwnedProduct.objects.select_related("model__category", "install_address")
         .prefetch_related(Prefetch("life_events", queryset=life_events))
         .order_by("-purchased_on", "-id")
     )
-    try:
-        return Customer.objects.prefetch_related(
-            Prefetch("phones", queryset=CustomerPhone.objects.order_by("-is_primary", "id")),
-            "addresses",
-            "consents",
-            Prefetch("products", queryset=products),
-            Prefetch(
-                "life_events",
-                queryset=life_events.filter(product__isnull=True),
-                to_attr="unattached_life_events",
-            ),
-        ).get(pk=customer_id)
-    except (Customer.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    everything = Customer.objects.prefetch_related(
+        Prefetch("phones", queryset=CustomerPhone.objects.order_by("-is_primary", "id")),
+        "addresses",
+        "consents",
+        Prefetch("products", queryset=products),
+        Prefetch(
+            "life_events",
+            queryset=life_events.filter(product__isnull=True),
+            to_attr="unattached_life_events",
+        ),
+    )
+    return access_customer(user, customer_id, queryset=everything)
 
 
 def customer_timeline(

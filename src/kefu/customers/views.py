@@ -31,6 +31,7 @@ from kefu.customers.models import ConsentPurpose, Customer, OwnedProduct, Produc
 
 SEARCH_PAGE_SIZE = 20
 TIMELINE_PAGE_SIZE = 30
+PRODUCTS_SHOWN = 10
 
 
 def domain_errors(view):
@@ -150,14 +151,16 @@ def timeline_context(request, customer: Customer) -> dict:
 
 
 def render_detail(request, pk: int, *, revealed: bool = False) -> HttpResponse:
-    selectors.access_customer(request.user, pk)
-    customer = selectors.customer_360(pk)
+    customer = selectors.customer_360(request.user, pk)
     if is_htmx(request, "timeline"):
         return render(
             request, "customers/timeline.html", {"customer": customer, **timeline_context(request, customer)}
         )
     today = timezone.localdate()
-    products = list(customer.products.all())
+    all_products = list(customer.products.all())
+    # A household has a handful of products, a business hundreds: show the newest, offer the rest.
+    show_all = request.GET.get("products") == "all"
+    products = all_products if show_all else all_products[:PRODUCTS_SHOWN]
     for product in products:
         product.birthday, product.birthday_years = product.next_birthday(today)
         product.in_warranty = product.is_under_warranty(today)
@@ -169,6 +172,8 @@ def render_detail(request, pk: int, *, revealed: bool = False) -> HttpResponse:
     context = {
         "customer": customer,
         "products": products,
+        "product_count": len(all_products),
+        "hidden_product_count": len(all_products) - len(products),
         "address": default_address,
         "addresses": addresses,
         "consents": [(purpose.label, granted.get(purpose.value)) for purpose in ConsentPurpose],
