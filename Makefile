@@ -59,6 +59,7 @@ run: $(VENV)/.base.stamp
 
 test: $(VENV)/.dev.stamp
 	@bash scripts/ensure-chromium.sh
+	@command -v xgettext >/dev/null || bash scripts/apt-install.sh gettext  # the catalogue test extracts strings
 	$(PY) -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS)) $(PYTEST_ARGS)
 
 # Each check is its own target, so that `make -k lint` (CI) reports every failing one.

@@ -80,9 +80,11 @@ def test_agent_finds_the_caller_by_four_digits_and_reads_the_360_page(page, live
     expect(page.locator(".kf-product")).to_contain_text("XQG2021030900042")
     expect(page.locator(".kf-product")).to_contain_text("女儿出生")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.get_by_role("heading", name="时间线")).to_be_visible()
+    expect(page.locator(".kf-product")).to_contain_text("在保")
     screenshot(page, "customer-360-zh")
 
-    page.get_by_role("button", name="显示").or_(page.get_by_role("button", name="Reveal")).click()
+    page.get_by_role("button", name="显示").click()
     expect(page.locator("#phones")).to_contain_text("13812345678")
 
     page.click(".kf-lang button[value=en]")
