@@ -61,3 +61,14 @@ def test_chinese_is_the_default_and_english_is_the_second_language():
         assert translation.gettext("Customers") == "客户"
     with translation.override("en"):
         assert translation.gettext("Customers") == "Customers"
+
+
+def test_shipped_categories_read_in_the_readers_language(db):
+    from kefu.customers.models import ProductCategory
+
+    phone = ProductCategory.objects.get(code="phone")
+    assert phone.name == "Phone"  # stored in the source language
+    with translation.override("zh-hans"):
+        assert phone.label == "手机"  # a category, not a phone call (电话)
+    with translation.override("en"):
+        assert phone.label == "Phone"

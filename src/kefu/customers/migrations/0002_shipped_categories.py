@@ -4,12 +4,13 @@ from django.db import migrations
 
 
 def create_categories(apps, schema_editor):
-    from kefu.customers.catalogue import SHIPPED_CATEGORIES
+    from kefu.customers.catalogue import SHIPPED_CATEGORIES, source_name
 
     ProductCategory = apps.get_model("customers", "ProductCategory")
-    for order, (code, (name, interval)) in enumerate(SHIPPED_CATEGORIES.items()):
+    for order, (code, (_label, interval)) in enumerate(SHIPPED_CATEGORIES.items()):
         ProductCategory.objects.get_or_create(
-            code=code, defaults={"name": name, "care_interval_years": interval, "sort_order": order}
+            code=code,
+            defaults={"name": source_name(code), "care_interval_years": interval, "sort_order": order},
         )
 
 
