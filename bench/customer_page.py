@@ -1,12 +1,12 @@
 """The customer 360° page (DESIGN.md: < 15 queries, p95 < 80 ms) for a customer with 200
 products and life events (tickets do not exist yet), rendered through Django's test Client
-as a logged-in agent. Falls back to the selectors when the page's URL is not there."""
+as a logged-in agent."""
 
 import time
 
 from django.db import connection
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from bench import Figure, QueryCounter, percentile
 
@@ -18,21 +18,7 @@ def page_request(customer_id: int, username: str):
     """A callable that fetches the page once, and a label saying what it measures."""
     from kefu.accounts.models import User
 
-    try:
-        url = reverse("customers:detail", args=[customer_id])
-    except NoReverseMatch:
-        url = None
-    if url is None:
-        from kefu.customers import selectors
-
-        def fetch():
-            customer = selectors.customer_360(User.objects.get(username=username), customer_id)
-            for product in customer.products.all():
-                list(product.life_events.all())
-            list(selectors.customer_timeline(customer).items)
-
-        return fetch, "selectors (customer_360 + customer_timeline; the page's URL is not there)"
-
+    url = reverse("customers:detail", args=[customer_id])
     client = Client()
     client.force_login(
         User.objects.get(username=username), backend="django.contrib.auth.backends.ModelBackend"

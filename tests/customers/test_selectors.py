@@ -97,11 +97,24 @@ def test_customer_360_costs_the_same_queries_for_1_and_30_products(
         loaded = customer_360(agent, customer.pk)
         rows = [
             (p.model.category.code, p.install_address, list(p.life_events.all()))
-            for p in loaded.products.all()
+            for p in loaded.shown_products
         ]
         list(loaded.phones.all()), list(loaded.addresses.all()), list(loaded.consents.all())
         assert loaded.unattached_life_events == []
     assert len(rows) == products
+    assert loaded.product_count == products
+
+
+def test_customer_360_loads_only_the_newest_products_but_counts_them_all(agent):
+    customer = customer_with_phone()
+    for day in range(1, 13):
+        OwnedProductFactory(customer=customer, purchased_on=datetime.date(2020, 5, day))
+    OwnedProductFactory()  # another customer's product is not counted
+
+    loaded = customer_360(agent, customer.pk, products_limit=3)
+
+    assert [p.purchased_on.day for p in loaded.shown_products] == [12, 11, 10]
+    assert loaded.product_count == 12
 
 
 def test_customer_timeline_pages_newest_first(agent):

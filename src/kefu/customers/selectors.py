@@ -7,7 +7,7 @@ with two hundred products costs what a customer with one does.
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce
 
 from kefu.core.errors import NotFound, PermissionDenied
@@ -146,27 +146,36 @@ def access_product(user, product_id) -> OwnedProduct:
         raise NotFound() from None
 
 
-def customer_360(user, customer_id) -> Customer:
+def customer_360(user, customer_id, *, products_limit: int | None = None) -> Customer:
     """The customer with everything the 360° page shows, in a fixed number of queries,
-    if `user` may see it (access_customer's rules)."""
+    if `user` may see it (access_customer's rules).
+
+    `customer.shown_products` holds the newest `products_limit` products (all when None) and
+    `customer.product_count` how many there are, counted in the same query.
+    """
     life_events = LifeEvent.objects.order_by("-occurred_on", "-id")
     products = (
         OwnedProduct.objects.select_related("model__category", "install_address")
         .prefetch_related(Prefetch("life_events", queryset=life_events))
+        .annotate(of_total=Window(Count("id"), partition_by=F("customer_id")))
         .order_by("-purchased_on", "-id")
     )
+    if products_limit is not None:
+        products = products[:products_limit]
     everything = Customer.objects.prefetch_related(
         Prefetch("phones", queryset=CustomerPhone.objects.order_by("-is_primary", "id")),
         "addresses",
         "consents",
-        Prefetch("products", queryset=products),
+        Prefetch("products", queryset=products, to_attr="shown_products"),
         Prefetch(
             "life_events",
             queryset=life_events.filter(product__isnull=True),
             to_attr="unattached_life_events",
         ),
     )
-    return access_customer(user, customer_id, queryset=everything)
+    customer = access_customer(user, customer_id, queryset=everything)
+    customer.product_count = customer.shown_products[0].of_total if customer.shown_products else 0
+    return customer
 
 
 def customer_timeline(

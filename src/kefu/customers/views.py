@@ -151,16 +151,15 @@ def timeline_context(request, customer: Customer) -> dict:
 
 
 def render_detail(request, pk: int, *, revealed: bool = False) -> HttpResponse:
-    customer = selectors.customer_360(request.user, pk)
+    # A household has a handful of products, a business hundreds: show the newest, offer the rest.
+    show_all = request.GET.get("products") == "all"
+    customer = selectors.customer_360(request.user, pk, products_limit=None if show_all else PRODUCTS_SHOWN)
     if is_htmx(request, "timeline"):
         return render(
             request, "customers/timeline.html", {"customer": customer, **timeline_context(request, customer)}
         )
     today = timezone.localdate()
-    all_products = list(customer.products.all())
-    # A household has a handful of products, a business hundreds: show the newest, offer the rest.
-    show_all = request.GET.get("products") == "all"
-    products = all_products if show_all else all_products[:PRODUCTS_SHOWN]
+    products = customer.shown_products
     for product in products:
         product.birthday, product.birthday_years = product.next_birthday(today)
         product.in_warranty = product.is_under_warranty(today)
@@ -172,8 +171,8 @@ def render_detail(request, pk: int, *, revealed: bool = False) -> HttpResponse:
     context = {
         "customer": customer,
         "products": products,
-        "product_count": len(all_products),
-        "hidden_product_count": len(all_products) - len(products),
+        "product_count": customer.product_count,
+        "hidden_product_count": customer.product_count - len(products),
         "address": default_address,
         "addresses": addresses,
         "consents": [(purpose.label, granted.get(purpose.value)) for purpose in ConsentPurpose],
