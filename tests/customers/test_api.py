@@ -243,11 +243,11 @@ def test_the_list_costs_the_same_queries_for_one_and_thirty_customers(
 def test_the_lookup_costs_a_fixed_number_of_queries(agent_client, django_assert_num_queries):
     many_customers(1, last4="4321")
     agent_client.get("/api/v1/customers?q=4321")
-    # session, user, two for permissions, the page, its phones, default and all addresses, consents
-    with django_assert_num_queries(9):
+    # session, user, two for permissions, the page, its phones, addresses and consents
+    with django_assert_num_queries(8):
         assert len(agent_client.get("/api/v1/customers?q=4321").json()["items"]) == 1
     many_customers(29, last4="4321")
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert len(agent_client.get("/api/v1/customers?q=4321").json()["items"]) == 30
 
 

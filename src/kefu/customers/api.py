@@ -125,7 +125,7 @@ def list_customers(
     if q.strip():
         result = selectors.find_customers(q, cursor=cursor, limit=limit, tier=tier)
         page, match = result.page, result.kind
-        prefetch_related_objects(page.items, "addresses", "consents")
+        prefetch_related_objects(page.items, "phones", "addresses", "consents")
     else:
         page, match = selectors.customer_list(tier=tier, cursor=cursor, limit=limit), None
     items = _render_customers(request, page.items)

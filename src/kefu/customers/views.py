@@ -109,12 +109,9 @@ def search(request):
     if full and rows:
         services.record_full_phone_views(by=request.user, customers=rows)
     for customer in rows:
-        phones = list(customer.phones.all())
-        customer.shown_phone = (
-            (national_digits(phones[0].number) if full else mask_phone(phones[0].number)) if phones else ""
-        )
-        customer.more_phones = len(phones) - 1 if phones else 0
-        customer.city = customer.default_addresses[0].city if customer.default_addresses else ""
+        number = customer.primary_phone
+        customer.shown_phone = (national_digits(number) if full else mask_phone(number)) if number else ""
+        customer.more_phones = max(customer.phone_count - 1, 0)
     return render(
         request,
         "customers/search.html",
