@@ -62,6 +62,27 @@ def test_find_customers_costs_the_same_queries_for_1_and_25_matches(kind, count,
         assert row == (phone, customer.phones.count(), city, 1)
 
 
+@pytest.mark.parametrize("tier", [None, "regular"])
+def test_pages_of_four_digit_matches_cover_every_customer_once(tier):
+    """A customer with two numbers ending alike is one match; pages neither skip nor repeat."""
+    expected = []
+    for index in range(7):
+        customer = customer_with_phone(number=f"+86139{index:04d}5678")
+        expected.append(customer.pk)
+        if index % 3 == 0:
+            PhoneFactory(customer=customer, number=f"+86137{index:04d}5678", is_primary=False)
+    customer_with_phone(number="+8613900001234")  # ends otherwise
+
+    seen, cursor = [], None
+    for _page in range(10):
+        result = find_customers("5678", cursor=cursor, limit=3, tier=tier)
+        seen += [customer.pk for customer in result.page.items]
+        cursor = result.page.next_cursor
+        if cursor is None:
+            break
+    assert seen == expected
+
+
 def test_find_customers_by_name_prefix_works_for_chinese_and_pages_in_order():
     for name in ("陈静", "陈晓静", "陈", "王芳", "张伟"):
         customer_with_phone(number=f"+861380000{len(Customer.objects.all()):04d}", name=name)

@@ -50,6 +50,11 @@ def _decode(cursor: str, fields: list[models.Field]) -> list[Any]:
         ) from None
 
 
+def decode_cursor(cursor: str, model: type[models.Model], order: tuple[str, ...]) -> list[Any]:
+    """The sort values a cursor holds, for a query that must apply them itself (a subquery)."""
+    return _decode(cursor, [model._meta.get_field(name.lstrip("-")) for name in order])
+
+
 def clamp_limit(limit: int | None) -> int:
     if limit is None:
         return DEFAULT_LIMIT

@@ -11,7 +11,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySe
 from django.db.models.functions import Coalesce
 
 from kefu.core.errors import NotFound, PermissionDenied
-from kefu.core.pagination import Page, keyset_page
+from kefu.core.pagination import Page, clamp_limit, decode_cursor, keyset_page
 from kefu.customers.models import (
     Address,
     Customer,
@@ -107,13 +107,21 @@ def find_customers(
             limit=limit,
         )
         return SearchResult(page=page, kind=kind)
-    ids: QuerySet
+    matches: QuerySet
     if kind == "last4":
-        ids = CustomerPhone.objects.filter(last4=value).values("customer_id")
+        matches = CustomerPhone.objects.filter(last4=value)
     elif kind == "phone":
-        ids = CustomerPhone.objects.filter(number=value).values("customer_id")
+        matches = CustomerPhone.objects.filter(number=value)
     else:
-        ids = OwnedProduct.objects.filter(serial_number=value).values("customer_id")
+        matches = OwnedProduct.objects.filter(serial_number=value)
+    if cursor:
+        (after,) = decode_cursor(cursor, Customer, ("id",))
+        matches = matches.filter(customer_id__gt=after)
+    ids = matches.order_by("customer_id").values("customer_id").distinct()
+    if not tier:
+        # Four digits match ~125 of a million customers: read only the page's worth, in
+        # customer order straight from the (last4, customer) index, not every match.
+        ids = ids[: clamp_limit(limit) + 1]
     page = keyset_page(customers.filter(pk__in=ids), order=("id",), cursor=cursor, limit=limit)
     return SearchResult(page=page, kind=kind)
 
