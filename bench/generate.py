@@ -8,7 +8,8 @@ from bench import Figure
 TARGET_SECONDS = 300.0
 
 
-def figures(marker: dict) -> list[Figure]:
+def figures(marker: dict, vendor: str) -> list[Figure]:
+    """The target is set for PostgreSQL; on SQLite the time is shown for information."""
     generator = marker["generator"]
     seconds = generator["seconds"]
     label = f"{marker['customers']:,} customers + {marker['products']:,} products"
@@ -24,7 +25,7 @@ def figures(marker: dict) -> list[Figure]:
             f"data generator: time for {label} (no tickets yet)",
             round(seconds, 1),
             "s",
-            "< 300 s for 1M+2M+10M tickets",
-            seconds < TARGET_SECONDS,
+            "< 300 s for 1M+2M+10M tickets" if vendor == "postgresql" else "(info; target is PostgreSQL's)",
+            seconds < TARGET_SECONDS if vendor == "postgresql" else None,
         ),
     ]

@@ -44,7 +44,9 @@ def main(size: str, database: str, out: str) -> None:
     page_figures, how = customer_page.measure(marker["page_customer_id"], dataset.AGENT_USERNAME)
     say(f"  measured through {how}")
     figures += page_figures
-    figures += generate.figures(marker)
+    from django.db import connection
+
+    figures += generate.figures(marker, connection.vendor)
     for figure in figures:
         figure.size, figure.database = size, database
     Path(out).write_text(json.dumps({"figures": [f.as_dict() for f in figures], "page_how": how}))
