@@ -212,9 +212,14 @@ MEDIA_ROOT = VAR_DIR / "media"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Configured here, so run_huey adds no handler of its own and nothing prints twice.
+        "huey": {"handlers": ["console"], "propagate": False},
+    },
 }
 
 # --- Kefu ----------------------------------------------------------------------------------

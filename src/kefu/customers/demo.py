@@ -110,7 +110,7 @@ class DemoResult:
     products: int
     life_events: int
     skipped: bool
-    logins: list[tuple[str, str, str]]  # (role label, username, password)
+    logins: list[tuple[str, str, str]]  # (username, password, role label)
 
 
 def ensure_staff() -> list[tuple[str, str, str]]:
@@ -127,7 +127,7 @@ def ensure_staff() -> list[tuple[str, str, str]]:
         user.password = hashed
         user.save()
         user.groups.add(Group.objects.get(name=role))
-        logins.append((str(Role(role).label), role, password))
+        logins.append((role, password, str(Role(role).label)))
     return logins
 
 

@@ -49,11 +49,10 @@ class Command(BaseCommand):
                 )
             )
         self.stdout.write("\nDemo logins:")
-        rows = [("role", "username", "password"), *result.logins]
-        widths = [max(len(row[i]) for row in rows) for i in range(3)]
-        for index, row in enumerate(rows):
-            self.stdout.write(
-                "  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-            )
+        # The role comes last: Chinese characters are two columns wide and would skew the others.
+        rows = [("username", "password", "role"), *result.logins]
+        widths = [max(len(row[i]) for row in rows) for i in range(2)]
+        for index, (username, password, role) in enumerate(rows):
+            self.stdout.write(f"  {username.ljust(widths[0])}  {password.ljust(widths[1])}  {role}")
             if index == 0:
-                self.stdout.write("  " + "  ".join("-" * width for width in widths))
+                self.stdout.write(f"  {'-' * widths[0]}  {'-' * widths[1]}  ----")
