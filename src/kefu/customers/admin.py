@@ -18,7 +18,7 @@ from kefu.core.admin import AuditedModelAdmin, OneFlaggedFormSet, ReadOnlyAdminM
 from kefu.core.dates import add_months
 from kefu.core.errors import StaleVersion
 from kefu.core.masking import mask_phone, national_digits
-from kefu.customers import services, timeline
+from kefu.customers import services, timeline, validation
 from kefu.customers.models import (
     Address,
     Consent,
@@ -94,7 +94,7 @@ class PhoneInline(admin.TabularInline):
     form = PhoneForm
     formset = PhoneFormSet
     extra = 1
-    max_num = services.MAX_PHONES
+    max_num = validation.MAX_PHONES
     validate_max = True
 
 
@@ -132,7 +132,7 @@ class AddressInline(admin.TabularInline):
     form = AddressForm
     formset = AddressFormSet
     extra = 0
-    max_num = services.MAX_ADDRESSES
+    max_num = validation.MAX_ADDRESSES
     validate_max = True
 
 
@@ -279,7 +279,7 @@ class OwnedProductForm(forms.ModelForm):
             self.fields["warranty_ends_on"].required = False
 
     def clean_serial_number(self):
-        return services.clean_serial(self.cleaned_data.get("serial_number", ""))
+        return validation.clean_serial(self.cleaned_data.get("serial_number", ""))
 
     def clean(self):
         cleaned = super().clean()
@@ -321,7 +321,7 @@ class OwnedProductAdmin(AuditedModelAdmin):
         return ("customer",) if obj is not None else ()
 
     def get_search_results(self, request, queryset, search_term):
-        serial = services.clean_serial(search_term)
+        serial = validation.clean_serial(search_term)
         if not serial:
             return queryset, False
         return queryset.filter(serial_number=serial), False

@@ -25,7 +25,7 @@ from kefu.customers.models import (
     PurchaseChannel,
     Tier,
 )
-from kefu.customers.services import ADDRESS_PARTS, MAX_ADDRESSES, MAX_PHONES
+from kefu.customers.validation import ADDRESS_PARTS, MAX_ADDRESSES, MAX_PHONES
 
 # Phones may be typed one per line, or separated by commas (Chinese or Latin) or semicolons.
 PHONE_SEPARATORS = re.compile(r"[\n\r,;，；、]+")

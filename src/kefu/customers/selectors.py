@@ -22,7 +22,7 @@ from kefu.customers.models import (
     ProductModel,
 )
 from kefu.customers.phones import parse_phone_query
-from kefu.customers.services import clean_serial
+from kefu.customers.validation import clean_serial
 
 LAST_FOUR = re.compile(r"^\d{4}$")
 SERIAL = re.compile(r"^(?=.*\d)[A-Za-z0-9\-/_.]{5,64}$")
@@ -176,7 +176,8 @@ def customer_360(user, customer_id, *, products_limit: int | None = None) -> Cus
         ),
     )
     customer = access_customer(user, customer_id, queryset=everything)
-    customer.product_count = customer.shown_products[0].of_total if customer.shown_products else 0
+    shown: list = customer.shown_products  # type: ignore[attr-defined]  # set by the Prefetch above
+    customer.product_count = shown[0].of_total if shown else 0  # type: ignore[attr-defined]
     return customer
 
 

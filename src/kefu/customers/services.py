@@ -19,11 +19,11 @@ from kefu.core.concurrency import lock_for_update
 from kefu.core.dates import add_months
 from kefu.core.errors import PermissionDenied
 from kefu.core.masking import national_digits
+from kefu.core.validation import FieldErrors
 from kefu.customers import timeline
 from kefu.customers.models import (
     Address,
     Consent,
-    ConsentPurpose,
     ContactChannel,
     Customer,
     CustomerPhone,
@@ -36,7 +36,15 @@ from kefu.customers.models import (
     PurchaseChannel,
     Tier,
 )
-from kefu.customers.phones import guess_label, normalise_phone
+from kefu.customers.phones import guess_label
+from kefu.customers.validation import (
+    ADDRESS_PARTS,
+    clean_addresses,
+    clean_consents,
+    clean_name,
+    clean_phones,
+    clean_serial,
+)
 
 CUSTOMER_FIELDS = ("name", "tier", "email", "preferred_channel", "preferred_time", "notes")
 PRODUCT_FIELDS = (
@@ -51,82 +59,6 @@ PRODUCT_FIELDS = (
 )
 PRODUCT_MODEL_FIELDS = ("category", "code", "name", "brand", "warranty_months")
 MAX_WARRANTY_MONTHS = 240
-ADDRESS_PARTS = ("province", "city", "district", "detail")
-MAX_PHONES = 5
-MAX_ADDRESSES = 5
-
-
-class Errors:
-    """Collects field errors so that one refusal names every bad field at once."""
-
-    def __init__(self):
-        self.by_field: dict[str, list] = {}
-
-    def add(self, field: str, message) -> None:
-        self.by_field.setdefault(field, []).append(message)
-
-    def check(self, field: str, fn, *args):
-        """Run a validator; keep its errors under `field` and return its result (None on error)."""
-        try:
-            return fn(*args)
-        except ValidationError as error:
-            for message in error.messages:
-                self.add(field, message)
-            return None
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
-
-
-def _choice(errors: Errors, field: str, value, choices) -> None:
-    if value not in choices.values:
-        errors.add(field, _("“%(value)s” is not one of the allowed values.") % {"value": value})
-
-
-def _clean_name(errors: Errors, name) -> str:
-    name = (name or "").strip()
-    if not name:
-        errors.add("name", _("Enter the customer's name."))
-    elif len(name) > 100:
-        errors.add("name", _("The name is longer than 100 characters."))
-    return name
-
-
-def _clean_phones(errors: Errors, phones: Sequence[str]) -> list[str]:
-    numbers: list[str] = []
-    for raw in phones:
-        number = errors.check("phones", normalise_phone, raw)
-        if number and number not in numbers:
-            numbers.append(number)
-    if not numbers and "phones" not in errors.by_field:
-        errors.add("phones", _("Enter at least one phone number."))
-    if len(numbers) > MAX_PHONES:
-        errors.add("phones", _("A customer has at most %(n)d phone numbers.") % {"n": MAX_PHONES})
-    return numbers
-
-
-def _clean_addresses(errors: Errors, addresses: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
-    cleaned = []
-    for item in addresses:
-        address = {part: (item.get(part) or "").strip() for part in ADDRESS_PARTS}
-        for part in ("province", "city", "detail"):
-            if not address[part]:
-                errors.add("addresses", _("An address needs a province, a city and a street address."))
-                break
-        cleaned.append(address)
-    if len(cleaned) > MAX_ADDRESSES:
-        errors.add("addresses", _("A customer has at most %(n)d addresses.") % {"n": MAX_ADDRESSES})
-    return cleaned
-
-
-def _clean_consents(errors: Errors, consents: Mapping[str, bool]) -> dict[str, bool]:
-    for purpose, granted in consents.items():
-        if purpose not in ConsentPurpose.values:
-            errors.add("consents", _("“%(value)s” is not a consent purpose.") % {"value": purpose})
-        elif not isinstance(granted, bool):
-            errors.add("consents", _("A consent is either given or not (true or false)."))
-    return dict(consents)
 
 
 def _replace_phones(customer: Customer, numbers: list[str]) -> None:
@@ -187,13 +119,13 @@ def create_customer(
     consent_source: str = "",
 ) -> Customer:
     """Open a customer's record. The first phone and the first address are the primary ones."""
-    errors = Errors()
-    name = _clean_name(errors, name)
-    numbers = _clean_phones(errors, phones)
-    cleaned_addresses = _clean_addresses(errors, addresses)
-    cleaned_consents = _clean_consents(errors, consents or {})
-    _choice(errors, "tier", tier, Tier)
-    _choice(errors, "preferred_channel", preferred_channel, ContactChannel)
+    errors = FieldErrors()
+    name = clean_name(errors, name)
+    numbers = clean_phones(errors, phones)
+    cleaned_addresses = clean_addresses(errors, addresses)
+    cleaned_consents = clean_consents(errors, consents or {})
+    errors.choice("tier", tier, Tier)
+    errors.choice("preferred_channel", preferred_channel, ContactChannel)
     errors.raise_if_any()
 
     customer = Customer(
@@ -236,17 +168,17 @@ def update_customer(
         raise ValidationError({field: [_("This field cannot be changed.")] for field in sorted(unknown)})
     customer = lock_for_update(Customer.objects, customer_id, version)
 
-    errors = Errors()
+    errors = FieldErrors()
     values = {field: changes[field] for field in CUSTOMER_FIELDS if field in changes}
     if "name" in values:
-        values["name"] = _clean_name(errors, values["name"])
+        values["name"] = clean_name(errors, values["name"])
     if "tier" in values:
-        _choice(errors, "tier", values["tier"], Tier)
+        errors.choice("tier", values["tier"], Tier)
     if "preferred_channel" in values:
-        _choice(errors, "preferred_channel", values["preferred_channel"], ContactChannel)
-    numbers = _clean_phones(errors, changes["phones"]) if "phones" in changes else None
-    new_addresses = _clean_addresses(errors, changes["addresses"]) if "addresses" in changes else None
-    new_consents = _clean_consents(errors, changes["consents"]) if "consents" in changes else None
+        errors.choice("preferred_channel", values["preferred_channel"], ContactChannel)
+    numbers = clean_phones(errors, changes["phones"]) if "phones" in changes else None
+    new_addresses = clean_addresses(errors, changes["addresses"]) if "addresses" in changes else None
+    new_consents = clean_consents(errors, changes["consents"]) if "consents" in changes else None
     errors.raise_if_any()
 
     before = audit.snapshot(customer, CUSTOMER_FIELDS)
@@ -311,8 +243,8 @@ def _product_errors(
     status: str,
     exclude_pk: int | None,
     today: datetime.date,
-) -> Errors:
-    errors = Errors()
+) -> FieldErrors:
+    errors = FieldErrors()
     if model is None:
         errors.add("model", _("Choose the product model."))
     if purchased_on is None:
@@ -321,8 +253,8 @@ def _product_errors(
         errors.add("purchased_on", _("The purchase date cannot be in the future."))
     if warranty_ends_on and purchased_on and warranty_ends_on < purchased_on:
         errors.add("warranty_ends_on", _("The warranty cannot end before the purchase date."))
-    _choice(errors, "purchase_channel", purchase_channel, PurchaseChannel)
-    _choice(errors, "status", status, ProductStatus)
+    errors.choice("purchase_channel", purchase_channel, PurchaseChannel)
+    errors.choice("status", status, ProductStatus)
     if install_address is not None and install_address.customer_id != customer.pk:
         errors.add("install_address", _("The install address must be one of the customer's addresses."))
     if len(serial_number) > 64:
@@ -351,11 +283,6 @@ def _save_product(product: OwnedProduct) -> None:
                 {"serial_number": [_("This serial number is already registered for this model.")]}
             ) from None
         raise
-
-
-def clean_serial(serial: str) -> str:
-    """Serial numbers are compared without spaces and in capitals, as printed on the label."""
-    return "".join((serial or "").split()).upper()
 
 
 @transaction.atomic
@@ -462,7 +389,7 @@ def record_life_event(
     product: OwnedProduct | None = None,
 ) -> LifeEvent:
     """Remember a date that matters to the customer, for care visits to mention."""
-    errors = Errors()
+    errors = FieldErrors()
     description = (description or "").strip()
     if occurred_on is None:
         errors.add("occurred_on", _("Enter the date."))
@@ -470,7 +397,7 @@ def record_life_event(
         errors.add("description", _("Say what happened."))
     elif len(description) > 200:
         errors.add("description", _("The description is longer than 200 characters."))
-    _choice(errors, "kind", kind, LifeEventKind)
+    errors.choice("kind", kind, LifeEventKind)
     if product is not None and product.customer_id != customer.pk:
         errors.add("product", _("The product must be one of the customer's products."))
     errors.raise_if_any()
@@ -509,7 +436,7 @@ def create_product_model(
     warranty_months: int = 12,
 ) -> ProductModel:
     """Add a model to the catalogue; `category` is the category's stable code (air_conditioner)."""
-    errors = Errors()
+    errors = FieldErrors()
     code, name, brand = (code or "").strip(), (name or "").strip(), (brand or "").strip()
     found = ProductCategory.objects.filter(code=category).first()
     if found is None:
