@@ -53,6 +53,13 @@ class IdempotencyKeyReused(DomainError):
     )
 
 
+def purge_expired_keys(*, now: datetime.datetime | None = None) -> int:
+    """Delete the keys that no longer protect anything, in one statement; safe to repeat."""
+    cutoff = (now or timezone.now()) - KEY_LIFETIME
+    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 def fingerprint(request: HttpRequest) -> str:
     """SHA-256 of method, path and body; the same JSON written with other spacing is the same."""
     body = request.body
