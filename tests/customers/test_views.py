@@ -302,6 +302,11 @@ def test_a_role_with_full_view_sees_numbers_and_each_view_is_audited(client, che
     assert FULL in html
     assert AuditEvent.objects.filter(action=AuditAction.REVEAL, actor=viewer).count() == 1
 
+    edit_form = client.get(reverse("customers:edit", args=[chen.pk])).content.decode()
+
+    assert FULL in edit_form
+    assert AuditEvent.objects.filter(action=AuditAction.REVEAL, actor=viewer).count() == 2
+
 
 # --- Who may see and do what -----------------------------------------------------------------
 

@@ -264,6 +264,8 @@ def edit(request, pk: int):
                 messages.success(request, _("Changes saved."))
                 return redirect("customers:detail", pk=customer.pk)
     else:
+        if not known and numbers:  # the full numbers are on the form: a read of personal data
+            services.record_full_phone_views(by=request.user, customers=[customer])
         form = CustomerForm(initial=CustomerForm.initial_for(customer, shown), known_phones=known)
         addresses = address_formset(customer=customer)
     return render(
