@@ -5,15 +5,13 @@ from typing import Annotated
 
 from axes.helpers import get_cool_off
 from django.contrib.auth import authenticate
-from django.db.models import Prefetch, Q
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from kefu.accounts import services
+from kefu.accounts import selectors, services
 from kefu.accounts.models import ApiToken, User
 from kefu.accounts.roles import Role, role_label
 from kefu.core.api.errors import Locked, NotAuthenticated, errors
@@ -192,10 +190,7 @@ def list_tokens(
     description="The token stops working at once. The owner may revoke it, and so may an administrator.",
 )
 def revoke_token(request: HttpRequest, token_id: int):
-    tokens = ApiToken.objects.all()
-    if not request.auth.has_perm("accounts.change_user"):
-        tokens = tokens.filter(user=request.auth)  # another's token is not there for the caller
-    token = get_object_or_404(tokens, pk=token_id)
+    token = selectors.access_token(request.auth, token_id)
     return _token_data(services.revoke_token(token=token, by=request.auth))
 
 
@@ -216,18 +211,7 @@ def list_users(
     cursor: Cursor = None,
     limit: Limit = None,
 ):
-    users = User.objects.filter(is_active=True).prefetch_related(Prefetch("groups"))
-    if role:
-        users = users.filter(groups__name=role)
-    text = q.strip()
-    if text:
-        users = users.filter(
-            Q(username__icontains=text)
-            | Q(display_name__icontains=text)
-            | Q(first_name__icontains=text)
-            | Q(last_name__icontains=text)
-        )
-    page = keyset_page(users, order=("id",), cursor=cursor, limit=limit)
+    page = selectors.staff_users(role=role, text=q, cursor=cursor, limit=limit)
     return {"items": [_user_data(user) for user in page.items], "next_cursor": page.next_cursor}
 
 

@@ -53,7 +53,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-def _actor(user):
+def acting_user(user):
     """The user to name in the trail; None for the system (a command, a task) or an anonymous caller."""
     return user if user is not None and user.is_authenticated else None
 
@@ -67,7 +67,7 @@ def record(
     reason: str = "",
 ) -> AuditEvent:
     return AuditEvent.objects.create(
-        actor=_actor(actor),
+        actor=acting_user(actor),
         action=action,
         target_type=ContentType.objects.get_for_model(obj),
         target_id=str(obj.pk),
@@ -110,7 +110,7 @@ def record_reveal(*, actor, objs: Iterable[models.Model], fields: Sequence[str],
     content_type = ContentType.objects.get_for_model(objs[0])
     AuditEvent.objects.bulk_create(
         AuditEvent(
-            actor=_actor(actor),
+            actor=acting_user(actor),
             action=AuditAction.REVEAL,
             target_type=content_type,
             target_id=str(obj.pk),

@@ -16,9 +16,8 @@ from ninja import Query, Router
 from kefu.core.api.errors import errors, rename_fields
 from kefu.core.api.helpers import Cursor, IfMatch, Limit, changes_from, expected_version, require
 from kefu.core.api.idempotency import IdempotencyKeyHeader, create_once
-from kefu.core.pagination import keyset_page
 from kefu.customers import selectors, services, timeline
-from kefu.customers.models import Address, Customer, OwnedProduct, ProductCategory, ProductModel, Tier
+from kefu.customers.models import Address, Customer, OwnedProduct, ProductModel, Tier
 from kefu.customers.schemas import (
     PRODUCT_FIELD_NAMES,
     CategoryList,
@@ -64,12 +63,6 @@ def _render_customers(request: HttpRequest, customers: list[Customer]) -> list[d
     if full and customers:
         services.record_full_phone_views(by=request.auth, customers=customers)
     return [customer_data(customer, full_phones=full) for customer in customers]
-
-
-def _load_customer(customer_id: int) -> Customer:
-    customer = Customer.objects.get(pk=customer_id)
-    prefetch_related_objects([customer], "phones", "addresses", "consents")
-    return customer
 
 
 def _model(model_id: int | None) -> ProductModel | None:
@@ -125,7 +118,7 @@ def list_customers(
     if q.strip():
         result = selectors.find_customers(q, cursor=cursor, limit=limit, tier=tier)
         page, match = result.page, result.kind
-        prefetch_related_objects(page.items, "phones", "addresses", "consents")
+        prefetch_related_objects(page.items, *selectors.RECORD_PREFETCHES)
     else:
         page, match = selectors.customer_list(tier=tier, cursor=cursor, limit=limit), None
     items = _render_customers(request, page.items)
@@ -148,7 +141,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn, idempotency_key: 
             addresses=[address.model_dump() for address in payload.addresses],
             **values,
         )
-        return _render_customers(request, [_load_customer(customer.pk)])[0]
+        return _render_customers(request, [selectors.customer_record(request.auth, customer.pk)])[0]
 
     return create_once(request, idempotency_key, CustomerOut, create)
 
@@ -160,9 +153,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn, idempotency_key: 
     summary="A customer's record",
 )
 def get_customer(request: HttpRequest, customer_id: int):
-    customer = selectors.access_customer(request.auth, customer_id)
-    prefetch_related_objects([customer], "phones", "addresses", "consents")
-    return _render_customers(request, [customer])[0]
+    return _render_customers(request, [selectors.customer_record(request.auth, customer_id)])[0]
 
 
 @router.patch(
@@ -187,7 +178,7 @@ def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPat
         changes=changes,
         consent_source=consent_source,
     )
-    return _render_customers(request, [_load_customer(customer.pk)])[0]
+    return _render_customers(request, [selectors.customer_record(request.auth, customer.pk)])[0]
 
 
 @router.post(
@@ -217,11 +208,8 @@ def get_customer_timeline(
     limit: Limit = None,
 ):
     customer = selectors.access_customer(request.auth, customer_id)
-    kinds: list[str] = []
-    for value in kind or []:
-        for name in filter(None, (part.strip() for part in value.split(","))):
-            kinds.extend(timeline.FILTERS[name][1] if name in timeline.FILTERS else [name])
-    page = selectors.customer_timeline(customer, kinds=tuple(kinds) or None, cursor=cursor, limit=limit)
+    names = [part.strip() for value in kind or [] for part in value.split(",") if part.strip()]
+    page = selectors.customer_timeline(customer, kinds=timeline.kinds_for(names), cursor=cursor, limit=limit)
     return {"items": [timeline_entry_data(entry) for entry in page.items], "next_cursor": page.next_cursor}
 
 
@@ -363,7 +351,7 @@ def create_life_event(
 )
 def list_categories(request: HttpRequest, cursor: Cursor = None, limit: Limit = None):
     require(request.auth, "customers.view_productcategory")
-    page = keyset_page(ProductCategory.objects.all(), order=("sort_order", "id"), cursor=cursor, limit=limit)
+    page = selectors.catalogue_categories(cursor=cursor, limit=limit)
     return {"items": [category_data(c) for c in page.items], "next_cursor": page.next_cursor}
 
 

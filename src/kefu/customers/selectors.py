@@ -19,6 +19,7 @@ from kefu.customers.models import (
     CustomerPhone,
     LifeEvent,
     OwnedProduct,
+    ProductCategory,
     ProductModel,
 )
 from kefu.customers.phones import parse_phone_query
@@ -126,13 +127,17 @@ def find_customers(
     return SearchResult(page=page, kind=kind)
 
 
+RECORD_PREFETCHES = ("phones", "addresses", "consents")  # what the API shows of a customer
+
+
+def customer_record(user, customer_id) -> Customer:
+    """The customer with what the API shows of one (phones, addresses, consents)."""
+    return access_customer(user, customer_id, queryset=Customer.objects.prefetch_related(*RECORD_PREFETCHES))
+
+
 def customer_list(*, tier: str | None = None, cursor=None, limit=50) -> Page[Customer]:
-    """Every customer by id, with what the API shows of each (phones, addresses, consents)."""
-    customers = Customer.objects.prefetch_related(
-        Prefetch("phones", queryset=CustomerPhone.objects.order_by("-is_primary", "id")),
-        "addresses",
-        "consents",
-    )
+    """Every customer by id, with what the API shows of each."""
+    customers = Customer.objects.prefetch_related(*RECORD_PREFETCHES)
     if tier:
         customers = customers.filter(tier=tier)
     return keyset_page(customers, order=("id",), cursor=cursor, limit=limit)
@@ -203,6 +208,10 @@ def customer_life_events(customer: Customer, *, cursor=None, limit=50) -> Page[L
         cursor=cursor,
         limit=limit,
     )
+
+
+def catalogue_categories(*, cursor=None, limit=50) -> Page[ProductCategory]:
+    return keyset_page(ProductCategory.objects.all(), order=("sort_order", "id"), cursor=cursor, limit=limit)
 
 
 def catalogue_models(*, category: str | None = None, cursor=None, limit=50) -> Page[ProductModel]:

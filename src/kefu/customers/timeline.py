@@ -6,13 +6,14 @@ whoever reads it, so one timeline reads in Chinese and in English.
 """
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kefu.core import audit
 from kefu.customers.models import Customer, CustomerEvent, LifeEventKind, OwnedProduct
 
 CUSTOMER_CREATED = "customer_created"
@@ -24,6 +25,12 @@ FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "products": (gettext_lazy("Products"), (PRODUCT_PURCHASED,)),
     "life_events": (gettext_lazy("Life events"), (LIFE_EVENT,)),
 }
+
+
+def kinds_for(names: Iterable[str]) -> tuple[str, ...] | None:
+    """The entry kinds that filter names stand for (a FILTERS group, or a kind itself); None: all."""
+    kinds = [kind for name in names for kind in (FILTERS[name][1] if name in FILTERS else (name,))]
+    return tuple(kinds) or None
 
 
 def _at(day: datetime.date) -> datetime.datetime:
@@ -47,7 +54,7 @@ def add(
         customer=customer,
         kind=kind,
         occurred_at=at or (_at(on) if on else timezone.now()),
-        actor=by if by is not None and by.is_authenticated else None,
+        actor=audit.acting_user(by),
         product=product,
         subject_type=subject._meta.model_name if subject is not None else "",
         subject_id=subject.pk if subject is not None else None,

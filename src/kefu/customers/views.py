@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from kefu.customers.forms import (
     grouped_models,
     show_service_errors,
 )
-from kefu.customers.models import ConsentPurpose, Customer, OwnedProduct, ProductModel
+from kefu.customers.models import ConsentPurpose, Customer, ProductModel
 
 SEARCH_PAGE_SIZE = 20
 TIMELINE_PAGE_SIZE = 30
@@ -131,7 +131,7 @@ def search(request):
 
 def timeline_context(request, customer: Customer) -> dict:
     show = request.GET.get("show", "")
-    kinds = timeline.FILTERS[show][1] if show in timeline.FILTERS else None
+    kinds = timeline.kinds_for([show]) if show in timeline.FILTERS else None
     cursor = request.GET.get("cursor") or None
     try:
         page = selectors.customer_timeline(customer, kinds=kinds, cursor=cursor, limit=TIMELINE_PAGE_SIZE)
@@ -314,7 +314,7 @@ def product_create(request, pk: int):
 @domain_errors
 def product_edit(request, pk: int):
     require_perm(request.user, "customers.change_ownedproduct")
-    product = get_object_or_404(OwnedProduct.objects.select_related("model__category"), pk=pk)
+    product = selectors.access_product(request.user, pk)
     customer = selectors.access_customer(request.user, product.customer_id)
     if request.method == "POST":
         form = ProductForm(request.POST, customer=customer, product=product)
