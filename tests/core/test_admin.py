@@ -226,6 +226,23 @@ def test_a_future_purchase_date_is_refused_in_the_admin(admin_client, archive):
     assert not OwnedProduct.objects.filter(model=model).exists()
 
 
+def test_a_duplicate_serial_is_refused_in_the_admin_with_one_message(admin_client, archive):
+    taken = OwnedProduct.objects.select_related("model").first()
+    response = admin_client.post(
+        admin_url(OwnedProduct, "add"),
+        {
+            "customer": archive.pk,
+            "model": taken.model_id,
+            "serial_number": taken.serial_number.lower(),
+            "purchased_on": "2024-01-01",
+            "purchase_channel": "store",
+        },
+    )
+    assert response.status_code == 200
+    assert len(response.context["adminform"].form.errors["serial_number"]) == 1
+    assert OwnedProduct.objects.filter(model=taken.model).count() == 1
+
+
 def test_audit_events_cannot_be_added_changed_or_deleted(admin_client, archive):
     event = AuditEvent.objects.first()
     assert admin_client.get(admin_url(AuditEvent, "add")).status_code == 403

@@ -30,9 +30,10 @@ from kefu.customers.models import (
     OwnedProduct,
     ProductCategory,
     ProductModel,
+    ProductStatus,
 )
 from kefu.customers.phones import normalise_phone
-from kefu.customers.selectors import PREFIX_END, search_kind
+from kefu.customers.selectors import match_customers
 
 STALE_MESSAGE = StaleVersion.default_message
 
@@ -158,21 +159,6 @@ class CustomerForm(forms.ModelForm):
         return cleaned
 
 
-def search_archive(queryset, term: str):
-    """The hotline's search box in the admin: last four digits, a whole number, a serial
-    number or the start of a name, each answered from an index."""
-    kind, value = search_kind(term)
-    if kind == "last4":
-        return queryset.filter(pk__in=CustomerPhone.objects.filter(last4=value).values("customer_id"))
-    if kind == "phone":
-        return queryset.filter(pk__in=CustomerPhone.objects.filter(number=value).values("customer_id"))
-    if kind == "serial":
-        return queryset.filter(pk__in=OwnedProduct.objects.filter(serial_number=value).values("customer_id"))
-    if kind == "name":
-        return queryset.filter(name__gte=value, name__lt=value + PREFIX_END)
-    return queryset
-
-
 @admin.register(Customer)
 class CustomerAdmin(AuditedModelAdmin):
     form = CustomerForm
@@ -192,7 +178,7 @@ class CustomerAdmin(AuditedModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        return search_archive(queryset, term), False
+        return match_customers(queryset, term), False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET" and _can_see_full_phones(request.user):
@@ -285,17 +271,31 @@ class OwnedProductForm(forms.ModelForm):
         cleaned = super().clean()
         _check_version(self)
         purchased_on, model = cleaned.get("purchased_on"), cleaned.get("model")
-        if purchased_on and purchased_on > timezone.localdate():
-            self.add_error("purchased_on", _("The purchase date cannot be in the future."))
-        address, customer = cleaned.get("install_address"), cleaned.get("customer") or self.instance.customer
-        if address is not None and customer is not None and address.customer_id != customer.pk:
-            self.add_error(
-                "install_address", _("The install address must be one of the customer's addresses.")
+        customer = cleaned.get("customer") or getattr(self.instance, "customer", None)
+        if customer is not None and model is not None and purchased_on is not None:
+            # The service's own checks, shown beside the fields before anything is saved.
+            problems = services.product_errors(
+                customer=customer,
+                model=model,
+                serial_number=cleaned.get("serial_number", ""),
+                purchased_on=purchased_on,
+                purchase_channel=cleaned.get("purchase_channel", ""),
+                install_address=cleaned.get("install_address"),
+                warranty_ends_on=cleaned.get("warranty_ends_on"),
+                status=cleaned.get("status") or ProductStatus.IN_USE,
+                exclude_pk=self.instance.pk,
+                today=timezone.localdate(),
             )
+            for field, messages_ in problems.by_field.items():
+                if field not in self.errors:
+                    self.add_error(field if field in self.fields else None, messages_)
         if not cleaned.get("warranty_ends_on") and purchased_on and model:
             cleaned["warranty_ends_on"] = add_months(purchased_on, model.warranty_months)
             self.instance.warranty_ends_on = cleaned["warranty_ends_on"]
         return cleaned
+
+    def validate_unique(self):
+        """The serial number's uniqueness is among the service's checks above (and a constraint)."""
 
 
 @admin.register(OwnedProduct)

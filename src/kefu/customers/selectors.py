@@ -7,7 +7,7 @@ with two hundred products costs what a customer with one does.
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Window
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce
 
 from kefu.core.errors import NotFound, PermissionDenied
@@ -90,6 +90,30 @@ def search_kind(text: str) -> tuple[str, str]:
     return "name", text
 
 
+def _name_starts_with(value: str) -> Q:
+    """A range on the name index, which LIKE 'x%' cannot always use (SQLite's ESCAPE clause)."""
+    return Q(name__gte=value, name__lt=value + PREFIX_END)
+
+
+def _matching_rows(kind: str, value: str) -> QuerySet:
+    """The phone or product rows that a search of `kind` finds, each naming its customer."""
+    if kind == "last4":
+        return CustomerPhone.objects.filter(last4=value)
+    if kind == "phone":
+        return CustomerPhone.objects.filter(number=value)
+    return OwnedProduct.objects.filter(serial_number=value)
+
+
+def match_customers(queryset: QuerySet[Customer], text: str) -> QuerySet[Customer]:
+    """`queryset` narrowed to what the search box finds for `text`, unpaged (the admin's search)."""
+    kind, value = search_kind(text)
+    if kind == "empty":
+        return queryset
+    if kind == "name":
+        return queryset.filter(_name_starts_with(value))
+    return queryset.filter(pk__in=_matching_rows(kind, value).values("customer_id"))
+
+
 def find_customers(
     text: str, *, cursor: str | None = None, limit: int | None = 20, tier: str | None = None
 ) -> SearchResult:
@@ -102,19 +126,13 @@ def find_customers(
         return SearchResult(page=Page(items=[], next_cursor=None), kind=kind)
     if kind == "name":
         page = keyset_page(
-            customers.filter(name__gte=value, name__lt=value + PREFIX_END),
+            customers.filter(_name_starts_with(value)),
             order=("name", "id"),
             cursor=cursor,
             limit=limit,
         )
         return SearchResult(page=page, kind=kind)
-    matches: QuerySet
-    if kind == "last4":
-        matches = CustomerPhone.objects.filter(last4=value)
-    elif kind == "phone":
-        matches = CustomerPhone.objects.filter(number=value)
-    else:
-        matches = OwnedProduct.objects.filter(serial_number=value)
+    matches = _matching_rows(kind, value)
     if cursor:
         (after,) = decode_cursor(cursor, Customer, ("id",))
         matches = matches.filter(customer_id__gt=after)

@@ -231,7 +231,7 @@ def record_full_phone_views(*, by, customers: Iterable[Customer]) -> None:
 # --- Products ------------------------------------------------------------------------------
 
 
-def _product_errors(
+def product_errors(
     *,
     customer: Customer,
     model: ProductModel | None,
@@ -244,6 +244,8 @@ def _product_errors(
     exclude_pk: int | None,
     today: datetime.date,
 ) -> FieldErrors:
+    """The checks register_product and update_product make, for a form that shows them before
+    it saves (the admin's)."""
     errors = FieldErrors()
     if model is None:
         errors.add("model", _("Choose the product model."))
@@ -303,7 +305,7 @@ def register_product(
     unless a date is given (an extended or a shortened one)."""
     today = today or timezone.localdate()
     serial_number = clean_serial(serial_number)
-    errors = _product_errors(
+    errors = product_errors(
         customer=customer,
         model=model,
         serial_number=serial_number,
@@ -358,7 +360,7 @@ def update_product(
     merged = {
         field: values.get(field, getattr(product, field)) for field in PRODUCT_FIELDS if field != "notes"
     }
-    errors = _product_errors(
+    errors = product_errors(
         customer=product.customer,
         exclude_pk=product.pk,
         today=today or timezone.localdate(),
