@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.core import errors
-from kefu.core.masking import mask_phone, national_digits
+from kefu.core.masking import mask_phone, national_digits, show_phone
 from kefu.customers import selectors, services, timeline
 from kefu.customers.forms import (
     CustomerForm,
@@ -68,7 +68,7 @@ def phone_rows(user, customer: Customer, *, revealed: bool = False) -> list[dict
     full = revealed or services.can_see_full_phones(user)
     return [
         {
-            "text": national_digits(phone.number) if full else mask_phone(phone.number),
+            "text": show_phone(phone.number, full=full),
             "label": phone.get_label_display(),
             "is_primary": phone.is_primary,
         }
@@ -110,7 +110,7 @@ def search(request):
         services.record_full_phone_views(by=request.user, customers=rows)
     for customer in rows:
         number = customer.primary_phone
-        customer.shown_phone = (national_digits(number) if full else mask_phone(number)) if number else ""
+        customer.shown_phone = show_phone(number, full=full) if number else ""
         customer.more_phones = max(customer.phone_count - 1, 0)
     return render(
         request,
