@@ -103,14 +103,14 @@ def test_a_query_parameter_of_the_wrong_type_answers_400(agent_client):
 
 
 @pytest.mark.parametrize("limit", [0, 201, -5])
-def test_a_limit_out_of_range_answers_422_naming_limit(agent_client, limit):
-    body = assert_error_shape(agent_client.get(f"/api/v1/customers?limit={limit}"), 422, "invalid")
+def test_a_limit_out_of_range_answers_400_naming_limit(agent_client, limit):
+    body = assert_error_shape(agent_client.get(f"/api/v1/customers?limit={limit}"), 400, "invalid")
 
     assert list(body["fields"]) == ["limit"]
 
 
-def test_a_cursor_that_was_not_given_out_answers_422(agent_client):
-    body = assert_error_shape(agent_client.get("/api/v1/customers?cursor=%%%garbage"), 422, "invalid")
+def test_a_cursor_that_was_not_given_out_answers_400(agent_client):
+    body = assert_error_shape(agent_client.get("/api/v1/customers?cursor=%%%garbage"), 400, "invalid")
 
     assert list(body["fields"]) == ["cursor"]
 

@@ -351,7 +351,7 @@ def test_an_unknown_consent_purpose_is_refused(agent_client):
     before = counts()
 
     assert_refused(
-        send(agent_client, "post", "/api/v1/customers", {**NEW, "consents": {"spam": True}}), 422, "consents"
+        send(agent_client, "post", "/api/v1/customers", {**NEW, "consents": {"spam": True}}), 400, "consents"
     )
     assert counts() == before
 

@@ -1,6 +1,5 @@
 """REST API of accounts (API.md "auth"): tokens, staff users and the caller's own profile."""
 
-import datetime
 from typing import Annotated
 
 from axes.helpers import get_cool_off
@@ -15,10 +14,14 @@ from kefu.accounts import selectors, services
 from kefu.accounts.models import ApiToken, User
 from kefu.accounts.roles import Role, role_label
 from kefu.core.api.errors import Locked, NotAuthenticated, errors
-from kefu.core.api.helpers import Cursor, Limit, LocalDateTime
+from kefu.core.api.helpers import Cursor, Id, Limit, LocalDateTime
+from kefu.core.api.schema import InputDateTime, StrictSchema, max_length
 from kefu.core.pagination import keyset_page
 
 router = Router(tags=["auth"])
+
+# Longer than any passphrase a person types; a longer one only costs hashing time.
+PASSWORD_MAX = 1024
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -29,13 +32,15 @@ class InvalidCredentials(NotAuthenticated):
 # --- Schemas -------------------------------------------------------------------------------
 
 
-class TokenIn(Schema):
-    model_config = {"extra": "forbid"}
-
-    username: str
-    password: str
-    name: str = Field("", description="What the token is for, to tell your tokens apart.")
-    expires_at: datetime.datetime | None = Field(None, description="When it stops working; none: never.")
+class TokenIn(StrictSchema):
+    username: str = Field(max_length=max_length(User, "username"))
+    password: str = Field(max_length=PASSWORD_MAX)
+    name: str = Field(
+        "",
+        max_length=max_length(ApiToken, "name"),
+        description="What the token is for, to tell your tokens apart.",
+    )
+    expires_at: InputDateTime | None = Field(None, description="When it stops working; none: never.")
 
 
 class TokenOut(Schema):
@@ -189,7 +194,7 @@ def list_tokens(
     summary="Revoke an API token",
     description="The token stops working at once. The owner may revoke it, and so may an administrator.",
 )
-def revoke_token(request: HttpRequest, token_id: int):
+def revoke_token(request: HttpRequest, token_id: Id):
     token = selectors.access_token(request.auth, token_id)
     return _token_data(services.revoke_token(token=token, by=request.auth))
 

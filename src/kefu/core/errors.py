@@ -5,6 +5,9 @@ forms show beside the field and the API returns under "fields". The classes here
 what is not about one field's value.
 """
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,6 +22,19 @@ class DomainError(Exception):
         self.message = message or self.default_message
         self.extra = extra
         super().__init__(str(self.message))
+
+
+class InvalidRequest(DomainError):
+    """A request that is malformed rather than against a rule: a cursor the server did not
+    issue, a NUL byte in a text, a missing version, a bad header. `fields` names each culprit."""
+
+    status = 400
+    code = "invalid"
+    default_message = _("The request is not valid.")
+
+    def __init__(self, fields: Mapping[str, Iterable[Any]] | None = None, message=None):
+        super().__init__(message)
+        self.fields = {name: [str(m) for m in messages] for name, messages in (fields or {}).items()}
 
 
 class NotFound(DomainError):

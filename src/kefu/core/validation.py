@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 T = TypeVar("T")
 
+# A free text (notes, a description of a fault): long enough for what people write, bounded.
+TEXT_MAX = 5000
+
 
 class FieldErrors:
     def __init__(self) -> None:
@@ -35,6 +38,11 @@ class FieldErrors:
         """`value` must be one of the stable codes of `choices`."""
         if value not in choices.values:
             self.add(field, _("“%(value)s” is not one of the allowed values.") % {"value": value})
+
+    def length(self, field: str, value: str, limit: int) -> None:
+        """`value` must fit its column (or TEXT_MAX for a free text)."""
+        if len(value) > limit:
+            self.add(field, _("Enter at most %(limit)d characters.") % {"limit": limit})
 
     def raise_if_any(self) -> None:
         if self.by_field:

@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -18,3 +19,9 @@ def healthz(request):
 @login_required
 def home(request):
     return render(request, "core/home.html")
+
+
+def bad_request(request, exception):
+    """The 400 page in the site's frame, saying what was wrong when we know it."""
+    reason = str(exception) if isinstance(exception, BadRequest) else ""
+    return render(request, "400.html", {"reason": reason}, status=400)

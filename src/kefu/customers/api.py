@@ -11,13 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router
+from ninja import Field, Query, Router
 
 from kefu.core.api.errors import errors, rename_fields
-from kefu.core.api.helpers import Cursor, IfMatch, Limit, changes_from, expected_version, require
+from kefu.core.api.helpers import Cursor, Id, IfMatch, Limit, changes_from, expected_version, require
 from kefu.core.api.idempotency import IdempotencyKeyHeader, create_once
+from kefu.core.api.schema import max_length
 from kefu.customers import selectors, services, timeline
-from kefu.customers.models import Address, Customer, OwnedProduct, ProductModel, Tier
+from kefu.customers.models import Address, Customer, OwnedProduct, ProductCategory, ProductModel, Tier
 from kefu.customers.schemas import (
     PRODUCT_FIELD_NAMES,
     CategoryList,
@@ -51,6 +52,9 @@ router = Router(tags=["archive"])
 # Services name fields as the models do; answers use the API's names.
 rename_fields({"purchased_on": "purchase_date", "warranty_ends_on": "warranty_end", "occurred_on": "date"})
 
+# A timeline kind or filter name, as a query value (several may be given, or joined by commas).
+KindName = Annotated[str, Field(max_length=200)]
+CATEGORY_CODE_MAX = max_length(ProductCategory, "code")
 KIND_DESCRIPTION = (
     "Only these kinds of entry (repeat or separate by commas). A group name stands for its kinds: "
     + ", ".join(timeline.FILTERS)
@@ -152,7 +156,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn, idempotency_key: 
     operation_id="get_customer",
     summary="A customer's record",
 )
-def get_customer(request: HttpRequest, customer_id: int):
+def get_customer(request: HttpRequest, customer_id: Id):
     return _render_customers(request, [selectors.customer_record(request.auth, customer_id)])[0]
 
 
@@ -163,7 +167,7 @@ def get_customer(request: HttpRequest, customer_id: int):
     summary="Change a customer's record",
     description="Send only the fields that change, with the version you edited; a stale version is a 409.",
 )
-def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch, if_match: IfMatch = None):
+def update_customer(request: HttpRequest, customer_id: Id, payload: CustomerPatch, if_match: IfMatch = None):
     customer = selectors.access_customer(request.auth, customer_id)
     require(request.auth, "customers.change_customer")
     version = expected_version(payload.version, if_match)
@@ -187,7 +191,7 @@ def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPat
     operation_id="reveal_customer_phones",
     summary="Show a customer's full phone numbers (audited)",
 )
-def reveal_customer_phones(request: HttpRequest, customer_id: int, payload: RevealIn | None = None):
+def reveal_customer_phones(request: HttpRequest, customer_id: Id, payload: RevealIn | None = None):
     customer = selectors.access_customer(request.auth, customer_id)
     reason = payload.reason if payload else ""
     phones = services.reveal_phones(by=request.auth, customer=customer, reason=reason)
@@ -202,8 +206,8 @@ def reveal_customer_phones(request: HttpRequest, customer_id: int, payload: Reve
 )
 def get_customer_timeline(
     request: HttpRequest,
-    customer_id: int,
-    kind: Annotated[list[str] | None, Query(description=KIND_DESCRIPTION)] = None,
+    customer_id: Id,
+    kind: Annotated[list[KindName] | None, Query(max_length=20, description=KIND_DESCRIPTION)] = None,
     cursor: Cursor = None,
     limit: Limit = None,
 ):
@@ -222,9 +226,7 @@ def get_customer_timeline(
     operation_id="list_customer_products",
     summary="The products a customer owns, newest first",
 )
-def list_customer_products(
-    request: HttpRequest, customer_id: int, cursor: Cursor = None, limit: Limit = None
-):
+def list_customer_products(request: HttpRequest, customer_id: Id, cursor: Cursor = None, limit: Limit = None):
     customer = selectors.access_customer(request.auth, customer_id)
     require(request.auth, "customers.view_ownedproduct")
     page = selectors.customer_products(customer, cursor=cursor, limit=limit)
@@ -239,7 +241,7 @@ def list_customer_products(
 )
 def create_product(
     request: HttpRequest,
-    customer_id: int,
+    customer_id: Id,
     payload: ProductIn,
     idempotency_key: IdempotencyKeyHeader = None,
 ):
@@ -269,7 +271,7 @@ def create_product(
     operation_id="get_product",
     summary="An owned product",
 )
-def get_product(request: HttpRequest, product_id: int):
+def get_product(request: HttpRequest, product_id: Id):
     return product_data(selectors.access_product(request.auth, product_id))
 
 
@@ -280,7 +282,7 @@ def get_product(request: HttpRequest, product_id: int):
     summary="Change an owned product",
     description="Send only the fields that change, with the version you edited; a stale version is a 409.",
 )
-def update_product(request: HttpRequest, product_id: int, payload: ProductPatch, if_match: IfMatch = None):
+def update_product(request: HttpRequest, product_id: Id, payload: ProductPatch, if_match: IfMatch = None):
     product = selectors.access_product(request.auth, product_id)
     require(request.auth, "customers.change_ownedproduct")
     version = expected_version(payload.version, if_match)
@@ -304,7 +306,7 @@ def update_product(request: HttpRequest, product_id: int, payload: ProductPatch,
     operation_id="list_life_events",
     summary="The dated moments of a customer's life, newest first",
 )
-def list_life_events(request: HttpRequest, customer_id: int, cursor: Cursor = None, limit: Limit = None):
+def list_life_events(request: HttpRequest, customer_id: Id, cursor: Cursor = None, limit: Limit = None):
     customer = selectors.access_customer(request.auth, customer_id)
     require(request.auth, "customers.view_lifeevent")
     page = selectors.customer_life_events(customer, cursor=cursor, limit=limit)
@@ -319,7 +321,7 @@ def list_life_events(request: HttpRequest, customer_id: int, cursor: Cursor = No
 )
 def create_life_event(
     request: HttpRequest,
-    customer_id: int,
+    customer_id: Id,
     payload: LifeEventIn,
     idempotency_key: IdempotencyKeyHeader = None,
 ):
@@ -363,7 +365,9 @@ def list_categories(request: HttpRequest, cursor: Cursor = None, limit: Limit = 
 )
 def list_product_models(
     request: HttpRequest,
-    category: Annotated[str | None, Query(description="A category code, e.g. air_conditioner.")] = None,
+    category: Annotated[
+        str | None, Query(max_length=CATEGORY_CODE_MAX, description="A category code, e.g. air_conditioner.")
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = None,
 ):

@@ -2,14 +2,18 @@
 becomes its answer. Names are the API's: purchase_date, warranty_end, date."""
 
 import datetime
+from typing import Annotated
 
 from django.utils import timezone
 from ninja import Field, Schema
 
 from kefu.core.api.helpers import LocalDateTime
+from kefu.core.api.schema import TEXT_MAX, InputDate, RecordId, StrictSchema, Version, max_length
 from kefu.core.masking import show_phone
 from kefu.customers import timeline
 from kefu.customers.models import (
+    Address,
+    Consent,
     ConsentPurpose,
     ContactChannel,
     Customer,
@@ -23,22 +27,19 @@ from kefu.customers.models import (
     PurchaseChannel,
     Tier,
 )
+from kefu.customers.validation import MAX_ADDRESSES, MAX_PHONE_LENGTH, MAX_PHONES, MAX_WARRANTY_MONTHS
 
-
-class StrictSchema(Schema):
-    """An input: a field the API does not know is an error, not silently dropped."""
-
-    model_config = {"extra": "forbid"}
-
+# A phone number as people type it ("+86 138-1234-5678"), before it is read.
+PhoneText = Annotated[str, Field(max_length=MAX_PHONE_LENGTH)]
 
 # --- Customers -----------------------------------------------------------------------------
 
 
 class AddressIn(StrictSchema):
-    province: str
-    city: str
-    district: str = ""
-    detail: str
+    province: str = Field(max_length=max_length(Address, "province"))
+    city: str = Field(max_length=max_length(Address, "city"))
+    district: str = Field("", max_length=max_length(Address, "district"))
+    detail: str = Field(max_length=max_length(Address, "detail"))
 
 
 class AddressOut(Schema):
@@ -48,35 +49,50 @@ class AddressOut(Schema):
     detail: str
 
 
+CONSENTS_DESCRIPTION = f"Purpose → given. Purposes: {', '.join(ConsentPurpose.values)}."
+
+
 class CustomerIn(StrictSchema):
-    name: str
-    phones: list[str] = Field(
-        default_factory=list, description="Numbers as people type them; the first is the primary one."
+    name: str = Field(max_length=max_length(Customer, "name"))
+    phones: list[PhoneText] = Field(
+        default_factory=list,
+        max_length=MAX_PHONES,
+        description="Numbers as people type them; the first is the primary one.",
     )
     tier: Tier = Tier.REGULAR
-    email: str = ""
+    email: str = Field("", max_length=max_length(Customer, "email"))
     preferred_channel: ContactChannel = ContactChannel.PHONE
-    preferred_time: str = ""
-    notes: str = ""
-    addresses: list[AddressIn] = Field(default_factory=list, description="The first is the default one.")
-    consents: dict[str, bool] = Field(
-        default_factory=dict, description=f"Purpose → given. Purposes: {', '.join(ConsentPurpose.values)}."
+    preferred_time: str = Field("", max_length=max_length(Customer, "preferred_time"))
+    notes: str = Field("", max_length=TEXT_MAX)
+    addresses: list[AddressIn] = Field(
+        default_factory=list, max_length=MAX_ADDRESSES, description="The first is the default one."
     )
-    consent_source: str = Field("", description="How the consents were given, e.g. “phone call”.")
+    consents: dict[ConsentPurpose, bool] = Field(
+        default_factory=dict, max_length=len(ConsentPurpose), description=CONSENTS_DESCRIPTION
+    )
+    consent_source: str = Field(
+        "",
+        max_length=max_length(Consent, "source"),
+        description="How the consents were given, e.g. “phone call”.",
+    )
 
 
 class CustomerPatch(StrictSchema):
-    version: int | None = Field(None, description="The version you edited (or send If-Match).")
-    name: str | None = None
-    phones: list[str] | None = Field(None, description="Replaces the numbers.")
+    version: Version | None = Field(None, description="The version you edited (or send If-Match).")
+    name: str | None = Field(None, max_length=max_length(Customer, "name"))
+    phones: list[PhoneText] | None = Field(None, max_length=MAX_PHONES, description="Replaces the numbers.")
     tier: Tier | None = None
-    email: str | None = None
+    email: str | None = Field(None, max_length=max_length(Customer, "email"))
     preferred_channel: ContactChannel | None = None
-    preferred_time: str | None = None
-    notes: str | None = None
-    addresses: list[AddressIn] | None = Field(None, description="Replaces the addresses.")
-    consents: dict[str, bool] | None = Field(None, description="Changes the purposes named only.")
-    consent_source: str | None = None
+    preferred_time: str | None = Field(None, max_length=max_length(Customer, "preferred_time"))
+    notes: str | None = Field(None, max_length=TEXT_MAX)
+    addresses: list[AddressIn] | None = Field(
+        None, max_length=MAX_ADDRESSES, description="Replaces the addresses."
+    )
+    consents: dict[ConsentPurpose, bool] | None = Field(
+        None, max_length=len(ConsentPurpose), description="Changes the purposes named only."
+    )
+    consent_source: str | None = Field(None, max_length=max_length(Consent, "source"))
 
 
 class CustomerOut(Schema):
@@ -173,26 +189,29 @@ def timeline_entry_data(entry: CustomerEvent) -> dict:
 # --- Products ------------------------------------------------------------------------------
 
 
+SERIAL_MAX = max_length(OwnedProduct, "serial_number")
+
+
 class ProductIn(StrictSchema):
-    model: int = Field(description="The catalogue model's id.")
-    serial_number: str = ""
-    purchase_date: datetime.date
+    model: RecordId = Field(description="The catalogue model's id.")
+    serial_number: str = Field("", max_length=SERIAL_MAX)
+    purchase_date: InputDate
     purchase_channel: PurchaseChannel = PurchaseChannel.STORE
-    install_address: int | None = Field(None, description="Not given: the customer's default address.")
-    warranty_end: datetime.date | None = Field(None, description="Not given: from the model's warranty.")
-    notes: str = ""
+    install_address: RecordId | None = Field(None, description="Not given: the customer's default address.")
+    warranty_end: InputDate | None = Field(None, description="Not given: from the model's warranty.")
+    notes: str = Field("", max_length=TEXT_MAX)
 
 
 class ProductPatch(StrictSchema):
-    version: int | None = Field(None, description="The version you edited (or send If-Match).")
-    model: int | None = None
-    serial_number: str | None = None
-    purchase_date: datetime.date | None = None
+    version: Version | None = Field(None, description="The version you edited (or send If-Match).")
+    model: RecordId | None = None
+    serial_number: str | None = Field(None, max_length=SERIAL_MAX)
+    purchase_date: InputDate | None = None
     purchase_channel: PurchaseChannel | None = None
-    install_address: int | None = None
-    warranty_end: datetime.date | None = None
+    install_address: RecordId | None = None
+    warranty_end: InputDate | None = None
     status: ProductStatus | None = None
-    notes: str | None = None
+    notes: str | None = Field(None, max_length=TEXT_MAX)
 
 
 # API name → the service's (model's) name.
@@ -266,10 +285,10 @@ def product_data(product: OwnedProduct, today: datetime.date | None = None) -> d
 
 
 class LifeEventIn(StrictSchema):
-    date: datetime.date
+    date: InputDate
     kind: LifeEventKind = LifeEventKind.OTHER
-    description: str
-    product: int | None = Field(None, description="The owned product it is tied to, if any.")
+    description: str = Field(max_length=max_length(LifeEvent, "description"))
+    product: RecordId | None = Field(None, description="The owned product it is tied to, if any.")
 
 
 class LifeEventOut(Schema):
@@ -326,11 +345,16 @@ def category_data(category: ProductCategory) -> dict:
 
 
 class ProductModelIn(StrictSchema):
-    category: str = Field(description="The category's code, e.g. air_conditioner.")
-    code: str = Field(description="The model number, unique in the catalogue.")
-    name: str
-    brand: str = ""
-    warranty_months: int = 12
+    category: str = Field(
+        max_length=max_length(ProductCategory, "code"),
+        description="The category's code, e.g. air_conditioner.",
+    )
+    code: str = Field(
+        max_length=max_length(ProductModel, "code"), description="The model number, unique in the catalogue."
+    )
+    name: str = Field(max_length=max_length(ProductModel, "name"))
+    brand: str = Field("", max_length=max_length(ProductModel, "brand"))
+    warranty_months: int = Field(12, ge=0, le=MAX_WARRANTY_MONTHS)
 
 
 class ProductModelOut(Schema):

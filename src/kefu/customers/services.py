@@ -19,7 +19,7 @@ from kefu.core.concurrency import lock_for_update
 from kefu.core.dates import add_months
 from kefu.core.errors import PermissionDenied
 from kefu.core.masking import national_digits
-from kefu.core.validation import FieldErrors
+from kefu.core.validation import TEXT_MAX, FieldErrors
 from kefu.customers import timeline
 from kefu.customers.models import (
     Address,
@@ -39,6 +39,7 @@ from kefu.customers.models import (
 from kefu.customers.phones import guess_label
 from kefu.customers.validation import (
     ADDRESS_PARTS,
+    MAX_WARRANTY_MONTHS,
     clean_addresses,
     clean_consents,
     clean_name,
@@ -58,7 +59,6 @@ PRODUCT_FIELDS = (
     "notes",
 )
 PRODUCT_MODEL_FIELDS = ("category", "code", "name", "brand", "warranty_months")
-MAX_WARRANTY_MONTHS = 240
 
 
 def _replace_phones(customer: Customer, numbers: list[str]) -> None:
@@ -123,7 +123,8 @@ def create_customer(
     name = clean_name(errors, name)
     numbers = clean_phones(errors, phones)
     cleaned_addresses = clean_addresses(errors, addresses)
-    cleaned_consents = clean_consents(errors, consents or {})
+    cleaned_consents, consent_source = clean_consents(errors, consents or {}, consent_source)
+    errors.length("notes", (notes or "").strip(), TEXT_MAX)
     errors.choice("tier", tier, Tier)
     errors.choice("preferred_channel", preferred_channel, ContactChannel)
     errors.raise_if_any()
@@ -178,7 +179,11 @@ def update_customer(
         errors.choice("preferred_channel", values["preferred_channel"], ContactChannel)
     numbers = clean_phones(errors, changes["phones"]) if "phones" in changes else None
     new_addresses = clean_addresses(errors, changes["addresses"]) if "addresses" in changes else None
-    new_consents = clean_consents(errors, changes["consents"]) if "consents" in changes else None
+    new_consents = None
+    if "consents" in changes:
+        new_consents, consent_source = clean_consents(errors, changes["consents"], consent_source)
+    if isinstance(values.get("notes"), str):
+        errors.length("notes", values["notes"].strip(), TEXT_MAX)
     errors.raise_if_any()
 
     before = audit.snapshot(customer, CUSTOMER_FIELDS)
@@ -243,6 +248,7 @@ def product_errors(
     status: str,
     exclude_pk: int | None,
     today: datetime.date,
+    notes: str = "",
 ) -> FieldErrors:
     """The checks register_product and update_product make, for a form that shows them before
     it saves (the admin's)."""
@@ -261,6 +267,7 @@ def product_errors(
         errors.add("install_address", _("The install address must be one of the customer's addresses."))
     if len(serial_number) > 64:
         errors.add("serial_number", _("The serial number is longer than 64 characters."))
+    errors.length("notes", (notes or "").strip(), TEXT_MAX)
     if model is not None and serial_number:
         duplicate = OwnedProduct.objects.filter(model=model, serial_number=serial_number)
         if exclude_pk:
@@ -316,6 +323,7 @@ def register_product(
         status=ProductStatus.IN_USE,
         exclude_pk=None,
         today=today,
+        notes=notes,
     )
     errors.raise_if_any()
     assert model is not None
@@ -357,9 +365,7 @@ def update_product(
     values = dict(changes)
     if "serial_number" in values:
         values["serial_number"] = clean_serial(values["serial_number"])
-    merged = {
-        field: values.get(field, getattr(product, field)) for field in PRODUCT_FIELDS if field != "notes"
-    }
+    merged = {field: values.get(field, getattr(product, field)) for field in PRODUCT_FIELDS}
     errors = product_errors(
         customer=product.customer,
         exclude_pk=product.pk,

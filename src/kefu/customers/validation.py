@@ -7,12 +7,15 @@ from collections.abc import Mapping, Sequence
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core.validation import FieldErrors
-from kefu.customers.models import ConsentPurpose
+from kefu.customers.models import Address, Consent, ConsentPurpose
 from kefu.customers.phones import normalise_phone
 
 ADDRESS_PARTS = ("province", "city", "district", "detail")
 MAX_PHONES = 5
 MAX_ADDRESSES = 5
+# Longer than any real number typed with spaces, dashes and a country code.
+MAX_PHONE_LENGTH = 40
+MAX_WARRANTY_MONTHS = 240
 
 
 def clean_name(errors: FieldErrors, name) -> str:
@@ -25,19 +28,28 @@ def clean_name(errors: FieldErrors, name) -> str:
 
 
 def clean_phones(errors: FieldErrors, phones: Sequence[str]) -> list[str]:
-    numbers: list[str] = []
+    """The numbers in E.164, first one first, each once. More than MAX_PHONES is refused before
+    any is read, so a long list costs nothing."""
+    if len(phones) > MAX_PHONES:
+        errors.add("phones", _("A customer has at most %(n)d phone numbers.") % {"n": MAX_PHONES})
+        return []
+    numbers: dict[str, None] = {}  # ordered, and a repeated number is kept once
     for raw in phones:
+        if len(raw or "") > MAX_PHONE_LENGTH:
+            errors.add("phones", _("Enter at most %(limit)d characters.") % {"limit": MAX_PHONE_LENGTH})
+            continue
         number = errors.check("phones", normalise_phone, raw)
-        if number and number not in numbers:
-            numbers.append(number)
+        if number:
+            numbers[number] = None
     if not numbers and "phones" not in errors.by_field:
         errors.add("phones", _("Enter at least one phone number."))
-    if len(numbers) > MAX_PHONES:
-        errors.add("phones", _("A customer has at most %(n)d phone numbers.") % {"n": MAX_PHONES})
-    return numbers
+    return list(numbers)
 
 
 def clean_addresses(errors: FieldErrors, addresses: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+    if len(addresses) > MAX_ADDRESSES:
+        errors.add("addresses", _("A customer has at most %(n)d addresses.") % {"n": MAX_ADDRESSES})
+        return []
     cleaned = []
     for item in addresses:
         address = {part: (item.get(part) or "").strip() for part in ADDRESS_PARTS}
@@ -45,19 +57,30 @@ def clean_addresses(errors: FieldErrors, addresses: Sequence[Mapping[str, str]])
             if not address[part]:
                 errors.add("addresses", _("An address needs a province, a city and a street address."))
                 break
+        for part in ADDRESS_PARTS:
+            limit = Address._meta.get_field(part).max_length
+            if len(address[part]) > limit:
+                errors.add(
+                    "addresses",
+                    _("%(part)s: enter at most %(limit)d characters.")
+                    % {"part": Address._meta.get_field(part).verbose_name, "limit": limit},
+                )
         cleaned.append(address)
-    if len(cleaned) > MAX_ADDRESSES:
-        errors.add("addresses", _("A customer has at most %(n)d addresses.") % {"n": MAX_ADDRESSES})
     return cleaned
 
 
-def clean_consents(errors: FieldErrors, consents: Mapping[str, bool]) -> dict[str, bool]:
+def clean_consents(
+    errors: FieldErrors, consents: Mapping[str, bool], source: str
+) -> tuple[dict[str, bool], str]:
+    """The consents given (purpose → bool) and how they were given."""
     for purpose, granted in consents.items():
         if purpose not in ConsentPurpose.values:
             errors.add("consents", _("“%(value)s” is not a consent purpose.") % {"value": purpose})
         elif not isinstance(granted, bool):
             errors.add("consents", _("A consent is either given or not (true or false)."))
-    return dict(consents)
+    source = (source or "").strip()
+    errors.length("consent_source", source, Consent._meta.get_field("source").max_length)
+    return {str(purpose): granted for purpose, granted in consents.items()}, source
 
 
 def clean_serial(serial: str) -> str:

@@ -98,7 +98,7 @@ def search(request):
     cursor = request.GET.get("cursor") or None
     try:
         result = selectors.find_customers(text, cursor=cursor, limit=SEARCH_PAGE_SIZE)
-    except ValidationError:
+    except errors.InvalidRequest:
         messages.warning(request, _("That page link has expired; here is the first page."))
         cursor = None
         result = selectors.find_customers(text, limit=SEARCH_PAGE_SIZE)
@@ -135,7 +135,7 @@ def timeline_context(request, customer: Customer) -> dict:
     cursor = request.GET.get("cursor") or None
     try:
         page = selectors.customer_timeline(customer, kinds=kinds, cursor=cursor, limit=TIMELINE_PAGE_SIZE)
-    except ValidationError:
+    except errors.InvalidRequest:
         cursor = None
         page = selectors.customer_timeline(customer, kinds=kinds, limit=TIMELINE_PAGE_SIZE)
     return {

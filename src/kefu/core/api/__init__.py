@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from kefu.core.api import errors
+from kefu.core.api.parser import HygienicParser
 
 
 def _json_method_not_allowed(view):
@@ -40,12 +41,43 @@ def _not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
 _not_found.csrf_exempt = True  # type: ignore[attr-defined]
 
 
+# Every operation may answer these, whatever it lists itself: the request guard and the body
+# parser refuse before the operation runs (core.middleware, core.api.parser).
+ALWAYS = (400, 401)
+WITH_A_BODY = (413, 415)
+
+
 class KefuAPI(NinjaAPI):
-    """A NinjaAPI whose every answer, even for an unknown path or method, is JSON."""
+    """A NinjaAPI whose every answer, even for an unknown path or method, is JSON, whose body
+    parser refuses what no field may hold, and whose schema lists the errors every operation
+    may answer."""
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("parser", HygienicParser())
         super().__init__(**kwargs)
         errors.install(self)
+
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                statuses = ALWAYS + (WITH_A_BODY if "requestBody" in operation else ())
+                responses = operation.setdefault("responses", {})
+                declared = {int(code) for code in responses}
+                for status in statuses:
+                    if status in declared:
+                        continue
+                    responses.setdefault(
+                        status,
+                        {
+                            "description": errors.ERROR_DESCRIPTIONS[status],
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                            },
+                        },
+                    )
+                operation["responses"] = dict(sorted(responses.items(), key=lambda item: int(item[0])))
+        return schema
 
     def _get_urls(self):
         patterns = super()._get_urls()

@@ -10,13 +10,15 @@ throttling (429 with Retry-After). Anything else is a bug: it is logged and answ
 """
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
@@ -40,18 +42,6 @@ class ConflictError(Error):
 
 
 # --- Errors that only the API raises ---------------------------------------------------------
-
-
-class InvalidRequest(DomainError):
-    """A request that is malformed rather than against a rule (a missing version, a bad header)."""
-
-    status = 400
-    code = "invalid"
-    default_message = _("The request is not valid.")
-
-    def __init__(self, fields: Mapping[str, Iterable[Any]], message=None):
-        super().__init__(message)
-        self.fields = {name: [str(m) for m in messages] for name, messages in fields.items()}
 
 
 class NotAuthenticated(DomainError):
@@ -160,6 +150,7 @@ _PYDANTIC_MESSAGES_WITH_CONTEXT = {
     "greater_than": (_("Enter a number greater than %(gt)s."), "gt"),
     "less_than_equal": (_("Enter a number of at most %(le)s."), "le"),
     "less_than": (_("Enter a number less than %(lt)s."), "lt"),
+    "date_range": (_("Enter a date between %(earliest)s and %(latest)s."), "earliest"),
 }
 
 
@@ -171,7 +162,7 @@ def _pydantic_message(error: dict) -> str:
         template, key = _PYDANTIC_MESSAGES_WITH_CONTEXT[kind]
         context = error.get("ctx") or {}
         if key in context:
-            return template % {key: context[key]}
+            return template % context
     return str(_("This value is not valid."))
 
 
@@ -236,6 +227,9 @@ def handle_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 def handle_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """ninja's own HttpErrors: an unreadable body, no credentials, a throttle."""
+    if isinstance(exc.__cause__, DomainError):
+        # The body parser refused what the body holds (core.api.parser); ninja wrapped it.
+        return handle_domain_error(request, exc.__cause__)
     if isinstance(exc, AuthenticationError) or exc.status_code == 401:
         return handle_domain_error(request, NotAuthenticated())
     if isinstance(exc, Throttled):
@@ -254,6 +248,18 @@ def handle_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def handle_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(403, "forbidden", _("You do not have permission to do this."))
+
+
+def handle_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_response(
+        413, "too_large", _("The request body is larger than %(limit)d bytes.") % {"limit": limit}
+    )
+
+
+def handle_unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A request Django itself refuses to read: too many fields, a broken multipart body."""
+    return error_response(400, "invalid", _("The request cannot be read."))
 
 
 def handle_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
@@ -275,6 +281,10 @@ def install(api) -> None:
     api.add_exception_handler(Http404, handle_not_found)
     api.add_exception_handler(DjangoPermissionDenied, handle_permission_denied)
     api.add_exception_handler(IntegrityError, handle_integrity_error)
+    api.add_exception_handler(RequestDataTooBig, handle_too_large)
+    api.add_exception_handler(SuspiciousOperation, handle_unreadable)
+    api.add_exception_handler(MultiPartParserError, handle_unreadable)
+    api.add_exception_handler(UnreadablePostError, handle_unreadable)
     api.add_exception_handler(Exception, handle_unexpected)
 
 
@@ -286,6 +296,8 @@ ERROR_DESCRIPTIONS = {
     403: "The caller's role does not allow this (or a session without its CSRF token).",
     404: "No such record, or one the caller may not see.",
     409: "Conflict: a stale version (the body carries `current_version`) or a state that forbids it.",
+    413: "The body is larger than the server accepts.",
+    415: "The body is not JSON in UTF-8 (Content-Type: application/json).",
     422: "Valid JSON that breaks a business rule; `fields` names each field at fault.",
     429: "Too many attempts; wait the seconds in the Retry-After header.",
 }

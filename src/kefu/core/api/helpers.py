@@ -8,11 +8,11 @@ from typing import Annotated
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import Header, Query, Schema
+from ninja import Header, Path, Query, Schema
 from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
 
-from kefu.core.api.errors import InvalidRequest
-from kefu.core.errors import PermissionDenied
+from kefu.core.errors import InvalidRequest, PermissionDenied
+from kefu.core.pagination import MAX_CURSOR_LENGTH, MAX_LIMIT
 
 
 def _local(value: datetime.datetime) -> datetime.datetime:
@@ -30,11 +30,15 @@ LocalDateTime = Annotated[
 
 CURSOR_DESCRIPTION = "The `next_cursor` of the previous page; omit for the first page."
 LIMIT_DESCRIPTION = "Items per page, 1 to 200 (default 50)."
-# The query parameters of every list (API.md "Lists"); `limit` is checked by keyset_page (422).
-Cursor = Annotated[str | None, Query(description=CURSOR_DESCRIPTION)]
-Limit = Annotated[int | None, Query(description=LIMIT_DESCRIPTION)]
+# The query parameters of every list (API.md "Lists"), with the bounds the server enforces.
+Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH, description=CURSOR_DESCRIPTION)]
+Limit = Annotated[int | None, Query(ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)]
+# A record's id in a path: a positive 64-bit integer (anything larger is no id, never a 500).
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 IfMatch = Annotated[
-    str | None, Header(alias="If-Match", description="The version you edited, if not in the body.")
+    str | None,
+    Header(alias="If-Match", max_length=40, description="The version you edited, if not in the body."),
 ]
 
 

@@ -23,8 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Header, Schema
 from ninja.responses import Status
 
-from kefu.core.api.errors import InvalidRequest
-from kefu.core.errors import DomainError
+from kefu.core.errors import DomainError, InvalidRequest
 from kefu.core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -36,6 +35,7 @@ IdempotencyKeyHeader = Annotated[
     str | None,
     Header(
         alias=HEADER,
+        max_length=MAX_KEY_LENGTH,
         description=(
             "A unique value (a UUID) per intended create. A retry with the same key and body "
             "returns the first answer and writes nothing; the same key with another body is a 422. "
@@ -98,7 +98,7 @@ def create_once(
     if key is None:
         return Status(status, create())
     key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
         raise InvalidRequest({HEADER: [_("Send 1 to 255 characters, for example a UUID.")]})
     user = request.auth
     digest = fingerprint(request)
