@@ -161,11 +161,13 @@ AUTH_PASSWORD_VALIDATORS = [
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 if TRUSTED_PROXY_COUNT < 0:
     raise RuntimeError("TRUSTED_PROXY_COUNT must be 0 or more.")
-# Lockout: five failures for one username from one address lock that pair for 15 minutes.
+# Lockout: five failures for one username from one address lock that pair for 15 minutes after
+# the last of them. Attempts refused during a lock are not counted, so they never make it longer.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "kefu.core.clientip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False

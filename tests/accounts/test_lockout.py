@@ -118,3 +118,21 @@ def test_a_forged_left_most_forwarded_entry_cannot_choose_the_address(via, agent
     assert counted_addresses() == {CLIENT_A}
     assert sign_in(via, "agent", PASSWORD, address=BALANCER, forwarded=f"192.0.2.99, {CLIENT_A}") == "locked"
     assert sign_in(via, "agent", PASSWORD, address=BALANCER, forwarded=CLIENT_B) == "in"
+
+
+# --- How long a lock lasts ------------------------------------------------------------------
+
+
+def test_an_attempt_during_the_lockout_does_not_extend_it(via, agent, clock):
+    for _attempt in range(LIMIT):
+        sign_in(via, "agent", "wrong", address=CLIENT_A)
+    assert sign_in(via, "agent", PASSWORD, address=CLIENT_A) == "locked"
+
+    clock.advance(minutes=10)
+    assert sign_in(via, "agent", "wrong", address=CLIENT_A) == "locked"
+    assert sign_in(via, "agent", PASSWORD, address=CLIENT_A) == "locked"
+
+    clock.advance(minutes=4, seconds=59)  # 14:59 after the last failure that counted
+    assert sign_in(via, "agent", PASSWORD, address=CLIENT_A) == "locked"
+    clock.advance(seconds=2)  # 15:01
+    assert sign_in(via, "agent", PASSWORD, address=CLIENT_A) == "in"
