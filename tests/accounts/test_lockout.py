@@ -120,6 +120,18 @@ def test_a_forged_left_most_forwarded_entry_cannot_choose_the_address(via, agent
     assert sign_in(via, "agent", PASSWORD, address=BALANCER, forwarded=CLIENT_B) == "in"
 
 
+def test_without_a_trusted_proxy_a_forwarded_header_escapes_neither_limit(via, agent):
+    # TRUSTED_PROXY_COUNT is 0: each attempt claims another address, and none of them is read.
+    for number in range(LIMIT):
+        sign_in(via, "agent", "wrong", address=CLIENT_A, forwarded=f"192.0.2.{number}")
+    assert sign_in(via, "agent", PASSWORD, address=CLIENT_A, forwarded="192.0.2.99") == "locked"
+
+    for number in range(ADDRESS_LIMIT):
+        sign_in(via, f"guess{number}", "wrong", address=CLIENT_B, forwarded=f"198.51.100.{number}")
+    assert sign_in(via, "agent", PASSWORD, address=CLIENT_B, forwarded="198.51.100.99") == "locked"
+    assert counted_addresses() == {CLIENT_A, CLIENT_B}
+
+
 # --- How long a lock lasts ------------------------------------------------------------------
 
 
@@ -136,3 +148,34 @@ def test_an_attempt_during_the_lockout_does_not_extend_it(via, agent, clock):
     assert sign_in(via, "agent", PASSWORD, address=CLIENT_A) == "locked"
     clock.advance(seconds=2)  # 15:01
     assert sign_in(via, "agent", PASSWORD, address=CLIENT_A) == "in"
+
+
+# --- The limit per address ------------------------------------------------------------------
+
+
+def test_spraying_usernames_from_one_address_locks_the_address_at_its_limit_and_not_below(
+    via, agent, supervisor, clock
+):
+    for number in range(ADDRESS_LIMIT - 1):
+        assert sign_in(via, f"guess{number}", "wrong", address=CLIENT_A) == "refused"
+    assert sign_in(via, "agent", PASSWORD, address=CLIENT_A) == "in"
+
+    assert sign_in(via, "guess-last", "wrong", address=CLIENT_A) == "locked"
+    assert sign_in(via, "supervisor", PASSWORD, address=CLIENT_A) == "locked"
+    assert sign_in(via, "agent", PASSWORD, address=CLIENT_A) == "locked"
+    # Another address is not concerned, and the address's lock ends like any other.
+    assert sign_in(via, "supervisor", PASSWORD, address=CLIENT_B) == "in"
+    clock.advance(minutes=15, seconds=1)
+    assert sign_in(via, "supervisor", PASSWORD, address=CLIENT_A) == "in"
+
+
+def test_attempts_refused_during_one_users_lock_do_not_count_towards_the_address(via, agent, supervisor):
+    # A call centre behind one address: one agent locks their username and keeps trying.
+    for _attempt in range(LIMIT + ADDRESS_LIMIT):
+        sign_in(via, "agent", "wrong", address=CLIENT_A)
+    assert sign_in(via, "supervisor", PASSWORD, address=CLIENT_A) == "in"
+
+    # Only the agent's counted failures and new ones make up the address's total.
+    for number in range(ADDRESS_LIMIT - LIMIT):
+        sign_in(via, f"guess{number}", "wrong", address=CLIENT_A)
+    assert sign_in(via, "supervisor", PASSWORD, address=CLIENT_A) == "locked"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from kefu.accounts import selectors, services
+from kefu.accounts import lockout, selectors, services
 from kefu.accounts.models import ApiToken, User
 from kefu.accounts.roles import Role, role_label
 from kefu.core.api.errors import Locked, NotAuthenticated, errors
@@ -153,11 +153,12 @@ def create_token(request: HttpRequest, payload: TokenIn):
     if getattr(request, "axes_locked_out", False):
         # Answered here in the API's shape; AxesMiddleware would swap in the sign-in page's.
         request.axes_locked_out = False
+        if lockout.is_address_locked(request):
+            message = _("Too many failed sign-ins from your address. Try again later.")
+        else:
+            message = _("Too many failed attempts for this username. Try again later.")
         cool_off = get_cool_off(request)
-        raise Locked(
-            _("Too many failed attempts for this username. Try again later."),
-            retry_after=int(cool_off.total_seconds()) if cool_off else 60,
-        )
+        raise Locked(message, retry_after=int(cool_off.total_seconds()) if cool_off else 60)
     if user is None:
         raise InvalidCredentials()
     expires_at = payload.expires_at
