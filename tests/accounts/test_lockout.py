@@ -7,7 +7,9 @@ import json
 
 import pytest
 from axes.models import AccessAttempt
-from django.test import Client, override_settings
+from django.contrib.auth import authenticate
+from django.db.models import Sum
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -179,3 +181,45 @@ def test_attempts_refused_during_one_users_lock_do_not_count_towards_the_address
     for number in range(ADDRESS_LIMIT - LIMIT):
         sign_in(via, f"guess{number}", "wrong", address=CLIENT_A)
     assert sign_in(via, "supervisor", PASSWORD, address=CLIENT_A) == "locked"
+
+
+# --- Requests whose data cannot be parsed ---------------------------------------------------
+
+CREDENTIALS_JSON = json.dumps({"username": "agent", "password": "wrong"})
+
+
+def multipart_without_boundary():
+    return RequestFactory().post(TOKENS, CREDENTIALS_JSON, content_type="multipart/form-data")
+
+
+def form_larger_than_allowed():
+    return RequestFactory().post(
+        TOKENS, "note=" + "x" * 2048, content_type="application/x-www-form-urlencoded"
+    )
+
+
+def form_not_in_utf8():
+    return RequestFactory().post(
+        TOKENS, "note=x", content_type="application/x-www-form-urlencoded; charset=latin-1"
+    )
+
+
+def too_many_query_fields():
+    query = "&".join(f"f{number}=1" for number in range(20))
+    return RequestFactory().post(f"{TOKENS}?{query}", CREDENTIALS_JSON, content_type="application/json")
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1024, DATA_UPLOAD_MAX_NUMBER_FIELDS=10)
+@pytest.mark.parametrize(
+    "unreadable",
+    [multipart_without_boundary, form_larger_than_allowed, form_not_in_utf8, too_many_query_fields],
+)
+def test_a_failure_is_counted_even_when_the_request_data_cannot_be_parsed(agent, unreadable):
+    for _attempt in range(LIMIT):
+        assert authenticate(request=unreadable(), username="agent", password="wrong") is None
+
+    failures = AccessAttempt.objects.filter(username="agent").aggregate(total=Sum("failures_since_start"))
+    assert failures["total"] == LIMIT
+    request = unreadable()
+    assert authenticate(request=request, username="agent", password=PASSWORD) is None
+    assert request.axes_locked_out is True

@@ -1,8 +1,11 @@
-"""The login lockout: django-axes' database handler with a limit per client address (ADR 0010).
+"""The login lockout: django-axes' database handler with two additions (ADR 0010).
 
-Beside axes' limit per username and address (`AXES_FAILURE_LIMIT`), a limit per address across
-usernames (`LOGIN_ADDRESS_FAILURE_LIMIT`) refuses spraying many usernames from one address like
-guessing one username.
+- A limit per client address across usernames (`LOGIN_ADDRESS_FAILURE_LIMIT`), beside axes' limit
+  per username and address (`AXES_FAILURE_LIMIT`): spraying many usernames from one address is
+  refused like guessing one username.
+- A failure is counted whatever the request carries. Axes copies the query string and the form
+  into its record; a body or a query string that cannot be parsed is recorded as empty instead
+  of raising before the failure is counted.
 
 Both limits count the same records (`axes.models.AccessAttempt`, one per username, address and
 browser). A record's failures count until the cool-off has passed since its last failure, and
@@ -16,8 +19,20 @@ from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db.models import QuerySet, Sum
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict, RawPostDataException, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+
+# What reading request.GET or request.POST may raise: a malformed multipart body, too many fields
+# or too large a body (SuspiciousOperation), a form that is not UTF-8, a client that hung up.
+UNREADABLE_INPUT = (
+    MultiPartParserError,
+    SuspiciousOperation,
+    BadRequest,
+    UnreadablePostError,
+    RawPostDataException,
+)
 
 
 def _counted(request: HttpRequest) -> QuerySet[AccessAttempt]:
@@ -42,8 +57,26 @@ def is_address_locked(request: HttpRequest) -> bool:
     return address_failures(request) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
 
 
+def _forget_unreadable_input(request: HttpRequest) -> None:
+    """Make request.GET and request.POST readable, as empty, when their data cannot be parsed.
+
+    Django itself keeps an empty POST after a multipart body fails to parse, so the rest of the
+    request sees what it would have seen after that first error.
+    """
+    # Reading each one is the test.
+    try:
+        request.GET  # noqa: B018
+    except UNREADABLE_INPUT:
+        request.GET = QueryDict()
+    try:
+        request.POST  # noqa: B018
+    except UNREADABLE_INPUT:
+        request.POST = QueryDict()
+
+
 class LockoutHandler(AxesDatabaseHandler):
-    """Axes' database handler, with the limit per address (AXES_HANDLER)."""
+    """Axes' database handler, with the limit per address and a failure path that cannot raise
+    on the request's data (AXES_HANDLER)."""
 
     def is_locked(self, request: HttpRequest, credentials: dict | None = None) -> bool:
         return super().is_locked(request, credentials) or is_address_locked(request)
@@ -51,6 +84,8 @@ class LockoutHandler(AxesDatabaseHandler):
     def user_login_failed(
         self, sender: object, credentials: dict, request: HttpRequest | None = None, **kwargs: object
     ) -> None:
+        if request is not None:
+            _forget_unreadable_input(request)
         super().user_login_failed(sender, credentials, request, **kwargs)
         if request is None or request.axes_locked_out or self.is_whitelisted(request, credentials):
             return
