@@ -1,5 +1,7 @@
-"""The login lockout against the ways around it, through the real login page and the real token
-endpoint. Time is axes' clock, fixed by the `clock` fixture and moved by hand.
+"""The login lockout against the ways around it (ADR 0010), through the real login page and the
+real token endpoint: the client address behind a load balancer, forged X-Forwarded-For entries,
+attempts during a lock, spraying many usernames from one address, and requests whose data
+cannot be parsed. Time is axes' clock, fixed by the `clock` fixture and moved by hand.
 """
 
 import datetime
@@ -181,6 +183,31 @@ def test_attempts_refused_during_one_users_lock_do_not_count_towards_the_address
     for number in range(ADDRESS_LIMIT - LIMIT):
         sign_in(via, f"guess{number}", "wrong", address=CLIENT_A)
     assert sign_in(via, "supervisor", PASSWORD, address=CLIENT_A) == "locked"
+
+
+# --- The API's answer -----------------------------------------------------------------------
+
+
+def test_the_api_answers_a_lock_with_429_and_the_seconds_left_in_retry_after(agent, clock):
+    for _attempt in range(LIMIT - 1):
+        post("api", "agent", "wrong", address=CLIENT_A)
+    setting = post("api", "agent", "wrong", address=CLIENT_A)
+    assert setting.status_code == 429
+    assert setting.json()["code"] == "locked"
+    assert setting["Retry-After"] == "900"
+
+    clock.advance(minutes=10)
+    later = post("api", "agent", PASSWORD, address=CLIENT_A)
+    assert later.status_code == 429
+    assert later["Retry-After"] == "300"
+
+    for number in range(ADDRESS_LIMIT):
+        post("api", f"guess{number}", "wrong", address=CLIENT_B)
+    clock.advance(minutes=1)
+    address_locked = post("api", "agent", PASSWORD, address=CLIENT_B)
+    assert address_locked.status_code == 429
+    assert address_locked.json()["message"] != later.json()["message"]
+    assert address_locked["Retry-After"] == "840"
 
 
 # --- Requests whose data cannot be parsed ---------------------------------------------------

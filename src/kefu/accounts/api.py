@@ -3,7 +3,7 @@
 import datetime
 from typing import Annotated
 
-from axes.helpers import get_cool_off
+from axes.helpers import get_credentials
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils import timezone
@@ -19,6 +19,9 @@ from kefu.core.api.helpers import Cursor, Limit, LocalDateTime
 from kefu.core.pagination import keyset_page
 
 router = Router(tags=["auth"])
+
+# Retry-After for a lock that only an administrator ends (no cool-off configured): ask again later.
+LOCK_WITHOUT_END_RETRY_AFTER = 60
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -143,8 +146,10 @@ def _user_data(user: User) -> dict:
     summary="Create an API token with a username and password",
     description=(
         "Returns a new personal token; only its SHA-256 is stored, so the token is shown once. "
-        "Failed attempts count towards the same lockout as the sign-in page: after five, the "
-        "username is locked for a while (429 with Retry-After). Not idempotent by key: "
+        "Failed attempts count towards the same lockout as the sign-in page: after five for one "
+        "username from one address, that username is locked for that address, and after thirty "
+        "for any usernames, the address is locked (429; Retry-After gives the seconds until the "
+        "lock ends). Attempts during a lock do not make it longer. Not idempotent by key: "
         "a stored answer would keep the secret."
     ),
 )
@@ -157,8 +162,8 @@ def create_token(request: HttpRequest, payload: TokenIn):
             message = _("Too many failed sign-ins from your address. Try again later.")
         else:
             message = _("Too many failed attempts for this username. Try again later.")
-        cool_off = get_cool_off(request)
-        raise Locked(message, retry_after=int(cool_off.total_seconds()) if cool_off else 60)
+        seconds = lockout.seconds_left(request, get_credentials(payload.username))
+        raise Locked(message, retry_after=seconds or LOCK_WITHOUT_END_RETRY_AFTER)
     if user is None:
         raise InvalidCredentials()
     expires_at = payload.expires_at

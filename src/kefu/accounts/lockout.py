@@ -13,9 +13,12 @@ attempts refused during a lock are not recorded (`AXES_RESET_COOL_OFF_ON_FAILURE
 is False), so a lock ends a cool-off after the last failure that counted.
 """
 
+import datetime
+import math
+
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_client_username
+from axes.helpers import get_client_parameters, get_client_username, get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
@@ -55,6 +58,52 @@ def is_address_locked(request: HttpRequest) -> bool:
     if not settings.AXES_LOCK_OUT_AT_FAILURE:
         return False
     return address_failures(request) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
+
+
+def _lock_ends_at(
+    attempts: QuerySet[AccessAttempt], limit: int, cool_off: datetime.timedelta
+) -> datetime.datetime | None:
+    """When these records stop reaching `limit`, or None when they do not reach it now.
+
+    Records drop out oldest first, a cool-off after their last failure; the lock holds while the
+    newest records that together reach the limit still count. Each record holds at least one
+    failure, so `limit` records are enough to decide.
+    """
+    total = 0
+    newest_first = attempts.order_by("-attempt_time").values_list("attempt_time", "failures_since_start")
+    for attempt_time, failures in newest_first[:limit]:
+        total += failures
+        if total >= limit:
+            return attempt_time + cool_off
+    return None
+
+
+def seconds_left(request: HttpRequest, credentials: dict) -> int | None:
+    """Whole seconds until the lock on this attempt ends (the later of the two limits' ends), or
+    None when the attempt is not locked or the lock does not end by itself (no cool-off)."""
+    cool_off = get_cool_off(request)
+    if cool_off is None:
+        return None
+    counted = _counted(request)
+    username = get_client_username(request, credentials)
+    pair_limit = get_failure_limit(request, credentials)
+    ends = [
+        _lock_ends_at(counted.filter(**parameters), pair_limit, cool_off)
+        for parameters in get_client_parameters(
+            username, request.axes_ip_address, request.axes_user_agent, request, credentials
+        )
+    ]
+    ends.append(
+        _lock_ends_at(
+            counted.filter(ip_address=request.axes_ip_address),
+            settings.LOGIN_ADDRESS_FAILURE_LIMIT,
+            cool_off,
+        )
+    )
+    end = max((end for end in ends if end is not None), default=None)
+    if end is None:
+        return None
+    return max(1, math.ceil((end - request.axes_attempt_time).total_seconds()))
 
 
 def _forget_unreadable_input(request: HttpRequest) -> None:
