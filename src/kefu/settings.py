@@ -159,14 +159,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Lockout: five failures for one username from one address lock that pair for 15 minutes.
+# The client's address (kefu.core.clientip): REMOTE_ADDR, or behind this many proxies the address
+# that the outermost one saw, read from the right of X-Forwarded-For.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT < 0:
+    raise RuntimeError("TRUSTED_PROXY_COUNT must be 0 or more.")
+# Lockout (ADRs 0003 and 0010): five failures for one username from one address lock that pair,
+# thirty for any usernames lock the address. A failure counts for 15 minutes after the last
+# failure of its username, address and browser; attempts refused during a lock are not counted,
+# so they never make it longer.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "kefu.core.clientip.client_ip"
+AXES_HANDLER = "kefu.accounts.lockout.LockoutHandler"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+if LOGIN_ADDRESS_FAILURE_LIMIT < 1:
+    raise RuntimeError("LOGIN_ADDRESS_FAILURE_LIMIT must be 1 or more.")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

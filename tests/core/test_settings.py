@@ -132,3 +132,32 @@ def test_the_operations_guide_names_every_variable_settings_reads():
 
     assert read, "no variable found: the pattern above no longer matches settings.py"
     assert sorted(name for name in read if f"`{name}`" not in guide) == []
+
+
+def test_the_lockout_trusts_no_proxy_and_locks_an_address_at_thirty_failures_by_default(
+    monkeypatch, tmp_path
+):
+    monkeypatch.delenv("TRUSTED_PROXY_COUNT", raising=False)
+    monkeypatch.delenv("LOGIN_ADDRESS_FAILURE_LIMIT", raising=False)
+    settings = load_settings(monkeypatch, tmp_path)
+
+    assert settings["TRUSTED_PROXY_COUNT"] == 0
+    assert settings["LOGIN_ADDRESS_FAILURE_LIMIT"] == 30
+    assert settings["AXES_CLIENT_IP_CALLABLE"] == "kefu.core.clientip.client_ip"
+    assert settings["AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT"] is False
+
+
+def test_the_proxy_count_and_the_address_limit_come_from_the_environment(monkeypatch, tmp_path):
+    settings = load_settings(
+        monkeypatch, tmp_path, TRUSTED_PROXY_COUNT="2", LOGIN_ADDRESS_FAILURE_LIMIT="100"
+    )
+
+    assert (settings["TRUSTED_PROXY_COUNT"], settings["LOGIN_ADDRESS_FAILURE_LIMIT"]) == (2, 100)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("TRUSTED_PROXY_COUNT", "-1"), ("LOGIN_ADDRESS_FAILURE_LIMIT", "0")]
+)
+def test_a_lockout_setting_out_of_range_refuses_to_start(monkeypatch, tmp_path, name, value):
+    with pytest.raises(RuntimeError, match=name):
+        load_settings(monkeypatch, tmp_path, **{name: value})

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from axes.helpers import get_cool_off
+from axes.helpers import get_credentials
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils import timezone
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from kefu.accounts import selectors, services
+from kefu.accounts import lockout, selectors, services
 from kefu.accounts.models import ApiToken, User
 from kefu.accounts.roles import Role, role_label
 from kefu.core.api.errors import Locked, NotAuthenticated, errors
@@ -22,6 +22,8 @@ router = Router(tags=["auth"])
 
 # Longer than any passphrase a person types; a longer one only costs hashing time.
 PASSWORD_MAX = 1024
+# Retry-After for a lock that only an administrator ends (no cool-off configured): ask again later.
+LOCK_WITHOUT_END_RETRY_AFTER = 60
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -148,8 +150,10 @@ def _user_data(user: User) -> dict:
     summary="Create an API token with a username and password",
     description=(
         "Returns a new personal token; only its SHA-256 is stored, so the token is shown once. "
-        "Failed attempts count towards the same lockout as the sign-in page: after five, the "
-        "username is locked for a while (429 with Retry-After). Not idempotent by key: "
+        "Failed attempts count towards the same lockout as the sign-in page: after five for one "
+        "username from one address, that username is locked for that address, and after thirty "
+        "for any usernames, the address is locked (429; Retry-After gives the seconds until the "
+        "lock ends). Attempts during a lock do not make it longer. Not idempotent by key: "
         "a stored answer would keep the secret."
     ),
 )
@@ -158,11 +162,12 @@ def create_token(request: HttpRequest, payload: TokenIn):
     if getattr(request, "axes_locked_out", False):
         # Answered here in the API's shape; AxesMiddleware would swap in the sign-in page's.
         request.axes_locked_out = False
-        cool_off = get_cool_off(request)
-        raise Locked(
-            _("Too many failed attempts for this username. Try again later."),
-            retry_after=int(cool_off.total_seconds()) if cool_off else 60,
-        )
+        if lockout.is_address_locked(request):
+            message = _("Too many failed sign-ins from your address. Try again later.")
+        else:
+            message = _("Too many failed attempts for this username. Try again later.")
+        seconds = lockout.seconds_left(request, get_credentials(payload.username))
+        raise Locked(message, retry_after=seconds or LOCK_WITHOUT_END_RETRY_AFTER)
     if user is None:
         raise InvalidCredentials()
     expires_at = payload.expires_at
