@@ -13,13 +13,21 @@ import json
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from kefu.core.errors import StaleVersion
 from kefu.core.models import AuditAction, AuditEvent, IdempotencyKey
 from kefu.customers import services, timeline
-from kefu.customers.models import Customer, CustomerEvent, OwnedProduct, ProductModel
+from kefu.customers.models import Address, Customer, CustomerEvent, OwnedProduct, ProductModel
 from tests.factories import OwnedProductFactory
-from tests.races.parallel import Outcome, race_behind
+from tests.races.parallel import (
+    Outcome,
+    Racers,
+    race_behind,
+    wait_until,
+    wait_until_queued,
+    waiting_for_locks,
+)
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
@@ -254,3 +262,84 @@ def test_parallel_model_posts_of_one_code_answer_one_201(manager, air_conditione
     for refusal in (response.json() for response in responses if response.status_code == 422):
         assert list(refusal["fields"]) == ["code"]
     assert ProductModel.objects.filter(code=body["code"]).count() == 1
+
+
+# --- A product's install address while the customer's addresses change ----------------------
+
+
+def run_beside_address_edit(
+    agent, customer, address: Address, changes: dict, other
+) -> tuple[Outcome, Outcome]:
+    """Replace the customer's addresses (dropping `address`) while `other` runs.
+
+    The test holds `address` (FOR NO KEY UPDATE): the edit locks the customer, unlinks the
+    products that point at the address and then waits right before deleting it. Only then does
+    `other` start; the lock is let go once `other` has finished or waits too.
+    """
+    edit = Racers(
+        lambda: services.update_customer(by=agent, customer_id=customer.pk, version=None, changes=changes)
+    )
+    beside = Racers(other)
+    try:
+        with transaction.atomic():
+            Address.objects.select_for_update(no_key=True).get(pk=address.pk)
+            edit.start()
+            wait_until_queued(edit, 1)
+            beside.start()
+            wait_until(lambda: bool(beside.finished) or waiting_for_locks() >= 2, "the other write ran")
+    finally:
+        edited, besides = edit.join(), beside.join()
+    return edited[0], besides[0]
+
+
+def test_a_product_registered_while_its_default_address_is_replaced_points_at_a_real_address(
+    agent, customer, air_conditioner
+):
+    old = customer.addresses.get()
+
+    edited, registered = run_beside_address_edit(
+        agent,
+        customer,
+        old,
+        {"addresses": [ADDRESS_NEW]},
+        lambda: services.register_product(
+            by=agent,
+            customer=customer,
+            model=air_conditioner,
+            purchased_on=PURCHASED_ON,
+            serial_number=SERIAL,
+        ),
+    )
+
+    answers([edited, registered])
+    product = OwnedProduct.objects.get()
+    assert product.install_address == customer.addresses.get(is_default=True)
+    assert product.install_address.detail == ADDRESS_NEW["detail"]
+    assert not Address.objects.filter(pk=old.pk).exists()
+
+
+def test_a_product_moved_to_an_address_being_removed_is_refused(agent, customer, air_conditioner):
+    services.update_customer(
+        by=agent, customer_id=customer.pk, version=None, changes={"addresses": [ADDRESS_HOME, ADDRESS_OFFICE]}
+    )
+    home, office = customer.addresses.order_by("-is_default", "id")
+    product = services.register_product(
+        by=agent, customer=customer, model=air_conditioner, purchased_on=PURCHASED_ON, serial_number=SERIAL
+    )
+
+    edited, moved = run_beside_address_edit(
+        agent,
+        customer,
+        office,
+        {"addresses": [ADDRESS_HOME]},
+        lambda: services.update_product(
+            by=agent, product_id=product.pk, version=1, changes={"install_address": office}
+        ),
+    )
+
+    assert edited.error is None, edited.error
+    assert isinstance(moved.error, ValidationError), moved
+    assert list(moved.error.message_dict) == ["install_address"]
+    product.refresh_from_db()
+    assert (product.install_address, product.version) == (home, 1)
+    assert list(customer.addresses.all()) == [home]
