@@ -74,8 +74,8 @@ def waiting_for_locks() -> int:
         # Inside a transaction PostgreSQL shows a snapshot of pg_stat_activity; take a fresh one.
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND wait_event_type = 'Lock'"
         )
         return cursor.fetchone()[0]
 
