@@ -263,7 +263,8 @@ def product_errors(
         errors.add("warranty_ends_on", _("The warranty cannot end before the purchase date."))
     errors.choice("purchase_channel", purchase_channel, PurchaseChannel)
     errors.choice("status", status, ProductStatus)
-    if install_address is not None and install_address.customer_id != customer.pk:
+    # Asked of the database: an address read earlier may have been removed since.
+    if install_address is not None and not customer.addresses.filter(pk=install_address.pk).exists():
         errors.add("install_address", _("The install address must be one of the customer's addresses."))
     if len(serial_number) > 64:
         errors.add("serial_number", _("The serial number is longer than 64 characters."))
@@ -309,7 +310,12 @@ def register_product(
     today: datetime.date | None = None,
 ) -> OwnedProduct:
     """Record a unit the customer owns. The warranty ends after the model's warranty period
-    unless a date is given (an extended or a shortened one)."""
+    unless a date is given (an extended or a shortened one).
+
+    The customer's row is locked first, as update_customer locks it, so that the addresses the
+    product may point at cannot be replaced until it is saved.
+    """
+    lock_for_update(Customer.objects, customer.pk, None)
     today = today or timezone.localdate()
     serial_number = clean_serial(serial_number)
     errors = product_errors(
@@ -356,10 +362,16 @@ def register_product(
 def update_product(
     *, by, product_id: int, version: int | None, changes: Mapping[str, Any], today=None
 ) -> OwnedProduct:
-    """Change an owned product's fields (PRODUCT_FIELDS); a stale version raises StaleVersion."""
+    """Change an owned product's fields (PRODUCT_FIELDS); a stale version raises StaleVersion.
+
+    Locks the customer's row, then the product's: the order update_customer takes them in.
+    """
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
         raise ValidationError({field: [_("This field cannot be changed.")] for field in sorted(unknown)})
+    customer_id = OwnedProduct.objects.filter(pk=product_id).values_list("customer_id", flat=True).first()
+    if customer_id is not None:
+        lock_for_update(Customer.objects, customer_id, None)
     product = lock_for_update(OwnedProduct.objects.select_related("customer", "model"), product_id, version)
     before = audit.snapshot(product, PRODUCT_FIELDS)
     values = dict(changes)
