@@ -187,6 +187,32 @@ def test_the_changelist_tells_an_admin_role_user_which_accounts_it_may_edit(
     assert len(many) == len(few)
 
 
+def test_a_group_editor_cannot_put_a_permission_it_lacks_into_a_group_but_may_take_one_out(
+    editor_client, editor, full_numbers
+):
+    editor.user_permissions.add(permission("auth.change_group"))
+    admin_role = Group.objects.get(name="admin")
+    before = permission_ids(admin_role)
+    url = admin_url(Group, "change", admin_role.pk)
+    data = form_data(editor_client.get(url))
+    data["permissions"] = [*data["permissions"], permission(BEYOND).pk]
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert "permissions" in response.context["adminform"].form.errors
+    assert permission_ids(admin_role) == before
+    # Taking a permission out of its own role is allowed, and audited.
+    dropped = permission("core.view_businessday")
+    data["permissions"] = [pk for pk in data["permissions"] if pk not in (dropped.pk, permission(BEYOND).pk)]
+    assert editor_client.post(url, data).status_code == 302
+    assert permission_ids(admin_role) == before - {dropped.pk}
+    event = AuditEvent.objects.get(action=AuditAction.UPDATE, target_id=str(admin_role.pk))
+    assert event.changes["permissions"] == [sorted(before), sorted(before - {dropped.pk})]
+    # Nor may it rename or strip a group that holds more than it does.
+    full_numbers_url = admin_url(Group, "change", full_numbers.pk)
+    assert editor_client.post(full_numbers_url, {"name": "renamed"}).status_code == 403
+    assert Group.objects.filter(name="full numbers").exists()
+
+
 def test_a_superuser_may_grant_every_right_and_the_trail_records_it(client, superuser, agent, full_numbers):
     client.force_login(superuser)
     url = admin_url(User, "change", agent.pk)

@@ -9,9 +9,11 @@ from collections.abc import Sequence
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
@@ -149,6 +151,26 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
                     changes={"password": [None, "changed"]},
                 )
         return response
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedModelAdmin, DjangoGroupAdmin):
+    """Roles. A non-superuser with the right to change groups puts into a group only permissions
+    they hold, and changes only the groups they could grant: a group is a bundle of rights."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "permissions" and not is_active_superuser(request.user):
+            kwargs["queryset"] = held_permissions(request.user)
+            kwargs["error_messages"] = {"invalid_choice": PERMISSION_NOT_YOURS}
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or grantable_groups(request.user).filter(pk=obj.pk).exists()
 
 
 @admin.register(ApiToken)
