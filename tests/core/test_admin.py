@@ -14,6 +14,7 @@ from kefu.core.admin import calendar_warnings
 from kefu.core.models import AuditAction, AuditEvent, BusinessDay, DayKind
 from kefu.customers import services
 from kefu.customers.models import Customer, CustomerEvent, CustomerPhone, OwnedProduct
+from tests.admin_pages import admin_url, form_data
 from tests.factories import OwnedProductFactory, ProductModelFactory, customer_with_phone
 
 OUR_APPS = {"core", "accounts", "customers"}
@@ -21,30 +22,6 @@ OUR_MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label in OUR_APPS),
     key=lambda model: model._meta.label,
 )
-
-
-def admin_url(model, view: str, *args) -> str:
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
-
-
-def form_data(response) -> dict:
-    """The POST a browser would send for an admin change form as it was rendered."""
-    data: dict = {}
-
-    def add(form) -> None:
-        for name in form.fields:
-            value = form[name].value()
-            if value is None or value is False:
-                continue
-            data[form.add_prefix(name)] = "on" if value is True else value
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        add(formset.management_form)
-        for form in formset.forms:
-            add(form)
-    return data
 
 
 @pytest.fixture

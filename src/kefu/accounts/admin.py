@@ -1,20 +1,42 @@
-"""Staff users (roles are their groups) and their API tokens, which the admin may only revoke."""
+"""Staff users (roles are their groups) and their API tokens, which the admin may only revoke.
+
+Nobody grants a right they do not hold (accounts/grants.py): a non-superuser sees the superuser
+flag read-only, is offered only the groups and permissions they hold in full, and may only view
+(never change, set the password of or delete) an account that holds a right they lack.
+"""
+
+from collections.abc import Sequence
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.contrib.auth.models import Group
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from kefu.accounts.grants import (
+    grantable_groups,
+    held_permissions,
+    holds_all_rights,
+    is_active_superuser,
+    users_beyond,
+)
 from kefu.accounts.models import ApiToken, User
 from kefu.accounts.roles import role_label
 from kefu.core import audit
 from kefu.core.admin import AuditedModelAdmin, ReadOnlyAdminMixin
 from kefu.core.models import AuditAction
+
+ROLE_NOT_YOURS = _("You may give only the roles whose every permission you hold yourself.")
+PERMISSION_NOT_YOURS = _("You may give only the permissions you hold yourself.")
+ABOVE_YOU = _("This account holds rights that you do not hold, so you may only view it.")
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -56,8 +78,61 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     )
     readonly_fields = ("last_login", "date_joined")
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        users = super().get_queryset(request).prefetch_related("groups")
+        if not is_active_superuser(request.user):
+            beyond = users_beyond(request.user).filter(pk=OuterRef("pk"))
+            users = users.annotate(holds_more_than_you=Exists(beyond))
+        return users
+
+    def get_list_display(self, request: HttpRequest) -> Sequence[str]:
+        if is_active_superuser(request.user):
+            return self.list_display
+        return (*self.list_display, "may_edit")
+
+    @admin.display(description=_("you may edit"), boolean=True)
+    def may_edit(self, user: User) -> bool:
+        return not user.holds_more_than_you
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Sequence[str]:
+        fields = super().get_readonly_fields(request, obj)
+        if not is_active_superuser(request.user):
+            fields = (*fields, "is_superuser")
+        return fields
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if not is_active_superuser(request.user):
+            if db_field.name == "groups":
+                kwargs["queryset"] = grantable_groups(request.user)
+                kwargs["error_messages"] = {"invalid_choice": ROLE_NOT_YOURS}
+            elif db_field.name == "user_permissions":
+                kwargs["queryset"] = held_permissions(request.user).select_related("content_type")
+                kwargs["error_messages"] = {"invalid_choice": PERMISSION_NOT_YOURS}
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def _is_above(self, request: HttpRequest, user: User | None) -> bool:
+        """Whether `user` holds a right the editor lacks: the account is theirs only to view."""
+        return user is not None and not holds_all_rights(request.user, user)
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return super().has_change_permission(request, obj) and not self._is_above(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and not self._is_above(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        """The bulk delete asks no per-object permission: refuse it when any selected user is above."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if users_beyond(request.user).filter(pk__in=[user.pk for user in objs]).exists():
+            perms_needed.add(_("staff users who hold rights you do not hold"))
+        return deleted, counts, perms_needed, protected
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and super().has_change_permission(request):
+            user = self.get_object(request, unquote(object_id))
+            if self._is_above(request, user):
+                self.message_user(request, ABOVE_YOU, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("roles"))
     def roles(self, user: User) -> str:
@@ -76,6 +151,26 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
                     changes={"password": [None, "changed"]},
                 )
         return response
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedModelAdmin, DjangoGroupAdmin):
+    """Roles. A non-superuser with the right to change groups puts into a group only permissions
+    they hold, and changes only the groups they could grant: a group is a bundle of rights."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "permissions" and not is_active_superuser(request.user):
+            kwargs["queryset"] = held_permissions(request.user)
+            kwargs["error_messages"] = {"invalid_choice": PERMISSION_NOT_YOURS}
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or grantable_groups(request.user).filter(pk=obj.pk).exists()
 
 
 @admin.register(ApiToken)
