@@ -241,5 +241,9 @@ LOGGING = {
 # --- Kefu ----------------------------------------------------------------------------------
 # Region used to read phone numbers typed without a country code.
 KEFU_PHONE_REGION = os.environ.get("KEFU_PHONE_REGION", "CN")
+# Lookups by a whole phone number for people who may not see numbers (customers.lookups): at
+# these defaults, guessing the four hidden digits of a masked number takes weeks.
+KEFU_PHONE_LOOKUPS_PER_HOUR = int(os.environ.get("PHONE_LOOKUPS_PER_HOUR", "20"))
+KEFU_PHONE_LOOKUPS_PER_DAY = int(os.environ.get("PHONE_LOOKUPS_PER_DAY", "100"))
 # Demo data may only be loaded into a DEBUG system unless forced.
 KEFU_DEMO_PASSWORD = "kefu-demo"

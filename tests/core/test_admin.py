@@ -1,6 +1,7 @@
 """The admin: every page answers, every change is audited, system records stay read-only."""
 
 import datetime
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone, translation
 
 from kefu.accounts.models import ApiToken, hash_token
 from kefu.core.admin import calendar_warnings
+from kefu.core.masking import redact_phone
 from kefu.core.models import AuditAction, AuditEvent, BusinessDay, DayKind
 from kefu.customers import services
 from kefu.customers.models import Customer, CustomerEvent, CustomerPhone, OwnedProduct
@@ -115,6 +117,11 @@ def test_phones_edited_inline_are_normalised_audited_and_bump_the_version(admin_
     old = archive.phones.get(number="+8613812345678")
     new = archive.phones.get(number="+8613987654321")
     assert actions == {(AuditAction.UPDATE, str(old.pk)), (AuditAction.CREATE, str(new.pk))}
+    created = AuditEvent.objects.get(target_type=phone_type, action=AuditAction.CREATE)
+    assert created.changes["number"] == [None, redact_phone("+8613987654321")]
+    trail = json.dumps(list(AuditEvent.objects.values_list("changes", flat=True)))
+    assert "13987654321" not in trail
+    assert "13812345678" not in trail
     archive.refresh_from_db()
     assert archive.version == 2
 

@@ -2,11 +2,13 @@
 and the audit and timeline rows it leaves."""
 
 import datetime
+import json
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from kefu.core.errors import PermissionDenied, StaleVersion
+from kefu.core.masking import redact_phone
 from kefu.core.models import AuditAction, AuditEvent
 from kefu.customers import services
 from kefu.customers.models import Customer, CustomerEvent, CustomerPhone, OwnedProduct
@@ -47,7 +49,8 @@ def test_create_customer_is_audited_with_its_phones_and_opens_the_timeline(agent
     customer = create(agent)
     event = AuditEvent.objects.get(action=AuditAction.CREATE)
     assert event.changes["name"] == [None, "陈静"]
-    assert event.changes["phones"] == [None, ["+8613812345678"]]
+    assert event.changes["phones"] == [None, [redact_phone("+8613812345678")]]
+    assert event.changes["phones"][1][0].startswith("138****5678 #")
     assert CustomerEvent.objects.get(customer=customer).kind == "customer_created"
 
 
@@ -106,7 +109,20 @@ def test_update_customer_replaces_phones_and_audits_before_and_after(agent):
     assert list(updated.phones.values_list("number", flat=True)) == ["+8613987654321"]
     event = AuditEvent.objects.get(action=AuditAction.UPDATE)
     assert event.changes["name"] == ["陈静", "陈晓静"]
-    assert event.changes["phones"] == [["+8613812345678"], ["+8613987654321"]]
+    assert event.changes["phones"] == [[redact_phone("+8613812345678")], [redact_phone("+8613987654321")]]
+    assert "13812345678" not in json.dumps(event.changes)
+    assert "13987654321" not in json.dumps(event.changes)
+
+
+def test_two_numbers_that_mask_alike_are_told_apart_in_the_trail(agent):
+    customer = create(agent, phones=["13312345518"])
+    services.update_customer(
+        by=agent, customer_id=customer.pk, version=1, changes={"phones": ["13398765518"]}
+    )
+
+    before, after = AuditEvent.objects.get(action=AuditAction.UPDATE).changes["phones"]
+    assert before[0].split(" #")[0] == after[0].split(" #")[0] == "133****5518"
+    assert before != after
 
 
 def test_update_customer_with_nothing_changed_writes_nothing(agent):

@@ -36,13 +36,19 @@ def _plain(value: Any) -> Any:
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """The current values of `fields`, for comparison after a change.
 
-    A foreign key is read through its `<name>_id` attribute, so no query is made.
+    A foreign key is read through its `<name>_id` attribute, so no query is made. A field that
+    the model lists in `personal_fields` (name → redactor) is kept redacted, never in clear:
+    the trail is read by people who may not see personal data.
     """
+    redactors = getattr(type(obj), "personal_fields", {})
     values = {}
     for name in fields:
         field = obj._meta.get_field(name)
         attname = getattr(field, "attname", name)
-        values[name] = _plain(getattr(obj, attname))
+        value = getattr(obj, attname)
+        if name in redactors and value:
+            value = redactors[name](value)
+        values[name] = _plain(value)
     return values
 
 
@@ -132,4 +138,19 @@ def record_delete(*, actor, obj: models.Model, fields: Sequence[str], reason: st
         obj=obj,
         changes={name: [value, None] for name, value in before.items()},
         reason=reason,
+    )
+
+
+def record_lookup(*, actor, model: type[models.Model], shown_as: str, changes: dict[str, Any]) -> AuditEvent:
+    """One row for a search by a personal value (a whole phone number): who looked for what.
+
+    `shown_as` is the value as the trail may show it (masked); `changes` holds its redacted form.
+    """
+    return AuditEvent.objects.create(
+        actor=acting_user(actor),
+        action=AuditAction.LOOKUP,
+        target_type=ContentType.objects.get_for_model(model),
+        target_id="",
+        target_repr=shown_as[:200],
+        changes=_plain(changes),
     )

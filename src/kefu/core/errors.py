@@ -49,6 +49,19 @@ class PermissionDenied(DomainError):
     default_message = _("You do not have permission to do this.")
 
 
+class TooManyRequests(DomainError):
+    """A limit on how often something may be done was reached: wait `retry_after` seconds
+    (HTTP 429 with a Retry-After header)."""
+
+    status = 429
+    code = "throttled"
+    default_message = _("Too many requests. Try again later.")
+
+    def __init__(self, message=None, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = max(int(retry_after), 1)
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

@@ -35,6 +35,7 @@ class AuditAction(models.TextChoices):
     UPDATE = "update", _("Changed")
     DELETE = "delete", _("Deleted")
     REVEAL = "reveal", _("Revealed personal data")
+    LOOKUP = "lookup", _("Looked up by personal data")
 
 
 class AuditEvent(models.Model):

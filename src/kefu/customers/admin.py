@@ -18,7 +18,7 @@ from kefu.core.admin import AuditedModelAdmin, OneFlaggedFormSet, ReadOnlyAdminM
 from kefu.core.dates import add_months
 from kefu.core.errors import StaleVersion
 from kefu.core.masking import mask_phone, national_digits
-from kefu.customers import services, timeline, validation
+from kefu.customers import lookups, services, timeline, validation
 from kefu.customers.models import (
     Address,
     Consent,
@@ -175,9 +175,14 @@ class CustomerAdmin(AuditedModelAdmin):
         return [phones, AddressInline, ConsentInline]
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
+        term = search_term.strip()[:100]
         if not term:
             return queryset, False
+        try:
+            lookups.record_phone_lookup(by=request.user, text=term)
+        except lookups.TooManyLookups as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+            return queryset.none(), False
         return match_customers(queryset, term), False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -17,7 +17,7 @@ from kefu.core.api.errors import errors, rename_fields
 from kefu.core.api.helpers import Cursor, Id, IfMatch, Limit, changes_from, expected_version, require
 from kefu.core.api.idempotency import IdempotencyKeyHeader, create_once
 from kefu.core.api.schema import max_length
-from kefu.customers import selectors, services, timeline
+from kefu.customers import lookups, selectors, services, timeline
 from kefu.customers.models import Address, Customer, OwnedProduct, ProductCategory, ProductModel, Tier
 from kefu.customers.schemas import (
     PRODUCT_FIELD_NAMES,
@@ -103,12 +103,14 @@ def _product(product_id: int | None, customer: Customer) -> OwnedProduct | None:
 
 @router.get(
     "/customers",
-    response={200: CustomerList, **errors(400, 403, 422)},
+    response={200: CustomerList, **errors(400, 403, 422, 429)},
     operation_id="list_customers",
     summary="List or look up customers",
     description=(
         "With `q`: the hotline lookup by full phone number, last four digits, serial number or the "
-        "start of the name (`match` says which). Without: every customer by id."
+        "start of the name (`match` says which). Without: every customer by id. Each lookup by a "
+        "whole number is audited; a role that may not see numbers may make only so many an hour "
+        "and a day (429 with Retry-After beyond)."
     ),
 )
 def list_customers(
@@ -120,6 +122,7 @@ def list_customers(
 ):
     require(request.auth, "customers.view_customer")
     if q.strip():
+        lookups.record_phone_lookup(by=request.auth, text=q)
         result = selectors.find_customers(q, cursor=cursor, limit=limit, tier=tier)
         page, match = result.page, result.kind
         prefetch_related_objects(page.items, *selectors.RECORD_PREFETCHES)

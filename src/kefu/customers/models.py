@@ -12,6 +12,7 @@ from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kefu.core.masking import mask_phone, redact_phone
 from kefu.core.models import TimeStampedModel, VersionedModel
 
 models.CharField.register_lookup(Length)
@@ -87,6 +88,9 @@ class PhoneLabel(models.TextChoices):
 class CustomerPhone(TimeStampedModel):
     """A phone number in E.164 (+8613812341234). One number may serve a whole household."""
 
+    # The audit trail keeps the number masked, with a keyed tag (core.audit.snapshot).
+    personal_fields = {"number": redact_phone}
+
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
     number = models.CharField(_("number"), max_length=20)
     # The last four digits, kept for the hotline's most common lookup.
@@ -112,8 +116,6 @@ class CustomerPhone(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        from kefu.core.masking import mask_phone
-
         return mask_phone(self.number)
 
 

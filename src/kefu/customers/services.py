@@ -18,7 +18,7 @@ from kefu.core import audit
 from kefu.core.concurrency import lock_for_update
 from kefu.core.dates import add_months
 from kefu.core.errors import PermissionDenied
-from kefu.core.masking import national_digits
+from kefu.core.masking import national_digits, redact_phone
 from kefu.core.validation import TEXT_MAX, FieldErrors
 from kefu.customers import timeline
 from kefu.customers.models import (
@@ -95,9 +95,10 @@ def _save_consents(customer: Customer, consents: dict[str, bool], source: str) -
 
 
 def _personal_state(customer: Customer) -> dict[str, Any]:
-    """Phones, addresses and consents as the audit trail compares them."""
+    """Phones (redacted: masked, with a keyed tag), addresses and consents, as the audit trail
+    compares them."""
     return {
-        "phones": list(customer.phones.values_list("number", flat=True)),
+        "phones": [redact_phone(number) for number in customer.phones.values_list("number", flat=True)],
         "addresses": [str(address) for address in customer.addresses.all()],
         "consents": dict(customer.consents.values_list("purpose", "is_granted")),
     }

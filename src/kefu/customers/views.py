@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.core import errors
 from kefu.core.masking import mask_phone, national_digits, show_phone
-from kefu.customers import selectors, services, timeline
+from kefu.customers import lookups, selectors, services, timeline
 from kefu.customers.forms import (
     CustomerForm,
     LifeEventForm,
@@ -96,6 +96,13 @@ def search(request):
     require_perm(request.user, "customers.view_customer")
     text = request.GET.get("q", "").strip()[:100]
     cursor = request.GET.get("cursor") or None
+    try:
+        lookups.record_phone_lookup(by=request.user, text=text)
+    except lookups.TooManyLookups as refusal:
+        context = {"search_text": text, "throttled": True, "retry_minutes": -(-refusal.retry_after // 60)}
+        response = render(request, "customers/search.html", context, status=429)
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
     try:
         result = selectors.find_customers(text, cursor=cursor, limit=SEARCH_PAGE_SIZE)
     except errors.InvalidRequest:

@@ -24,7 +24,7 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
-from kefu.core.errors import DomainError
+from kefu.core.errors import DomainError, TooManyRequests
 
 logger = logging.getLogger("kefu.api")
 
@@ -62,16 +62,11 @@ class CsrfFailed(DomainError):
     )
 
 
-class Locked(DomainError):
-    """Too many attempts: the caller should wait `retry_after` seconds."""
+class Locked(TooManyRequests):
+    """Too many failed sign-ins: the caller should wait `retry_after` seconds."""
 
-    status = 429
     code = "locked"
     default_message = _("Too many attempts. Try again later.")
-
-    def __init__(self, message=None, *, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 # --- Field names: services speak model names, the API its own --------------------------------
@@ -220,7 +215,7 @@ def handle_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     response = error_response(exc.status, exc.code, message, fields, **extra)
     if isinstance(exc, NotAuthenticated):
         response["WWW-Authenticate"] = 'Bearer realm="api"'
-    if isinstance(exc, Locked):
+    if isinstance(exc, TooManyRequests):
         response["Retry-After"] = str(exc.retry_after)
     return response
 

@@ -1,0 +1,52 @@
+"""Data migrations of the archive, run against rows written the old way."""
+
+import importlib
+import json
+
+import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+
+from kefu.core.masking import redact_phone
+from kefu.core.models import AuditAction, AuditEvent
+from tests.factories import customer_with_phone
+
+pytestmark = pytest.mark.django_db
+
+redaction = importlib.import_module("kefu.customers.migrations.0003_redact_audited_phones")
+
+
+def old_row(obj, changes, action=AuditAction.UPDATE):
+    return AuditEvent.objects.create(
+        action=action,
+        target_type=ContentType.objects.get_for_model(obj),
+        target_id=str(obj.pk),
+        target_repr=str(obj),
+        changes=changes,
+    )
+
+
+def test_numbers_kept_in_clear_by_earlier_versions_are_redacted_once():
+    customer = customer_with_phone("+8613812345678")
+    phone = customer.phones.get()
+    created = old_row(
+        customer, {"name": [None, "陈女士"], "phones": [None, ["+8613812345678"]]}, AuditAction.CREATE
+    )
+    changed = old_row(customer, {"phones": [["+8613812345678"], ["+8613987654321", "+862788881234"]]})
+    inline = old_row(phone, {"number": ["+8613812345678", "+8613987654321"], "last4": ["5678", "4321"]})
+    untouched = old_row(customer, {"tier": ["regular", "vip"]})
+
+    redaction.redact(apps, None)
+    once = {row.pk: row.changes for row in AuditEvent.objects.all()}
+    redaction.redact(apps, None)
+
+    assert {row.pk: row.changes for row in AuditEvent.objects.all()} == once
+    for row in (created, changed, inline, untouched):
+        row.refresh_from_db()
+    assert created.changes == {"name": [None, "陈女士"], "phones": [None, [redact_phone("+8613812345678")]]}
+    assert changed.changes["phones"][1] == [redact_phone("+8613987654321"), redact_phone("+862788881234")]
+    assert inline.changes["number"] == [redact_phone("+8613812345678"), redact_phone("+8613987654321")]
+    assert untouched.changes == {"tier": ["regular", "vip"]}
+    trail = json.dumps(list(AuditEvent.objects.values_list("changes", flat=True)))
+    for digits in ("13812345678", "13987654321", "88881234"):
+        assert digits not in trail
