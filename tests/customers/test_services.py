@@ -289,3 +289,15 @@ def test_record_life_event_refuses_a_product_of_another_customer(agent, customer
         )
     assert "product" in error.value.message_dict
     assert not other.life_events.exists()
+
+
+def test_saying_no_to_purposes_never_asked_about_changes_nothing(agent):
+    customer = create(agent)
+    answers = {"service": False, "survey": False, "care": False, "marketing": False}
+
+    services.update_customer(by=agent, customer_id=customer.pk, version=1, changes={"consents": answers})
+
+    customer.refresh_from_db()
+    assert customer.version == 1
+    assert not customer.consents.exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.UPDATE).exists()

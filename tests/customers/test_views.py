@@ -22,6 +22,7 @@ from tests.factories import (
     customer_with_phone,
     make_user,
 )
+from tests.html_forms import posted_form
 
 pytestmark = pytest.mark.django_db
 
@@ -660,3 +661,64 @@ def test_repeated_wrong_passwords_lock_the_account(client, agent):
     assert "accounts/locked_out.html" in [t.name for t in response.templates]
     response = client.post(reverse("accounts:login"), {"username": "agent", "password": PASSWORD})
     assert response.status_code == 429
+
+
+# --- Edits that keep what they do not change (defects found by the adversarial review) --------
+
+
+def test_saving_the_edit_form_unchanged_keeps_two_numbers_that_mask_alike(agent_client, agent):
+    customer = services.create_customer(by=agent, name="陈女士", phones=["133 1234 5518", "133 9876 5518"])
+    url = reverse("customers:edit", args=[customer.pk])
+    page = agent_client.get(url)
+    data = posted_form(page)
+    assert data["phones"] == "133****5518\n133****5518"
+
+    response = agent_client.post(url, data)
+
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert list(customer.phones.values_list("number", "is_primary")) == [
+        ("+8613312345518", True),
+        ("+8613398765518", False),
+    ]
+    assert customer.version == 1
+    assert not AuditEvent.objects.filter(action=AuditAction.UPDATE).exists()
+
+
+def test_deleting_the_second_of_two_lines_that_mask_alike_removes_the_second_number(agent_client, agent):
+    customer = services.create_customer(by=agent, name="陈女士", phones=["133 1234 5518", "133 9876 5518"])
+    url = reverse("customers:edit", args=[customer.pk])
+    data = posted_form(agent_client.get(url))
+
+    agent_client.post(url, {**data, "phones": "133****5518"})
+
+    assert list(customer.phones.values_list("number", flat=True)) == ["+8613312345518"]
+
+
+def test_an_edit_posted_without_its_version_is_refused_and_changes_nothing(agent_client, chen):
+    url = reverse("customers:edit", args=[chen.pk])
+    data = posted_form(agent_client.get(url))
+    del data["version"]
+
+    response = agent_client.post(url, {**data, "name": "别人改的"})
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    chen.refresh_from_db()
+    assert chen.name == "陈女士"
+    assert chen.version == 1
+
+
+def test_a_product_edit_posted_without_its_version_is_refused_and_changes_nothing(agent_client, chen):
+    product = chen.products.get()
+    url = reverse("customers:product_edit", args=[product.pk])
+    data = posted_form(agent_client.get(url))
+    del data["version"]
+
+    response = agent_client.post(url, {**data, "notes": "别人改的"})
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    product.refresh_from_db()
+    assert product.notes != "别人改的"
+    assert product.version == 1

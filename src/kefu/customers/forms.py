@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.validation import TEXT_MAX
 from kefu.customers.models import (
     Address,
     ConsentPurpose,
@@ -25,7 +26,7 @@ from kefu.customers.models import (
     PurchaseChannel,
     Tier,
 )
-from kefu.customers.validation import ADDRESS_PARTS, MAX_ADDRESSES, MAX_PHONES
+from kefu.customers.validation import ADDRESS_PARTS, MAX_ADDRESSES, MAX_PHONE_LENGTH, MAX_PHONES
 
 # Phones may be typed one per line, or separated by commas (Chinese or Latin) or semicolons.
 PHONE_SEPARATORS = re.compile(r"[\n\r,;，；、]+")
@@ -62,6 +63,19 @@ class StyledForm(forms.Form):
                     widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
+def require_version(form: forms.Form) -> None:
+    """An edit must name the version it was made on, or it would overwrite a newer change
+    unseen (the hidden field was removed or the page is broken): refuse it."""
+    if form.cleaned_data.get("version") is None and "version" not in form.errors:
+        form.add_error(
+            None,
+            _(
+                "This form does not say which version of the record it changes. "
+                "Reload the record and apply your change again."
+            ),
+        )
+
+
 def show_service_errors(
     error: ValidationError,
     form: forms.Form,
@@ -85,6 +99,7 @@ class CustomerForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     phones = forms.CharField(
         label=_("Phones"),
+        max_length=MAX_PHONES * (MAX_PHONE_LENGTH + 2),
         widget=forms.Textarea(attrs={"rows": 2, "inputmode": "tel", "autocomplete": "off"}),
         help_text=_("One per line; the first is the main number."),
     )
@@ -99,14 +114,22 @@ class CustomerForm(StyledForm):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("For example: weekday evenings")}),
     )
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label=_("Notes"), max_length=TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, known_phones: dict[str, str] | None = None, **kwargs):
-        """`known_phones` maps the masked numbers shown in the form back to the stored ones, so an
-        agent who may not see full numbers can keep, remove or add numbers without seeing them."""
+    def __init__(
+        self, *args, known_phones: dict[str, list[str]] | None = None, editing: bool = False, **kwargs
+    ):
+        """`known_phones` maps each masked number shown in the form to the stored numbers behind
+        it, in order, so an agent who may not see full numbers can keep, remove or add numbers
+        without seeing them. Two numbers may mask alike (133****5518 twice): the first such line
+        stands for the first number, the second for the second. `editing`: the form changes a
+        record, and must carry the version it was opened on."""
         super().__init__(*args, **kwargs)
         self.known_phones = known_phones or {}
+        self.editing = editing
         for purpose in ConsentPurpose:
             self.fields[f"consent_{purpose.value}"] = forms.BooleanField(
                 label=purpose.label,
@@ -120,10 +143,17 @@ class CustomerForm(StyledForm):
 
     def clean_phones(self) -> list[str]:
         lines = [line.strip() for line in PHONE_SEPARATORS.split(self.cleaned_data["phones"])]
-        phones = [self.known_phones.get(line, line) for line in lines if line]
-        if len(phones) > MAX_PHONES:
+        lines = [line for line in lines if line]
+        if len(lines) > MAX_PHONES:
             raise ValidationError(_("A customer has at most %(n)d phone numbers.") % {"n": MAX_PHONES})
-        return phones
+        unused = {masked: list(numbers) for masked, numbers in self.known_phones.items()}
+        return [unused[line].pop(0) if unused.get(line) else line for line in lines]
+
+    def clean(self):
+        data = super().clean()
+        if self.editing:
+            require_version(self)
+        return data
 
     def service_values(self) -> dict:
         data = self.cleaned_data
@@ -236,7 +266,9 @@ class ProductForm(StyledForm):
         help_text=_("Leave empty to use the model's warranty period."),
     )
     status = forms.ChoiceField(label=_("Status"), choices=ProductStatus.choices, initial=ProductStatus.IN_USE)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label=_("Notes"), max_length=TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, customer: Customer, product: OwnedProduct | None = None, **kwargs):
@@ -261,6 +293,8 @@ class ProductForm(StyledForm):
         model, category = data.get("model"), data.get("category")
         if model and category and model.category.code != category:
             self.add_error("model", _("This model is not in the chosen category."))
+        if "version" in self.fields:
+            require_version(self)
         return data
 
     def product_values(self) -> dict:

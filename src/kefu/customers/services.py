@@ -24,6 +24,7 @@ from kefu.customers import timeline
 from kefu.customers.models import (
     Address,
     Consent,
+    ConsentPurpose,
     ContactChannel,
     Customer,
     CustomerPhone,
@@ -87,11 +88,16 @@ def _replace_addresses(customer: Customer, addresses: list[dict[str, str]]) -> N
         row.save()
 
 
-def _save_consents(customer: Customer, consents: dict[str, bool], source: str) -> None:
+def _save_consents(customer: Customer, consents: dict[str, bool], source: str, *, new: bool = False) -> None:
+    """Record the answers given when the record is opened (`new`), and later the answers that
+    change something: a purpose never asked about counts as not granted, so a form that sends
+    "no" for it changes nothing, and an unchanged answer keeps the source it was given through."""
+    current = {} if new else dict(customer.consents.values_list("purpose", "is_granted"))
     for purpose, granted in consents.items():
-        Consent.objects.update_or_create(
-            customer=customer, purpose=purpose, defaults={"is_granted": granted, "source": source}
-        )
+        if new or current.get(purpose, False) != granted:
+            Consent.objects.update_or_create(
+                customer=customer, purpose=purpose, defaults={"is_granted": granted, "source": source}
+            )
 
 
 def _personal_state(customer: Customer) -> dict[str, Any]:
@@ -100,7 +106,10 @@ def _personal_state(customer: Customer) -> dict[str, Any]:
     return {
         "phones": [redact_phone(number) for number in customer.phones.values_list("number", flat=True)],
         "addresses": [str(address) for address in customer.addresses.all()],
-        "consents": dict(customer.consents.values_list("purpose", "is_granted")),
+        "consents": {
+            **dict.fromkeys(ConsentPurpose.values, False),
+            **dict(customer.consents.values_list("purpose", "is_granted")),
+        },
     }
 
 
@@ -145,7 +154,7 @@ def create_customer(
     customer.save()
     _replace_phones(customer, numbers)
     _replace_addresses(customer, cleaned_addresses)
-    _save_consents(customer, cleaned_consents, consent_source)
+    _save_consents(customer, cleaned_consents, consent_source, new=True)
     audit.record_create(actor=by, obj=customer, fields=CUSTOMER_FIELDS, extra=_personal_state(customer))
     timeline.add(customer=customer, kind=timeline.CUSTOMER_CREATED, by=by)
     return customer

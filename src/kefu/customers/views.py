@@ -245,14 +245,16 @@ def edit(request, pk: int):
     require_perm(request.user, "customers.change_customer")
     customer = selectors.access_customer(request.user, pk)
     numbers = list(customer.phones.values_list("number", flat=True))
+    known: dict[str, list[str]] = {}
     if services.can_see_full_phones(request.user):
-        shown, known = [national_digits(n) for n in numbers], {}
+        shown = [national_digits(n) for n in numbers]
     else:
         # The agent keeps a number by keeping its masked line; the stored number is used.
         shown = [mask_phone(n) for n in numbers]
-        known = {mask_phone(n): n for n in numbers}
+        for number in numbers:
+            known.setdefault(mask_phone(number), []).append(number)
     if request.method == "POST":
-        form = CustomerForm(request.POST, known_phones=known)
+        form = CustomerForm(request.POST, known_phones=known, editing=True)
         addresses = address_formset(request.POST, customer=customer)
         if all([form.is_valid(), addresses.is_valid()]):
             try:
@@ -273,7 +275,9 @@ def edit(request, pk: int):
     else:
         if not known and numbers:  # the full numbers are on the form: a read of personal data
             services.record_full_phone_views(by=request.user, customers=[customer])
-        form = CustomerForm(initial=CustomerForm.initial_for(customer, shown), known_phones=known)
+        form = CustomerForm(
+            initial=CustomerForm.initial_for(customer, shown), known_phones=known, editing=True
+        )
         addresses = address_formset(customer=customer)
     return render(
         request,
