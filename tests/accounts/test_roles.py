@@ -54,3 +54,61 @@ def test_role_codes_and_labels(agent):
     assert agent.role_codes == ["agent"]
     assert role_label("agent") == str(Role.AGENT.label)
     assert role_label("unknown") == "unknown"
+
+
+def test_a_technician_reads_the_archive_and_changes_nothing_in_it(technician):
+    archive = {perm for perm in technician.get_all_permissions() if perm.startswith("customers.")}
+
+    assert archive
+    assert all(perm.split(".")[1].startswith("view_") for perm in archive)
+
+
+def test_the_migration_takes_back_what_earlier_versions_gave_technicians():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("kefu.accounts.migrations.0002_technicians_read_the_archive_only")
+    group = Group.objects.get(name=Role.TECHNICIAN)
+    group.permissions.add(Permission.objects.get(codename="change_ownedproduct"))
+
+    migration.take_back(apps, None)
+
+    assert "customers.change_ownedproduct" not in granted(group)
+
+
+# Each row of the table in docs/user-guide.md, and the permissions it stands for.
+GUIDE_ROWS = {
+    "Find customers and read the archive": ["customers.view_customer", "customers.view_ownedproduct"],
+    "Open and change customer records": [
+        "customers.add_customer",
+        "customers.change_customer",
+        "customers.add_ownedproduct",
+        "customers.change_ownedproduct",
+        "customers.add_lifeevent",
+    ],
+    "Reveal a customer's full phone numbers": ["customers.reveal_phone"],
+    "Look up customers by a whole phone number as often as needed": ["customers.reveal_phone"],
+    "Read the audit trail": ["core.view_auditevent"],
+    "Change the product catalogue and the business calendar": [
+        "customers.add_productmodel",
+        "core.add_businessday",
+    ],
+    "Manage staff accounts and give roles": ["accounts.change_user"],
+}
+
+
+def test_the_user_guide_says_what_each_role_may_do():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    guide = (Path(settings.REPO_DIR) / "docs" / "user-guide.md").read_text()
+    header = next(line for line in guide.splitlines() if line.startswith("| | agent"))
+    roles = [cell.strip() for cell in header.strip("|").split("|")][1:]
+    assert roles == [role.value for role in Role]
+    for label, perms in GUIDE_ROWS.items():
+        row = next(line for line in guide.splitlines() if line.startswith(f"| {label}"))
+        marks = [cell.strip() for cell in row.strip("|").split("|")][1:]
+        expected = ["✓" if set(perms) <= set(ROLE_PERMISSIONS[role]) else "–" for role in roles]
+        assert marks == expected, label

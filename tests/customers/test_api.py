@@ -809,12 +809,21 @@ def test_a_product_patch_with_a_future_purchase_date_names_purchase_date(agent_c
     assert product.version == 1
 
 
-def test_a_technician_may_correct_a_product(technician_client, product):
+def test_a_technician_reads_a_product_and_may_not_change_it(technician_client, product):
+    warranty_end = product.warranty_ends_on
+    assert technician_client.get(f"/api/v1/products/{product.pk}").status_code == 200
+
     response = send(
-        technician_client, "patch", f"/api/v1/products/{product.pk}", {"version": 1, "notes": "外机有锈"}
+        technician_client,
+        "patch",
+        f"/api/v1/products/{product.pk}",
+        {"version": 1, "warranty_end": "2045-12-31", "notes": "外机有锈"},
     )
 
-    assert response.status_code == 200, response.content
+    assert_refused(response, 403, code="forbidden")
+    product.refresh_from_db()
+    assert product.warranty_ends_on == warranty_end
+    assert product.version == 1
 
 
 # --- Life events -----------------------------------------------------------------------------

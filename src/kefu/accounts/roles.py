@@ -52,9 +52,9 @@ _CATALOGUE = [
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.AGENT: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL,
     Role.SUPERVISOR: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL + _AUDIT,
-    # A technician reads the archive of the customers they visit; full numbers come with
-    # their own visits (field service), not from the archive.
-    Role.TECHNICIAN: [*_ARCHIVE_READ, "customers.change_ownedproduct"],
+    # A technician reads the archive and changes nothing in it; full numbers, and the changes
+    # a visit makes (a product's serial, its warranty), come with their own visits (field service).
+    Role.TECHNICIAN: _ARCHIVE_READ,
     Role.SALES: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL,
     Role.CENTRE: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL,
     Role.MANAGER: _ARCHIVE_READ + _REVEAL + _AUDIT + _CATALOGUE,
