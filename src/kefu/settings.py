@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "kefu.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "kefu.urls"
@@ -111,16 +112,24 @@ if default_db["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 elif default_db["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, failing fast while the database is down (kefu.core.db.postgresql).
+    default_db["ENGINE"] = "kefu.core.db.postgresql"
     # psycopg 3's pool keeps connections open across requests; Django manages it when
     # CONN_MAX_AGE is 0 (a pool and persistent connections are mutually exclusive).
     default_db["CONN_MAX_AGE"] = 0
     default_db["CONN_HEALTH_CHECKS"] = False
-    default_db.setdefault("OPTIONS", {})["pool"] = {
+    # A database host that does not answer at all is given up after this many seconds.
+    default_db.setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+    )
+    default_db["OPTIONS"]["pool"] = {
         "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
         "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5")),
     }
 DATABASES = {"default": default_db}
+# After a failed connection, requests fail at once (HTTP 503) for this long before one tries again.
+KEFU_DB_RETRY_SECONDS = float(os.environ.get("DB_RETRY_SECONDS", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work (Huey) ----------------------------------------------------------------

@@ -99,8 +99,10 @@ def test_database_url_gives_postgresql_with_a_connection_pool(monkeypatch, tmp_p
     )
 
     database = settings["DATABASES"]["default"]
-    assert database["ENGINE"] == "django.db.backends.postgresql"
+    # Django's PostgreSQL backend, failing fast while the database is down.
+    assert database["ENGINE"] == "kefu.core.db.postgresql"
     assert (database["HOST"], database["PORT"], database["NAME"]) == ("db.internal", 5433, "kefu")
+    assert database["OPTIONS"]["connect_timeout"] == 3
     assert (database["USER"], database["PASSWORD"]) == ("kefu", "s3cret")
     assert database["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 20, "timeout": 5.0}
     # Django refuses a pool together with persistent connections.

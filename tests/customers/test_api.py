@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from kefu.core.masking import mask_phone
 from kefu.core.models import AuditAction, AuditEvent, IdempotencyKey
 from kefu.customers import services
 from kefu.customers.models import (
@@ -372,6 +373,45 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_customer(agent_
     assert retry["Idempotent-Replayed"] == "true"
     assert Customer.objects.count() == 1
     assert IdempotencyKey.objects.count() == 1
+
+
+def test_a_replayed_answer_with_full_numbers_is_audited_and_keeps_nothing_personal(full_phone_client):
+    key = {"Idempotency-Key": "call-0003"}
+    first = send(full_phone_client, "post", "/api/v1/customers", NEW, **key)
+    shown = AuditEvent.objects.filter(action=AuditAction.REVEAL).count()
+
+    retry = send(full_phone_client, "post", "/api/v1/customers", NEW, **key)
+
+    assert retry.status_code == 201
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.json() == first.json()
+    assert all("*" not in phone for phone in retry.json()["phones"])
+    assert AuditEvent.objects.filter(action=AuditAction.REVEAL).count() == shown + 1
+    stored = json.dumps(IdempotencyKey.objects.get().response)
+    assert all(phone not in stored for phone in first.json()["phones"])
+
+
+def test_a_replay_shows_the_numbers_as_the_caller_may_see_them_now(client, db):
+    from tests.factories import make_user
+
+    reader = grant(make_user("supervisor", username="reader"), "view_full_phone")
+    client.force_login(reader)
+    key = {"Idempotency-Key": "call-0004"}
+    full = send(client, "post", "/api/v1/customers", NEW, **key).json()["phones"]
+    reader.user_permissions.clear()
+    client.force_login(type(reader).objects.get(pk=reader.pk))
+
+    retry = send(client, "post", "/api/v1/customers", NEW, **key)
+
+    assert retry.json()["phones"] == [mask_phone("+86" + number) for number in full]
+
+
+def test_answers_with_personal_data_are_never_cached(agent_client, customer):
+    api = agent_client.get(f"/api/v1/customers/{customer.pk}")
+    page = agent_client.get(f"/customers/{customer.pk}/")
+
+    assert "no-store" in api["Cache-Control"]
+    assert "no-store" in page["Cache-Control"]
 
 
 def test_the_same_key_with_another_body_is_422_and_writes_nothing(agent_client):

@@ -1,9 +1,13 @@
 """What every request meets before a view: the hygiene checks, and the headers every answer carries."""
 
+import math
+
 from django.conf import settings
 from django.core.exceptions import BadRequest, TooManyFieldsSent
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParser
+from django.shortcuts import render
 from django.utils.http import parse_header_parameters
 from django.utils.translation import gettext as _
 
@@ -34,10 +38,13 @@ class ContentSecurityPolicyMiddleware:
 
 
 class NoStoreMiddleware:
-    """Answers meant for one signed-in person, or any API answer, are never kept by a cache.
+    """Answers meant for one person (a request with a session, an answer that starts one) and
+    every API answer are never kept by a cache.
 
     They carry personal data (a customer's record, the caller's tokens): a shared proxy or the
-    browser's back button must not hand them to the next person at the desk.
+    browser's back button must not hand them to the next person at the desk. The test reads
+    only the request's cookies, never the session itself, so it costs nothing and works while
+    the database is down.
     """
 
     def __init__(self, get_response):
@@ -45,8 +52,11 @@ class NoStoreMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        personal = request.path.startswith(API_PREFIX) or (user is not None and user.is_authenticated)
+        personal = (
+            request.path.startswith(API_PREFIX)
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or bool(response.cookies)
+        )
         if personal and "Cache-Control" not in response:
             response["Cache-Control"] = "no-store, private"
         return response
@@ -125,3 +135,26 @@ class RequestHygieneMiddleware:
                 _("Send the body as JSON in UTF-8 (Content-Type: application/json)."),
             )
         return None
+
+
+def retry_after_outage() -> str:
+    return str(math.ceil(settings.KEFU_DB_RETRY_SECONDS))
+
+
+class DatabaseUnavailableMiddleware:
+    """A page that cannot reach the database answers 503 at once, with Retry-After, rather than
+    a 500: the load balancer and the person both learn to try again (the API answers the same
+    in its own shape, core.api.errors)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = retry_after_outage()
+        return response

@@ -148,9 +148,12 @@ def create_customer(request: HttpRequest, payload: CustomerIn, idempotency_key: 
             addresses=[address.model_dump() for address in payload.addresses],
             **values,
         )
-        return _render_customers(request, [selectors.customer_record(request.auth, customer.pk)])[0]
+        return render(customer.pk)
 
-    return create_once(request, idempotency_key, CustomerOut, create)
+    def render(customer_id: int) -> dict:
+        return _render_customers(request, [selectors.customer_record(request.auth, customer_id)])[0]
+
+    return create_once(request, idempotency_key, CustomerOut, create, replay=render)
 
 
 @router.get(

@@ -10,13 +10,14 @@ throttling (429 with Retry-After). Anything else is a bug: it is logged and answ
 """
 
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext_lazy as _
@@ -257,6 +258,18 @@ def handle_unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(400, "invalid", _("The request cannot be read."))
 
 
+def handle_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database does not answer (down, restarting, or this process waits before asking again)."""
+    logger.warning("database unavailable in %s %s: %s", request.method, request.path, exc)
+    response = error_response(
+        503,
+        "unavailable",
+        _("The service is briefly unavailable. Nothing was saved; try again in a few seconds."),
+    )
+    response["Retry-After"] = str(math.ceil(settings.KEFU_DB_RETRY_SECONDS))
+    return response
+
+
 def handle_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
     """A constraint caught what a service's checks did not (a race): a conflict, not a 500."""
     logger.warning("integrity error answered with 409: %s", exc)
@@ -276,6 +289,8 @@ def install(api) -> None:
     api.add_exception_handler(Http404, handle_not_found)
     api.add_exception_handler(DjangoPermissionDenied, handle_permission_denied)
     api.add_exception_handler(IntegrityError, handle_integrity_error)
+    api.add_exception_handler(OperationalError, handle_unavailable)
+    api.add_exception_handler(InterfaceError, handle_unavailable)
     api.add_exception_handler(RequestDataTooBig, handle_too_large)
     api.add_exception_handler(SuspiciousOperation, handle_unreadable)
     api.add_exception_handler(MultiPartParserError, handle_unreadable)
@@ -295,6 +310,7 @@ ERROR_DESCRIPTIONS = {
     415: "The body is not JSON in UTF-8 (Content-Type: application/json).",
     422: "Valid JSON that breaks a business rule; `fields` names each field at fault.",
     429: "Too many attempts; wait the seconds in the Retry-After header.",
+    503: "The database does not answer; nothing was saved. Retry after the seconds in Retry-After.",
 }
 
 

@@ -72,7 +72,7 @@ def fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
-def _stored_answer(user, key: str, digest: str) -> JsonResponse | None:
+def _stored_answer(user, key: str, digest: str, present: Callable[[Any], Any]) -> JsonResponse | None:
     row = IdempotencyKey.objects.filter(user=user, key=key).first()
     if row is None:
         return None
@@ -81,7 +81,9 @@ def _stored_answer(user, key: str, digest: str) -> JsonResponse | None:
         return None
     if row.fingerprint != digest:
         raise IdempotencyKeyReused()
-    response = JsonResponse(row.response, status=row.status, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        present(row.response), status=row.status, json_dumps_params={"ensure_ascii": False}
+    )
     response["Idempotent-Replayed"] = "true"
     return response
 
@@ -93,8 +95,15 @@ def create_once(
     create: Callable[[], Any],
     *,
     status: int = 201,
+    replay: Callable[[Any], Any] | None = None,
 ) -> Any:
-    """Run `create` (which returns the data of `out`) once per key; answer a retry from the store."""
+    """Run `create` (which returns the data of `out`) once per key; answer a retry from the store.
+
+    An answer that carries personal data (a customer's numbers) passes `replay`: then only the
+    record's id is stored, and a retry is answered by `replay(id)`, which renders the record as
+    the caller may see it now, with the audit row any full view writes. Nothing personal is kept
+    in the key table, and no answer shows numbers without its trace.
+    """
     if key is None:
         return Status(status, create())
     key = key.strip()
@@ -102,18 +111,25 @@ def create_once(
         raise InvalidRequest({HEADER: [_("Send 1 to 255 characters, for example a UUID.")]})
     user = request.auth
     digest = fingerprint(request)
-    answer = _stored_answer(user, key, digest)
+
+    def present(stored: Any) -> Any:
+        if replay is None:
+            return stored
+        return out.model_validate(replay(stored["id"])).model_dump(mode="json")
+
+    answer = _stored_answer(user, key, digest, present)
     if answer is not None:
         return answer
     try:
         with transaction.atomic():
             body = out.model_validate(create()).model_dump(mode="json")
+            stored = {"id": body["id"]} if replay is not None else body
             IdempotencyKey.objects.create(
-                user=user, key=key, fingerprint=digest, status=status, response=body
+                user=user, key=key, fingerprint=digest, status=status, response=stored
             )
     except IntegrityError:
         # A concurrent request with the same key won; everything of ours rolled back.
-        answer = _stored_answer(user, key, digest)
+        answer = _stored_answer(user, key, digest, present)
         if answer is None:
             raise
         return answer

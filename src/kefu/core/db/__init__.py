@@ -1,0 +1,1 @@
+"""Database plumbing: the PostgreSQL backend that fails fast while the database is down."""
