@@ -178,6 +178,18 @@ def test_opening_a_customer_with_full_numbers_is_audited_as_a_reveal(admin_clien
     assert AuditEvent.objects.filter(action=AuditAction.REVEAL, target_id=str(archive.pk)).exists()
 
 
+def test_a_customer_page_that_shows_no_numbers_writes_no_reveal_row(client, supervisor, archive):
+    supervisor.is_staff = True
+    supervisor.save()
+    client.force_login(supervisor)
+
+    response = client.get(admin_url(Customer, "change", archive.pk))
+
+    assert response.status_code == 200
+    assert "5678" not in response.content.decode()
+    assert not AuditEvent.objects.filter(action=AuditAction.REVEAL).exists()
+
+
 def test_registering_a_product_in_the_admin_goes_through_the_service(admin_client, archive):
     model = ProductModelFactory(warranty_months=36)
     response = admin_client.post(

@@ -100,8 +100,14 @@ def full_numbers_in(text: str, numbers: Iterable[KnownNumber]) -> list[Sighting]
     return list(found.values())
 
 
+# How the audit trail keeps a number (core.masking.redact_phone): masked, with a keyed tag. It
+# is a record of a number, not a display of it, so nobody is meant to see it in full.
+REDACTED_TAG = r" #[0-9a-f]{10}"
+
+
 def masked_numbers_in(text: str, numbers: Iterable[KnownNumber]) -> list[KnownNumber]:
-    return [number for number in numbers if number.masked in text]
+    """The numbers shown masked in `text` (a redacted audit record does not count)."""
+    return [number for number in numbers if re.search(re.escape(number.masked) + f"(?!{REDACTED_TAG})", text)]
 
 
 def leaks(

@@ -373,6 +373,20 @@ def masked_for_full_viewers(answers: list[Answer]) -> list[str]:
     ]
 
 
+def reveals_of_nothing(world: World, answers: list[Answer]) -> list[str]:
+    """A reveal row says the viewer saw the customer's numbers: the answer must show one."""
+    by_customer: dict[int, list[KnownNumber]] = {}
+    for number in world.current:
+        by_customer.setdefault(number.customer_id, []).append(number)
+    return [
+        f"{answer.viewer.name}: {answer.request} → {answer.status} wrote a reveal row for customer "
+        f"{customer} but shows none of their numbers in full"
+        for answer in answers
+        for customer in sorted(answer.audited)
+        if not set(by_customer.get(customer, [])) & answer.full_numbers
+    ]
+
+
 def unmet(world: World, answers: list[Answer]) -> list[str]:
     """So that the walk checks something: whoever may read the archive met every current number,
     masked or in full; whoever sees numbers in full met each in full, in an answer that wrote its
@@ -408,7 +422,8 @@ def report(kind: str, answers: list[Answer], problems: dict[str, list[str]]) -> 
 def test_full_numbers_reach_only_those_allowed_and_every_view_is_audited(kind, walk, world, caplog):
     """In every answer: no full number for a user without reveal_phone or view_full_phone; for
     the others a full number only where the same request wrote the viewer's reveal row for its
-    customer; for a user with view_full_phone, no number masked only. And the walk met every
+    customer, and no reveal row where nothing was shown; for a user with view_full_phone, no
+    number masked only. And the walk met every
     number as each user who may read the archive (in full and audited for full viewers), so
     that it checks something. Every problem is listed, by user, request and printed form."""
     caplog.set_level(logging.ERROR, logger="django.request")  # the walk meets refusals (403) by design
@@ -416,6 +431,7 @@ def test_full_numbers_reach_only_those_allowed_and_every_view_is_audited(kind, w
     problems = {
         "full numbers leaked": leaked(answers),
         "masked for a user who sees numbers in full": masked_for_full_viewers(answers),
+        "reveal rows for pages that showed no number": reveals_of_nothing(world, answers),
         "numbers the walk never met": unmet(world, answers),
     }
     if any(problems.values()):
@@ -458,6 +474,13 @@ def test_the_checker_lets_masked_numbers_and_other_digits_through():
     assert full_numbers_in(body, CHECKED) == []
     assert leaks(body, CHECKED, may_see_full=False, audited=set()) == []
     assert masked_numbers_in(body, CHECKED) == CHECKED
+
+
+def test_a_redacted_audit_record_is_neither_a_leak_nor_a_masked_display():
+    body = '{"phones": [null, ["138****5678 #3fa9c10b2e"]]}'
+
+    assert full_numbers_in(body, CHECKED) == []
+    assert masked_numbers_in(body, CHECKED) == []
 
 
 def test_the_checker_catches_the_audit_trail_copying_a_number():

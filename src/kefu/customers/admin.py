@@ -188,8 +188,14 @@ class CustomerAdmin(AuditedModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET" and _can_see_full_phones(request.user):
             customer = self.get_object(request, object_id)
-            if customer is not None and self.has_view_or_change_permission(request, customer):
-                # The page shows the full numbers: that read is in the audit trail.
+            phones = PhoneInline(self.model, self.admin_site)
+            if (
+                customer is not None
+                and self.has_view_or_change_permission(request, customer)
+                and phones.has_view_or_change_permission(request, customer)
+            ):
+                # The page shows the full numbers: that read is in the audit trail. (Without the
+                # right to see phone rows the inline is not on the page, and nothing was shown.)
                 services.record_full_phone_views(by=request.user, customers=[customer])
         try:
             return super().change_view(request, object_id, form_url, extra_context)
