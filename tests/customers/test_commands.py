@@ -216,3 +216,15 @@ def test_bench_measurements_run_on_a_tiny_data_set():
     on_sqlite = generator_figures.figures(marker, "sqlite")
     assert [figure.met for figure in on_postgres][1] is (result.seconds < 300)
     assert [figure.met for figure in on_sqlite] == [None, None]  # the target is PostgreSQL's
+
+
+def test_every_demo_landline_is_a_real_number():
+    """make run loads a new random archive each time: no draw may be one the service refuses."""
+    from kefu.customers.demo import _Maker
+    from kefu.customers.phones import normalise_phone
+    from kefu.customers.samples import AREA_CODES
+
+    maker = _Maker(seed=7, today=datetime.date(2026, 11, 23))
+    for city in AREA_CODES:
+        for _ in range(200):
+            normalise_phone(maker.landline(city))

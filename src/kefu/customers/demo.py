@@ -10,6 +10,7 @@ import datetime
 import random
 from dataclasses import dataclass
 
+import phonenumbers
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -172,9 +173,14 @@ class _Maker:
                 return number
 
     def landline(self, city: str) -> str:
+        """A fixed-line number of the city, drawn again until it is one the numbering plan
+        allows (not every eight digits are: the service would refuse it)."""
         area = AREA_CODES.get(city, "27")
-        digits = 7 if len(area) == 3 and self.rng.random() < 0.3 else 8
-        return f"0{area}-{self.rng.randrange(2, 9)}{self.rng.randrange(10 ** (digits - 1)):0{digits - 1}d}"
+        for _draw in range(1000):
+            number = f"0{area}-{self.rng.randrange(2, 9)}{self.rng.randrange(10**7):07d}"
+            if phonenumbers.is_valid_number(phonenumbers.parse(number, "CN")):
+                return number
+        raise ValueError(f"no valid fixed-line number drawn for area code {area}")
 
     def address(self) -> dict[str, str]:
         province = self.rng.choice(list(REGIONS))
