@@ -314,7 +314,7 @@ def test_an_invalid_phone_is_refused_naming_phones_and_writes_nothing(agent_clie
 def test_no_phone_at_all_is_refused(agent_client):
     before = counts()
 
-    assert_refused(send(agent_client, "post", "/api/v1/customers", {"name": "王女士"}), 422, "phones")
+    assert_refused(send(agent_client, "post", "/api/v1/customers", {"name": "王女士"}), 400, "phones")
     assert counts() == before
 
 
@@ -340,12 +340,22 @@ def test_a_blank_name_is_refused_by_the_service(agent_client):
 
 
 def test_several_bad_fields_are_named_together(agent_client):
-    response = send(agent_client, "post", "/api/v1/customers", {**NEW, "name": "", "phones": ["1"]}, **EN)
+    response = send(agent_client, "post", "/api/v1/customers", {**NEW, "name": "  ", "phones": ["1"]}, **EN)
 
     body = assert_refused(response, 422)
     assert set(body["fields"]) == {"name", "phones"}
     assert "name" in body["message"]
     assert "phones" in body["message"]
+
+
+def test_an_empty_name_or_phone_list_is_refused_by_the_schema(agent_client):
+    response = send(agent_client, "post", "/api/v1/customers", {**NEW, "name": "", "phones": []}, **EN)
+
+    body = assert_refused(response, 400)
+    assert body["fields"] == {
+        "name": ["This field cannot be empty."],
+        "phones": ["This field cannot be empty."],
+    }
 
 
 def test_an_unknown_consent_purpose_is_refused(agent_client):

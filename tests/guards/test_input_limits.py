@@ -2,6 +2,8 @@
 exists now or is added later: clients learn the limits from the schema, and the fuzzer
 (tests/guards/test_fuzz.py) stays inside what the server means to accept."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -28,6 +30,9 @@ def unbounded(schema: dict, components: dict, where: str) -> list[str]:
     if kind == "string" and "enum" not in schema and "const" not in schema:
         if "maxLength" not in schema and schema.get("format") not in SELF_BOUNDED_FORMATS:
             found.append(f"{where}: string without maxLength")
+        free_text = schema.get("format") not in SELF_BOUNDED_FORMATS
+        if free_text and re.fullmatch(schema.get("pattern", ".*"), "a\x00b", flags=re.DOTALL):
+            found.append(f"{where}: string whose pattern lets a NUL character through")
     elif kind in ("integer", "number"):
         if "maximum" not in schema or "minimum" not in schema:
             found.append(f"{where}: {kind} without minimum and maximum")
@@ -102,6 +107,8 @@ def test_the_guard_finds_what_is_unbounded():
     assert sorted(unbounded(schema, components, "x")) == [
         "x.count|0: integer without minimum and maximum",
         "x.map: object without maxProperties",
+        "x.ref.name: string whose pattern lets a NUL character through",
         "x.ref.name: string without maxLength",
         "x.tags: array without maxItems",
+        "x.tags[]: string whose pattern lets a NUL character through",
     ]

@@ -35,8 +35,8 @@ class InvalidCredentials(NotAuthenticated):
 
 
 class TokenIn(StrictSchema):
-    username: str = Field(max_length=max_length(User, "username"))
-    password: str = Field(max_length=PASSWORD_MAX)
+    username: str = Field(min_length=1, max_length=max_length(User, "username"))
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX)
     name: str = Field(
         "",
         max_length=max_length(ApiToken, "name"),

@@ -36,10 +36,10 @@ PhoneText = Annotated[str, Field(max_length=MAX_PHONE_LENGTH)]
 
 
 class AddressIn(StrictSchema):
-    province: str = Field(max_length=max_length(Address, "province"))
-    city: str = Field(max_length=max_length(Address, "city"))
+    province: str = Field(min_length=1, max_length=max_length(Address, "province"))
+    city: str = Field(min_length=1, max_length=max_length(Address, "city"))
     district: str = Field("", max_length=max_length(Address, "district"))
-    detail: str = Field(max_length=max_length(Address, "detail"))
+    detail: str = Field(min_length=1, max_length=max_length(Address, "detail"))
 
 
 class AddressOut(Schema):
@@ -53,9 +53,9 @@ CONSENTS_DESCRIPTION = f"Purpose → given. Purposes: {', '.join(ConsentPurpose.
 
 
 class CustomerIn(StrictSchema):
-    name: str = Field(max_length=max_length(Customer, "name"))
+    name: str = Field(min_length=1, max_length=max_length(Customer, "name"))
     phones: list[PhoneText] = Field(
-        default_factory=list,
+        min_length=1,
         max_length=MAX_PHONES,
         description="Numbers as people type them; the first is the primary one.",
     )
@@ -287,7 +287,7 @@ def product_data(product: OwnedProduct, today: datetime.date | None = None) -> d
 class LifeEventIn(StrictSchema):
     date: InputDate
     kind: LifeEventKind = LifeEventKind.OTHER
-    description: str = Field(max_length=max_length(LifeEvent, "description"))
+    description: str = Field(min_length=1, max_length=max_length(LifeEvent, "description"))
     product: RecordId | None = Field(None, description="The owned product it is tied to, if any.")
 
 
@@ -350,9 +350,11 @@ class ProductModelIn(StrictSchema):
         description="The category's code, e.g. air_conditioner.",
     )
     code: str = Field(
-        max_length=max_length(ProductModel, "code"), description="The model number, unique in the catalogue."
+        min_length=1,
+        max_length=max_length(ProductModel, "code"),
+        description="The model number, unique in the catalogue.",
     )
-    name: str = Field(max_length=max_length(ProductModel, "name"))
+    name: str = Field(min_length=1, max_length=max_length(ProductModel, "name"))
     brand: str = Field("", max_length=max_length(ProductModel, "brand"))
     warranty_months: int = Field(12, ge=0, le=MAX_WARRANTY_MONTHS)
 

@@ -77,6 +77,10 @@ class KefuAPI(NinjaAPI):
                         },
                     )
                 operation["responses"] = dict(sorted(responses.items(), key=lambda item: int(item[0])))
+                for parameter in operation.get("parameters", []):
+                    _declare_no_nul(parameter.get("schema", {}))
+        for component in schema.get("components", {}).get("schemas", {}).values():
+            _declare_no_nul(component)
         return schema
 
     def _get_urls(self):
@@ -84,3 +88,24 @@ class KefuAPI(NinjaAPI):
         for pattern in patterns:
             pattern.callback = _json_method_not_allowed(pattern.callback)
         return [*patterns, re_path(r"^.*$", _not_found, name="not-found")]
+
+
+# The body parser and the request guard refuse a NUL character in any text (PostgreSQL cannot
+# store one); the schema says so, so that clients and the fuzzer know it.
+NO_NUL = r"^[^\x00]*$"
+
+
+def _declare_no_nul(schema: dict) -> None:
+    """Add NO_NUL to every free text under `schema` (not to enums, dates or patterned texts)."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        if node.get("type") == "string" and not {"enum", "const", "format", "pattern"} & node.keys():
+            node["pattern"] = NO_NUL
+        stack.extend(node.get("properties", {}).values())
+        for key in ("items", "additionalProperties", "propertyNames"):
+            stack.append(node.get(key))
+        for key in ("anyOf", "oneOf", "allOf"):
+            stack.extend(node.get(key, []))

@@ -142,6 +142,7 @@ _PYDANTIC_MESSAGES_WITH_CONTEXT = {
     "string_too_long": (_("Enter at most %(max_length)s characters."), "max_length"),
     "string_too_short": (_("Enter at least %(min_length)s characters."), "min_length"),
     "too_long": (_("Enter at most %(max_length)s items."), "max_length"),
+    "too_short": (_("Enter at least %(min_length)s items."), "min_length"),
     "greater_than_equal": (_("Enter a number of at least %(ge)s."), "ge"),
     "greater_than": (_("Enter a number greater than %(gt)s."), "gt"),
     "less_than_equal": (_("Enter a number of at most %(le)s."), "le"),
@@ -152,6 +153,8 @@ _PYDANTIC_MESSAGES_WITH_CONTEXT = {
 
 def _pydantic_message(error: dict) -> str:
     kind = error.get("type", "")
+    if kind in ("string_too_short", "too_short") and (error.get("ctx") or {}).get("min_length") == 1:
+        return str(_("This field cannot be empty."))
     if kind in _PYDANTIC_MESSAGES:
         return str(_PYDANTIC_MESSAGES[kind])
     if kind in _PYDANTIC_MESSAGES_WITH_CONTEXT:

@@ -55,15 +55,17 @@ def _date_in_range(value: datetime.date) -> datetime.date:
 
 
 _RANGE = f"Between {EARLIEST.isoformat()} and {LATEST.isoformat()}."
+# The same range, for clients that read the schema: years 1900 to 2199.
+_YEARS = r"^(19|2[01])[0-9]{2}-"
 InputDate = Annotated[
     datetime.date,
     AfterValidator(_date_in_range),
-    WithJsonSchema({"type": "string", "format": "date", "description": _RANGE}),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": _YEARS, "description": _RANGE}),
 ]
 InputDateTime = Annotated[
     datetime.datetime,
     AfterValidator(_date_in_range),
-    WithJsonSchema({"type": "string", "format": "date-time", "description": _RANGE}),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": _YEARS, "description": _RANGE}),
 ]
 
 # A reference to another record by id, in a body: a positive 64-bit integer.
