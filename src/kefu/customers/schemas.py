@@ -30,7 +30,7 @@ from kefu.customers.models import (
 from kefu.customers.validation import MAX_ADDRESSES, MAX_PHONE_LENGTH, MAX_PHONES, MAX_WARRANTY_MONTHS
 
 # A phone number as people type it ("+86 138-1234-5678"), before it is read.
-PhoneText = Annotated[str, Field(max_length=MAX_PHONE_LENGTH)]
+PhoneText = Annotated[str, Field(min_length=1, max_length=MAX_PHONE_LENGTH)]
 
 # --- Customers -----------------------------------------------------------------------------
 
@@ -78,21 +78,23 @@ class CustomerIn(StrictSchema):
 
 
 class CustomerPatch(StrictSchema):
-    version: Version | None = Field(None, description="The version you edited (or send If-Match).")
-    name: str | None = Field(None, max_length=max_length(Customer, "name"))
-    phones: list[PhoneText] | None = Field(None, max_length=MAX_PHONES, description="Replaces the numbers.")
-    tier: Tier | None = None
-    email: str | None = Field(None, max_length=max_length(Customer, "email"))
-    preferred_channel: ContactChannel | None = None
-    preferred_time: str | None = Field(None, max_length=max_length(Customer, "preferred_time"))
-    notes: str | None = Field(None, max_length=TEXT_MAX)
-    addresses: list[AddressIn] | None = Field(
-        None, max_length=MAX_ADDRESSES, description="Replaces the addresses."
+    """The fields to change, each optional; none may be null (leave a field out to keep it)."""
+
+    version: Version = Field(None, description="The version you edited (or send If-Match).")
+    name: str = Field(None, min_length=1, max_length=max_length(Customer, "name"))
+    phones: list[PhoneText] = Field(
+        None, min_length=1, max_length=MAX_PHONES, description="Replaces the numbers."
     )
-    consents: dict[ConsentPurpose, bool] | None = Field(
+    tier: Tier = None
+    email: str = Field(None, max_length=max_length(Customer, "email"))
+    preferred_channel: ContactChannel = None
+    preferred_time: str = Field(None, max_length=max_length(Customer, "preferred_time"))
+    notes: str = Field(None, max_length=TEXT_MAX)
+    addresses: list[AddressIn] = Field(None, max_length=MAX_ADDRESSES, description="Replaces the addresses.")
+    consents: dict[ConsentPurpose, bool] = Field(
         None, max_length=len(ConsentPurpose), description="Changes the purposes named only."
     )
-    consent_source: str | None = Field(None, max_length=max_length(Consent, "source"))
+    consent_source: str = Field(None, max_length=max_length(Consent, "source"))
 
 
 class CustomerOut(Schema):
@@ -203,15 +205,17 @@ class ProductIn(StrictSchema):
 
 
 class ProductPatch(StrictSchema):
-    version: Version | None = Field(None, description="The version you edited (or send If-Match).")
-    model: RecordId | None = None
-    serial_number: str | None = Field(None, max_length=SERIAL_MAX)
-    purchase_date: InputDate | None = None
-    purchase_channel: PurchaseChannel | None = None
-    install_address: RecordId | None = None
-    warranty_end: InputDate | None = None
-    status: ProductStatus | None = None
-    notes: str | None = Field(None, max_length=TEXT_MAX)
+    """The fields to change, each optional; only `install_address` may be null (no address)."""
+
+    version: Version = Field(None, description="The version you edited (or send If-Match).")
+    model: RecordId = None
+    serial_number: str = Field(None, max_length=SERIAL_MAX)
+    purchase_date: InputDate = None
+    purchase_channel: PurchaseChannel = None
+    install_address: RecordId | None = Field(None, description="Null: no install address.")
+    warranty_end: InputDate = None
+    status: ProductStatus = None
+    notes: str = Field(None, max_length=TEXT_MAX)
 
 
 # API name → the service's (model's) name.

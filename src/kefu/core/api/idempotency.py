@@ -36,6 +36,8 @@ IdempotencyKeyHeader = Annotated[
     Header(
         alias=HEADER,
         max_length=MAX_KEY_LENGTH,
+        # Printable ASCII, no space at either end.
+        pattern=r"^[!-~](?:[ -~]*[!-~])?$",
         description=(
             "A unique value (a UUID) per intended create. A retry with the same key and body "
             "returns the first answer and writes nothing; the same key with another body is a 422. "
