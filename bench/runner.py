@@ -32,7 +32,7 @@ def main(size: str, database: str, out: str) -> None:
 
     figures = []
     say("hotline lookups …")
-    figures += lookup.measure()
+    figures += lookup.measure(agent_username=dataset.AGENT_USERNAME)
     sample = lookup.sample_numbers(1, seed=7)[0]
     plan_figures, found_plans = plans.check(
         {"full phone": sample[0], "last four digits": sample[1], "name prefix": "王"}
