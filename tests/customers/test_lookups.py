@@ -136,3 +136,16 @@ def test_the_admin_search_is_limited_the_same_way(client, target):
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == []
     assert lookup_rows(staff).count() == 20
+
+
+@pytest.mark.postgresql
+def test_a_lookup_inside_another_transaction_leaves_its_commit_durable(agent, target):
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        lookups.record_phone_lookup(by=agent, text=HIDDEN)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            (setting,) = cursor.fetchone()
+
+    assert setting == "on"
