@@ -1,7 +1,5 @@
 """What every request meets before a view: the hygiene checks, and the headers every answer carries."""
 
-import math
-
 from django.conf import settings
 from django.core.exceptions import BadRequest, TooManyFieldsSent
 from django.db import InterfaceError, OperationalError
@@ -11,7 +9,8 @@ from django.shortcuts import render
 from django.utils.http import parse_header_parameters
 from django.utils.translation import gettext as _
 
-from kefu.core.api.errors import error_response
+from kefu.core.api.errors import error_response, outage_retry_after, too_large
+from kefu.core.api.parser import NUL
 
 DEFAULT_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -100,7 +99,7 @@ class RequestHygieneMiddleware:
                     request,
                     400,
                     "invalid",
-                    _("This text contains a NUL character, which is not allowed."),
+                    str(NUL),
                     field=name.replace("\x00", ""),
                 )
         return None
@@ -112,12 +111,7 @@ class RequestHygieneMiddleware:
             return _refusal(request, 400, "invalid", _("The Content-Length header is not a number."))
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and length > limit:
-            return _refusal(
-                request,
-                413,
-                "too_large",
-                _("The request body is larger than %(limit)d bytes.") % {"limit": limit},
-            )
+            return too_large()  # only API bodies are checked here
         content_type, options = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
         if content_type == MULTIPART:
             boundary = options.get("boundary", "")
@@ -137,10 +131,6 @@ class RequestHygieneMiddleware:
         return None
 
 
-def retry_after_outage() -> str:
-    return str(math.ceil(settings.KEFU_DB_RETRY_SECONDS))
-
-
 class DatabaseUnavailableMiddleware:
     """A page that cannot reach the database answers 503 at once, with Retry-After, rather than
     a 500: the load balancer and the person both learn to try again (the API answers the same
@@ -156,5 +146,5 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         response = render(request, "503.html", status=503)
-        response["Retry-After"] = retry_after_outage()
+        response["Retry-After"] = outage_retry_after()
         return response

@@ -33,7 +33,7 @@ from kefu.customers.models import (
     ProductStatus,
 )
 from kefu.customers.phones import normalise_phone
-from kefu.customers.selectors import match_customers
+from kefu.customers.selectors import SEARCH_MAX, match_customers
 
 STALE_MESSAGE = StaleVersion.default_message
 
@@ -175,7 +175,7 @@ class CustomerAdmin(AuditedModelAdmin):
         return [phones, AddressInline, ConsentInline]
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()[:100]
+        term = search_term.strip()[:SEARCH_MAX]
         if not term:
             return queryset, False
         try:

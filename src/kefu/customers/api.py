@@ -115,7 +115,9 @@ def _product(product_id: int | None, customer: Customer) -> OwnedProduct | None:
 )
 def list_customers(
     request: HttpRequest,
-    q: Annotated[str, Query(max_length=100, description="Phone, last four digits, serial or name.")] = "",
+    q: Annotated[
+        str, Query(max_length=selectors.SEARCH_MAX, description="Phone, last four digits, serial or name.")
+    ] = "",
     tier: Annotated[Tier | None, Query(description="Only customers of this tier.")] = None,
     cursor: Cursor = None,
     limit: Limit = None,

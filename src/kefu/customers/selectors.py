@@ -25,6 +25,8 @@ from kefu.customers.models import (
 from kefu.customers.phones import parse_phone_query
 from kefu.customers.validation import clean_serial
 
+# The longest text the search box reads (page, admin and API alike); the rest is cut off.
+SEARCH_MAX = 100
 LAST_FOUR = re.compile(r"^\d{4}$")
 SERIAL = re.compile(r"^(?=.*\d)[A-Za-z0-9\-/_.]{5,64}$")
 # The highest code point: every string that starts with q sorts between q and q + this.

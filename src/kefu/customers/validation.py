@@ -36,7 +36,7 @@ def clean_phones(errors: FieldErrors, phones: Sequence[str]) -> list[str]:
     numbers: dict[str, None] = {}  # ordered, and a repeated number is kept once
     for raw in phones:
         if len(raw or "") > MAX_PHONE_LENGTH:
-            errors.add("phones", _("Enter at most %(limit)d characters.") % {"limit": MAX_PHONE_LENGTH})
+            errors.length("phones", raw, MAX_PHONE_LENGTH)
             continue
         number = errors.check("phones", normalise_phone, raw)
         if number:

@@ -94,7 +94,7 @@ def phones_context(request, customer: Customer, *, revealed: bool = False) -> di
 def search(request):
     """The hotline's lookup: one row per match; a single match opens its 360° page."""
     require_perm(request.user, "customers.view_customer")
-    text = request.GET.get("q", "").strip()[:100]
+    text = request.GET.get("q", "").strip()[: selectors.SEARCH_MAX]
     cursor = request.GET.get("cursor") or None
     try:
         lookups.record_phone_lookup(by=request.user, text=text)

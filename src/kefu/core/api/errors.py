@@ -249,11 +249,21 @@ def handle_permission_denied(request: HttpRequest, exc: Exception) -> HttpRespon
     return error_response(403, "forbidden", _("You do not have permission to do this."))
 
 
-def handle_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+def too_large() -> HttpResponse:
+    """413: the body is over DATA_UPLOAD_MAX_MEMORY_SIZE (the request guard, or Django reading it)."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return error_response(
         413, "too_large", _("The request body is larger than %(limit)d bytes.") % {"limit": limit}
     )
+
+
+def handle_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return too_large()
+
+
+def outage_retry_after() -> str:
+    """Retry-After while the database does not answer: when this process will ask it again."""
+    return str(math.ceil(settings.KEFU_DB_RETRY_SECONDS))
 
 
 def handle_unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -269,7 +279,7 @@ def handle_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
         "unavailable",
         _("The service is briefly unavailable. Nothing was saved; try again in a few seconds."),
     )
-    response["Retry-After"] = str(math.ceil(settings.KEFU_DB_RETRY_SECONDS))
+    response["Retry-After"] = outage_retry_after()
     return response
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Header, Path, Query, Schema
 from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
 
+from kefu.core.api.parser import MAX_INTEGER
 from kefu.core.errors import InvalidRequest, PermissionDenied
 from kefu.core.pagination import MAX_CURSOR_LENGTH, MAX_LIMIT
 
@@ -34,8 +35,7 @@ LIMIT_DESCRIPTION = "Items per page, 1 to 200 (default 50)."
 Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH, description=CURSOR_DESCRIPTION)]
 Limit = Annotated[int | None, Query(ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)]
 # A record's id in a path: a positive 64-bit integer (anything larger is no id, never a 500).
-MAX_ID = 2**63 - 1
-Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Id = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 IfMatch = Annotated[
     str | None,
     Header(alias="If-Match", max_length=40, description="The version you edited, if not in the body."),

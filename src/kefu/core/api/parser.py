@@ -16,6 +16,7 @@ from ninja.parser import Parser
 
 from kefu.core.errors import InvalidRequest
 
+# The largest integer a column (and an id) holds: PostgreSQL's bigint, SQLite's INTEGER.
 MAX_INTEGER = 2**63 - 1
 MAX_DEPTH = 16
 

@@ -19,6 +19,7 @@ from ninja import Schema
 from pydantic import AfterValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from kefu.core.api.parser import MAX_INTEGER
 from kefu.core.validation import TEXT_MAX
 
 __all__ = ["TEXT_MAX", "InputDate", "InputDateTime", "RecordId", "StrictSchema", "Version", "max_length"]
@@ -69,6 +70,6 @@ InputDateTime = Annotated[
 ]
 
 # A reference to another record by id, in a body: a positive 64-bit integer.
-RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+RecordId = Annotated[int, Field(ge=1, le=MAX_INTEGER)]
 # A record's version, as read from it.
 Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
