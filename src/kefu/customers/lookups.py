@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Aggregate, Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -54,7 +54,7 @@ def limits() -> Iterable[tuple[datetime.timedelta, int]]:
 def _wait(user, now: datetime.datetime) -> int | None:
     """Seconds until `user` may look up a whole number again; None when they may now."""
     rows = AuditEvent.objects.filter(actor=user, action=AuditAction.LOOKUP, at__gte=now - DAY)
-    measures = {}
+    measures: dict[str, Aggregate] = {}
     for index, (span, _limit) in enumerate(limits()):
         in_window = Q(at__gte=now - span)
         measures[f"count{index}"] = Count("id", filter=in_window)
