@@ -33,6 +33,7 @@ pytestmark = pytest.mark.django_db
 def generate(*, customers: int, products: int, seed: int):
     return generate_all({"customers": customers, "products": products}, seed=seed)
 
+
 ROLES = ("agent", "supervisor", "technician", "sales", "centre", "manager", "admin")
 
 
@@ -171,7 +172,10 @@ def test_generator_writes_the_timelines_the_services_would():
     for event in life_events:
         entry = entries.get(kind=timeline.LIFE_EVENT, subject_type="customers.lifeevent", subject_id=event.pk)
         assert entry.data == {"description": event.description, "kind": event.kind}
-        assert (event.product.customer_id, event.occurred_on) == (event.customer_id, event.product.purchased_on)
+        assert (event.product.customer_id, event.occurred_on) == (
+            event.customer_id,
+            event.product.purchased_on,
+        )
         assert event.description in timeline.describe(entry)
     # The ids continue where the generator stopped: the services' next entry follows.
     later = timeline.add(customer=Customer.objects.first(), kind=timeline.CUSTOMER_CREATED)
