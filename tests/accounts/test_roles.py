@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-
 from django.core.exceptions import ImproperlyConfigured
 
 from kefu.accounts import roles

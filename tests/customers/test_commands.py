@@ -12,9 +12,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from kefu.accounts.models import User
+from kefu.core.generation import generate as generate_all
 from kefu.core.masking import national_digits
 from kefu.customers import timeline
-from kefu.core.generation import generate as generate_all
 from kefu.customers.models import (
     Address,
     Customer,

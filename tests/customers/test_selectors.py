@@ -166,3 +166,55 @@ def test_customer_timeline_pages_newest_first(agent):
     assert [e.occurred_at for e in seen] == sorted((e.occurred_at for e in seen), reverse=True)
     products = customer_timeline(customer, user=agent, kinds=("product_purchased",), limit=50)
     assert [e.data["serial_number"] for e in products.items] == ["SN5", "SN4", "SN3", "SN2", "SN1"]
+
+
+# --- The visibility rule ----------------------------------------------------------------------
+
+
+def test_every_fetch_and_list_goes_through_the_visibility_rule(agent, monkeypatch):
+    """Change the one rule (hide one customer and what hangs off it) and every read follows."""
+    from kefu.core.errors import NotFound
+    from kefu.customers import selectors
+    from kefu.customers.models import CustomerEventQuerySet, CustomerQuerySet, OwnedProductQuerySet
+
+    shown = customer_with_phone(number="+8613800005678", name="陈静")
+    hidden = customer_with_phone(number="+8613900005678", name="陈默")
+    hidden_product = OwnedProductFactory(customer=hidden, serial_number="BH00000001")
+    OwnedProductFactory(customer=shown, serial_number="BH00000002")
+
+    def hiding(field):
+        def visible_to(self, user):
+            return self.exclude(**{field: hidden.pk})
+
+        return visible_to
+
+    monkeypatch.setattr(CustomerQuerySet, "visible_to", hiding("pk"))
+    monkeypatch.setattr(OwnedProductQuerySet, "visible_to", hiding("customer_id"))
+    monkeypatch.setattr(CustomerEventQuerySet, "visible_to", hiding("customer_id"))
+
+    with pytest.raises(NotFound):
+        selectors.access_customer(agent, hidden.pk)
+    with pytest.raises(NotFound):
+        selectors.customer_360(agent, hidden.pk)
+    with pytest.raises(NotFound):
+        selectors.access_product(agent, hidden_product.pk)
+    for text in ("5678", "陈", "BH00000001"):
+        found = [c.pk for c in find_customers(text, user=agent).page.items]
+        assert hidden.pk not in found
+    assert [c.pk for c in find_customers("5678", user=agent).page.items] == [shown.pk]
+    assert [c.pk for c in selectors.customer_list(user=agent).items] == [shown.pk]
+    assert selectors.access_customer(agent, shown.pk) == shown
+    assert selectors.customer_products(hidden, user=agent).items == []
+    assert customer_timeline(hidden, user=agent).items == []
+
+
+def test_a_user_without_the_view_permission_sees_nothing_in_the_lists(outsider):
+    from kefu.customers import selectors
+
+    customer = customer_with_phone(number="+8613800005678", name="陈静")
+    OwnedProductFactory(customer=customer)
+    assert find_customers("5678", user=outsider).page.items == []
+    assert selectors.customer_list(user=outsider).items == []
+    assert selectors.customer_products(customer, user=outsider).items == []
+    assert selectors.customer_life_events(customer, user=outsider).items == []
+    assert customer_timeline(customer, user=outsider).items == []
