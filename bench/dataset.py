@@ -1,8 +1,9 @@
 """Build, or reuse, the data set a benchmark measures (runs inside a configured Django).
 
 A data set is made once per size and database with core.generation (the code behind
-`manage.py generate_data`: every app's step, customers' with their timelines), plus one customer with 200 products and life events written
-through the services (for the 360° page), and a benchmark agent login. A marker file beside
+`manage.py generate_data`: every app's step, customers' with their timelines), plus one
+customer with 200 products and life events written through the services (for the 360° page),
+and a benchmark agent login. A marker file beside
 the data records what was built and the generator's figures, so later runs reuse it.
 """
 

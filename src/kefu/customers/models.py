@@ -5,6 +5,7 @@ Writes go through customers.services; the constraints below hold whatever writes
 """
 
 import datetime
+from typing import Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
@@ -16,6 +17,8 @@ from kefu.core.masking import mask_phone, redact_phone
 from kefu.core.models import TimeStampedModel, VersionedModel
 
 models.CharField.register_lookup(Length)
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class Tier(models.TextChoices):
@@ -39,7 +42,7 @@ class ConsentPurpose(models.TextChoices):
     MARKETING = "marketing", _("Marketing")
 
 
-class ArchiveQuerySet(models.QuerySet):
+class ArchiveQuerySet(models.QuerySet[_M]):
     """The visibility rule of the archive's records (decision 0017): every permission-checked
     fetch and every list selector starts from `Model.objects.visible_to(user)`.
 
@@ -49,25 +52,25 @@ class ArchiveQuerySet(models.QuerySet):
 
     view_permission = ""
 
-    def visible_to(self, user):
+    def visible_to(self, user) -> Self:
         if user is None or not user.has_perm(self.view_permission):
             return self.none()
         return self
 
 
-class CustomerQuerySet(ArchiveQuerySet):
+class CustomerQuerySet(ArchiveQuerySet["Customer"]):
     view_permission = "customers.view_customer"
 
 
-class OwnedProductQuerySet(ArchiveQuerySet):
+class OwnedProductQuerySet(ArchiveQuerySet["OwnedProduct"]):
     view_permission = "customers.view_ownedproduct"
 
 
-class LifeEventQuerySet(ArchiveQuerySet):
+class LifeEventQuerySet(ArchiveQuerySet["LifeEvent"]):
     view_permission = "customers.view_lifeevent"
 
 
-class CustomerEventQuerySet(ArchiveQuerySet):
+class CustomerEventQuerySet(ArchiveQuerySet["CustomerEvent"]):
     # The timeline is part of the customer's record: who may see the customer sees it.
     view_permission = "customers.view_customer"
 

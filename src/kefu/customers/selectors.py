@@ -18,6 +18,7 @@ from kefu.customers.models import (
     Customer,
     CustomerEvent,
     CustomerPhone,
+    CustomerQuerySet,
     LifeEvent,
     OwnedProduct,
     ProductCategory,
@@ -34,7 +35,7 @@ SERIAL = re.compile(r"^(?=.*\d)[A-Za-z0-9\-/_.]{5,64}$")
 PREFIX_END = "\U0010ffff"
 
 
-def access_customer(user, customer_id, *, queryset: QuerySet[Customer] | None = None) -> Customer:
+def access_customer(user, customer_id, *, queryset: CustomerQuerySet | None = None) -> Customer:
     """The customer, if `user` may see the archive; NotFound otherwise (never a 500).
 
     `queryset` lets a page fetch the customer with what it shows in the same query.
@@ -196,7 +197,7 @@ def customer_360(user, customer_id, *, products_limit: int | None = None) -> Cus
     )
     if products_limit is not None:
         products = products[:products_limit]
-    everything = Customer.objects.prefetch_related(
+    everything = Customer.objects.all().prefetch_related(
         Prefetch("phones", queryset=CustomerPhone.objects.order_by("-is_primary", "id")),
         "addresses",
         "consents",
