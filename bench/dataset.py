@@ -1,8 +1,9 @@
 """Build, or reuse, the data set a benchmark measures (runs inside a configured Django).
 
-A data set is made once per size and database with customers.generate (the code behind
-`manage.py generate_data`), plus one customer with 200 products and life events written
-through the services (for the 360° page), and a benchmark agent login. A marker file beside
+A data set is made once per size and database with core.generation (the code behind
+`manage.py generate_data`: every app's step, customers' with their timelines), plus one
+customer with 200 products and life events written through the services (for the 360° page),
+and a benchmark agent login. A marker file beside
 the data records what was built and the generator's figures, so later runs reuse it.
 """
 
@@ -78,7 +79,7 @@ def _agent() -> None:
 
 def ensure(size: str, var_dir: Path, say) -> dict:
     """The marker of a ready data set of `size`, building it first when needed."""
-    from kefu.customers.generate import generate
+    from kefu.core.generation import generate
     from kefu.customers.models import Customer
 
     customers, products = SIZES[size]
@@ -100,7 +101,9 @@ def ensure(size: str, var_dir: Path, say) -> dict:
             "for its own databases when the marker is missing) or choose another database."
         )
     say(f"building the {size} data set: {customers:,} customers, {products:,} products …")
-    result = generate(customers=customers, products=products, seed=SEED, progress=lambda m: say(f"  {m}"))
+    result = generate(
+        {"customers": customers, "products": products}, seed=SEED, progress=lambda m: say(f"  {m}")
+    )
     say(
         f"  generated in {result.seconds:.1f} s "
         f"({result.main_rows_per_second:,.0f} customers+products/s, {result.rows:,} rows)"

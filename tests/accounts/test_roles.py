@@ -1,9 +1,13 @@
-"""Roles are groups kept in step with ROLE_PERMISSIONS after every migrate."""
+"""Roles are groups kept in step, after every migrate, with what each app grants them."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ImproperlyConfigured
 
-from kefu.accounts.roles import ROLE_PERMISSIONS, Role, role_label, sync_roles
+from kefu.accounts import roles
+from kefu.accounts.roles import Role, declare_grants, role_label, role_permissions, sync_roles
+
+ROLE_PERMISSIONS = role_permissions()
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +23,37 @@ def granted(group: Group) -> set[str]:
 def test_every_role_group_exists_after_migrate_with_its_permissions(role):
     group = Group.objects.get(name=role)
     assert set(ROLE_PERMISSIONS[role]) <= granted(group)
+
+
+def test_each_app_declares_its_own_grants_and_accounts_collects_them():
+    from kefu.customers.permissions import ROLE_GRANTS
+
+    assert set(roles._GRANTS) >= {"accounts", "customers"}
+    assert set(ROLE_GRANTS[Role.TECHNICIAN]) <= set(ROLE_PERMISSIONS[Role.TECHNICIAN])
+    assert "core.view_auditevent" in ROLE_PERMISSIONS[Role.SUPERVISOR]  # granted by accounts for core
+    assert ROLE_PERMISSIONS[Role.TECHNICIAN] == ROLE_GRANTS[Role.TECHNICIAN]  # nothing else grants it
+
+
+def test_a_new_apps_grants_reach_the_roles_on_the_next_sync(monkeypatch):
+    monkeypatch.setattr(roles, "_GRANTS", dict(roles._GRANTS))
+    technician = Group.objects.get(name=Role.TECHNICIAN)
+    assert "core.view_auditevent" not in granted(technician)
+
+    declare_grants("tickets", {Role.TECHNICIAN: ["core.view_auditevent"]})
+    sync_roles()
+
+    assert "core.view_auditevent" in granted(technician)
+
+
+def test_grants_to_an_unknown_role_or_of_an_unknown_permission_are_refused(monkeypatch):
+    monkeypatch.setattr(roles, "_GRANTS", dict(roles._GRANTS))
+    with pytest.raises(ImproperlyConfigured, match="janitor"):
+        declare_grants("tickets", {"janitor": ["core.view_auditevent"]})
+    declare_grants("tickets", {Role.AGENT: ["tickets.view_ticket"]})
+    before = granted(Group.objects.get(name=Role.AGENT))
+    with pytest.raises(LookupError, match=r"tickets\.view_ticket"):
+        sync_roles()
+    assert granted(Group.objects.get(name=Role.AGENT)) == before
 
 
 def test_sync_is_idempotent():

@@ -208,7 +208,7 @@ def test_registering_a_product_in_the_admin_goes_through_the_service(admin_clien
     assert product.serial_number == "BH01234567"
     assert product.warranty_ends_on == datetime.date(2027, 2, 28)
     assert product.install_address == archive.addresses.get()
-    assert CustomerEvent.objects.filter(subject_type="ownedproduct", subject_id=product.pk).exists()
+    assert CustomerEvent.objects.filter(subject_type="customers.ownedproduct", subject_id=product.pk).exists()
 
 
 def test_a_future_purchase_date_is_refused_in_the_admin(admin_client, archive):
@@ -320,7 +320,7 @@ def test_changing_a_product_in_the_admin_goes_through_the_service(admin_client, 
         "SN9999",
         2,
     )
-    entry = CustomerEvent.objects.get(subject_type="ownedproduct", subject_id=product.pk)
+    entry = CustomerEvent.objects.get(subject_type="customers.ownedproduct", subject_id=product.pk)
     assert entry.occurred_at.date() == datetime.date(2020, 6, 1)
     event = AuditEvent.objects.get(action=AuditAction.UPDATE, target_id=str(product.pk))
     assert event.changes["serial_number"][1] == "SN9999"

@@ -1,9 +1,13 @@
 """The audit trail's helpers: what they record, and that they record nothing when nothing changed."""
 
+import datetime
+
 import pytest
+from django.contrib.contenttypes.models import ContentType
 
 from kefu.core import audit
 from kefu.core.models import AuditAction, AuditEvent
+from kefu.customers.models import OwnedProduct
 from tests.factories import OwnedProductFactory, customer_with_phone
 
 pytestmark = pytest.mark.django_db
@@ -78,4 +82,38 @@ def test_record_reveal_writes_one_row_per_record_in_one_query(agent, django_asse
 
 def test_record_reveal_of_nothing_writes_nothing(agent):
     assert audit.record_reveal(actor=agent, objs=[], fields=["phones"]) == 0
+    assert not AuditEvent.objects.exists()
+
+
+# --- Set-based sweeps ------------------------------------------------------------------------
+
+
+def test_a_sweep_run_is_one_audit_row_with_its_counts_and_criteria(django_assert_num_queries):
+    ContentType.objects.get_for_model(OwnedProduct)  # Django caches the record types
+    with django_assert_num_queries(1):
+        event = audit.record_sweep(
+            name="care.birthday_sweep",
+            model=OwnedProduct,
+            counts={"reminded": 1200, "skipped": 3},
+            criteria={"on": datetime.date(2026, 11, 24)},
+            id_range=(10, 99_000),
+        )
+    assert AuditEvent.objects.count() == 1
+    assert (event.action, event.target_type.model, event.target_id, event.actor) == (
+        AuditAction.UPDATE,
+        "ownedproduct",
+        "",
+        None,
+    )
+    assert event.target_repr == "care.birthday_sweep"
+    assert event.changes == {
+        "sweep": "care.birthday_sweep",
+        "counts": {"reminded": 1200, "skipped": 3},
+        "criteria": {"on": "2026-11-24"},
+        "ids": [10, 99_000],
+    }
+
+
+def test_a_sweep_run_that_changed_nothing_writes_no_row():
+    assert audit.record_sweep(name="care.birthday_sweep", model=OwnedProduct, counts={"reminded": 0}) is None
     assert not AuditEvent.objects.exists()

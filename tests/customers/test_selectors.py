@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from kefu.accounts.models import User
 from kefu.customers import services
 from kefu.customers.models import Customer
 from kefu.customers.selectors import customer_360, customer_timeline, find_customers, search_kind
@@ -15,6 +16,10 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+# Who reads where the reader does not matter: an active superuser, whom the visibility rule lets
+# see everything without a query (the rule itself is tested at the end).
+READER = User(username="reader", is_active=True, is_superuser=True)
 
 
 @pytest.mark.parametrize(
@@ -52,7 +57,7 @@ def test_find_customers_costs_the_same_queries_for_1_and_25_matches(kind, count,
     many_matching(count, kind)
     expected_total = 1 if kind in ("phone", "serial") else count
     with django_assert_num_queries(1):  # one statement: rows with their phone, city and counts
-        result = find_customers(SEARCHES[kind], limit=50)
+        result = find_customers(SEARCHES[kind], user=READER, limit=50)
         rows = [(c.primary_phone, c.phone_count, c.city, c.product_count) for c in result.page.items]
     assert result.kind == kind
     assert len(rows) == expected_total
@@ -75,7 +80,7 @@ def test_pages_of_four_digit_matches_cover_every_customer_once(tier):
 
     seen, cursor = [], None
     for _page in range(10):
-        result = find_customers("5678", cursor=cursor, limit=3, tier=tier)
+        result = find_customers("5678", user=READER, cursor=cursor, limit=3, tier=tier)
         seen += [customer.pk for customer in result.page.items]
         cursor = result.page.next_cursor
         if cursor is None:
@@ -86,17 +91,17 @@ def test_pages_of_four_digit_matches_cover_every_customer_once(tier):
 def test_find_customers_by_name_prefix_works_for_chinese_and_pages_in_order():
     for name in ("陈静", "陈晓静", "陈", "王芳", "张伟"):
         customer_with_phone(number=f"+861380000{len(Customer.objects.all()):04d}", name=name)
-    first = find_customers("陈", limit=2)
-    second = find_customers("陈", cursor=first.page.next_cursor, limit=2)
+    first = find_customers("陈", user=READER, limit=2)
+    second = find_customers("陈", user=READER, cursor=first.page.next_cursor, limit=2)
     names = [c.name for c in first.page.items + second.page.items]
     assert names == sorted(["陈静", "陈晓静", "陈"])
     assert second.page.next_cursor is None
-    assert [c.name for c in find_customers("陈晓").page.items] == ["陈晓静"]
+    assert [c.name for c in find_customers("陈晓", user=READER).page.items] == ["陈晓静"]
 
 
 def test_an_empty_search_finds_nothing_without_a_query(django_assert_num_queries):
     with django_assert_num_queries(0):
-        assert find_customers("  ").page.items == []
+        assert find_customers("  ", user=READER).page.items == []
 
 
 @pytest.mark.parametrize("products", [1, 30])
@@ -152,12 +157,64 @@ def test_customer_timeline_pages_newest_first(agent):
         )
     seen, cursor = [], None
     while True:
-        page = customer_timeline(customer, cursor=cursor, limit=2)
+        page = customer_timeline(customer, user=agent, cursor=cursor, limit=2)
         seen.extend(page.items)
         if not page.next_cursor:
             break
         cursor = page.next_cursor
     assert len(seen) == 6
     assert [e.occurred_at for e in seen] == sorted((e.occurred_at for e in seen), reverse=True)
-    products = customer_timeline(customer, kinds=("product_purchased",), limit=50)
+    products = customer_timeline(customer, user=agent, kinds=("product_purchased",), limit=50)
     assert [e.data["serial_number"] for e in products.items] == ["SN5", "SN4", "SN3", "SN2", "SN1"]
+
+
+# --- The visibility rule ----------------------------------------------------------------------
+
+
+def test_every_fetch_and_list_goes_through_the_visibility_rule(agent, monkeypatch):
+    """Change the one rule (hide one customer and what hangs off it) and every read follows."""
+    from kefu.core.errors import NotFound
+    from kefu.customers import selectors
+    from kefu.customers.models import CustomerEventQuerySet, CustomerQuerySet, OwnedProductQuerySet
+
+    shown = customer_with_phone(number="+8613800005678", name="陈静")
+    hidden = customer_with_phone(number="+8613900005678", name="陈默")
+    hidden_product = OwnedProductFactory(customer=hidden, serial_number="BH00000001")
+    OwnedProductFactory(customer=shown, serial_number="BH00000002")
+
+    def hiding(field):
+        def visible_to(self, user):
+            return self.exclude(**{field: hidden.pk})
+
+        return visible_to
+
+    monkeypatch.setattr(CustomerQuerySet, "visible_to", hiding("pk"))
+    monkeypatch.setattr(OwnedProductQuerySet, "visible_to", hiding("customer_id"))
+    monkeypatch.setattr(CustomerEventQuerySet, "visible_to", hiding("customer_id"))
+
+    with pytest.raises(NotFound):
+        selectors.access_customer(agent, hidden.pk)
+    with pytest.raises(NotFound):
+        selectors.customer_360(agent, hidden.pk)
+    with pytest.raises(NotFound):
+        selectors.access_product(agent, hidden_product.pk)
+    for text in ("5678", "陈", "BH00000001"):
+        found = [c.pk for c in find_customers(text, user=agent).page.items]
+        assert hidden.pk not in found
+    assert [c.pk for c in find_customers("5678", user=agent).page.items] == [shown.pk]
+    assert [c.pk for c in selectors.customer_list(user=agent).items] == [shown.pk]
+    assert selectors.access_customer(agent, shown.pk) == shown
+    assert selectors.customer_products(hidden, user=agent).items == []
+    assert customer_timeline(hidden, user=agent).items == []
+
+
+def test_a_user_without_the_view_permission_sees_nothing_in_the_lists(outsider):
+    from kefu.customers import selectors
+
+    customer = customer_with_phone(number="+8613800005678", name="陈静")
+    OwnedProductFactory(customer=customer)
+    assert find_customers("5678", user=outsider).page.items == []
+    assert selectors.customer_list(user=outsider).items == []
+    assert selectors.customer_products(customer, user=outsider).items == []
+    assert selectors.customer_life_events(customer, user=outsider).items == []
+    assert customer_timeline(customer, user=outsider).items == []

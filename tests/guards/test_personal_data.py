@@ -32,10 +32,10 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
+from kefu.accounts.demo import STAFF
 from kefu.accounts.models import User
 from kefu.core.models import AuditAction, AuditEvent
 from kefu.customers import services
-from kefu.customers.demo import STAFF
 from kefu.customers.models import Customer, LifeEventKind
 from tests.factories import ProductModelFactory
 from tests.guards.leakwalk import (

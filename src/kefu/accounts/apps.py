@@ -14,5 +14,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        from kefu.accounts import demo, roles
+        from kefu.accounts.permissions import ROLE_GRANTS
+        from kefu.core import generation
+
+        roles.declare_grants(self.label, ROLE_GRANTS)
+        generation.register_demo_step(demo.DEMO_STEP)
         # Permissions exist only after migrate, so roles are kept in step there.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="kefu.accounts.sync_roles")

@@ -154,3 +154,35 @@ def record_lookup(*, actor, model: type[models.Model], shown_as: str, changes: d
         target_repr=shown_as[:200],
         changes=_plain(changes),
     )
+
+
+def record_sweep(
+    *,
+    name: str,
+    model: type[models.Model],
+    counts: dict[str, int],
+    criteria: dict[str, Any] | None = None,
+    id_range: tuple[int, int] | None = None,
+    actor=None,
+) -> AuditEvent | None:
+    """One row for one run of a set-based sweep (decision 0020): which sweep, over which
+    records (`criteria`, and the first and last id it touched), and how many it changed of each
+    kind (`counts`), e.g. {"reminded": 1200, "skipped": 3}.
+
+    The sweep writes it in the transaction of its own set-based writes; the rows it changed
+    get their own timeline entries there too, written set-wise (INSERT … SELECT), not one audit
+    row each. Nothing is written when the run changed nothing.
+    """
+    if not any(counts.values()):
+        return None
+    changes: dict[str, Any] = {"sweep": name, "counts": dict(counts), "criteria": criteria or {}}
+    if id_range is not None:
+        changes["ids"] = list(id_range)
+    return AuditEvent.objects.create(
+        actor=acting_user(actor),
+        action=AuditAction.UPDATE,
+        target_type=ContentType.objects.get_for_model(model),
+        target_id="",
+        target_repr=name[:200],
+        changes=_plain(changes),
+    )

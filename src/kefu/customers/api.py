@@ -125,11 +125,11 @@ def list_customers(
     require(request.auth, "customers.view_customer")
     if q.strip():
         lookups.record_phone_lookup(by=request.auth, text=q)
-        result = selectors.find_customers(q, cursor=cursor, limit=limit, tier=tier)
+        result = selectors.find_customers(q, user=request.auth, cursor=cursor, limit=limit, tier=tier)
         page, match = result.page, result.kind
         prefetch_related_objects(page.items, *selectors.RECORD_PREFETCHES)
     else:
-        page, match = selectors.customer_list(tier=tier, cursor=cursor, limit=limit), None
+        page, match = selectors.customer_list(user=request.auth, tier=tier, cursor=cursor, limit=limit), None
     items = _render_customers(request, page.items)
     return {"items": items, "next_cursor": page.next_cursor, "match": match}
 
@@ -221,7 +221,9 @@ def get_customer_timeline(
 ):
     customer = selectors.access_customer(request.auth, customer_id)
     names = [part.strip() for value in kind or [] for part in value.split(",") if part.strip()]
-    page = selectors.customer_timeline(customer, kinds=timeline.kinds_for(names), cursor=cursor, limit=limit)
+    page = selectors.customer_timeline(
+        customer, user=request.auth, kinds=timeline.kinds_for(names), cursor=cursor, limit=limit
+    )
     return {"items": [timeline_entry_data(entry) for entry in page.items], "next_cursor": page.next_cursor}
 
 
@@ -237,7 +239,7 @@ def get_customer_timeline(
 def list_customer_products(request: HttpRequest, customer_id: Id, cursor: Cursor = None, limit: Limit = None):
     customer = selectors.access_customer(request.auth, customer_id)
     require(request.auth, "customers.view_ownedproduct")
-    page = selectors.customer_products(customer, cursor=cursor, limit=limit)
+    page = selectors.customer_products(customer, user=request.auth, cursor=cursor, limit=limit)
     return {"items": [product_data(product) for product in page.items], "next_cursor": page.next_cursor}
 
 
@@ -317,7 +319,7 @@ def update_product(request: HttpRequest, product_id: Id, payload: ProductPatch, 
 def list_life_events(request: HttpRequest, customer_id: Id, cursor: Cursor = None, limit: Limit = None):
     customer = selectors.access_customer(request.auth, customer_id)
     require(request.auth, "customers.view_lifeevent")
-    page = selectors.customer_life_events(customer, cursor=cursor, limit=limit)
+    page = selectors.customer_life_events(customer, user=request.auth, cursor=cursor, limit=limit)
     return {"items": [life_event_data(event) for event in page.items], "next_cursor": page.next_cursor}
 
 

@@ -1,4 +1,5 @@
-"""The demo data set that `make run` loads: a realistic Chinese archive and one login per role.
+"""The archive's part of the demo data set that `make run` loads: a realistic Chinese archive
+(the logins come from accounts.demo; both are steps of core.generation).
 
 Customers, products and life events are written through customers.services (by=None: the
 system), so the demo's audit trail and timelines are the real thing. Names and streets come
@@ -11,15 +12,10 @@ import random
 from dataclasses import dataclass
 
 import phonenumbers
-from django.conf import settings
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
-from faker import Faker
 
-from kefu.accounts.models import User
-from kefu.accounts.roles import Role
+from kefu.core import generation
 from kefu.customers import services
 from kefu.customers.models import (
     ConsentPurpose,
@@ -35,17 +31,6 @@ from kefu.customers.models import (
 from kefu.customers.samples import AREA_CODES, CATALOGUE, COMMUNITIES, MOBILE_PREFIXES, REGIONS
 
 DEFAULT_CUSTOMERS = 300
-
-# username → (display name, is_staff, is_superuser); the username is the role's code.
-STAFF: dict[str, tuple[str, bool, bool]] = {
-    Role.AGENT: ("客服专员", False, False),
-    Role.SUPERVISOR: ("客服主管", True, False),
-    Role.TECHNICIAN: ("维修师傅", False, False),
-    Role.SALES: ("销售代表", False, False),
-    Role.CENTRE: ("服务中心前台", False, False),
-    Role.MANAGER: ("服务总监", True, False),
-    Role.ADMIN: ("系统管理员", True, True),
-}
 
 PREFERRED_TIMES = ("", "", "工作日晚上", "周末上午", "工作日白天", "中午12点到1点", "晚上8点以后")
 CUSTOMER_NOTES = (
@@ -111,25 +96,6 @@ class DemoResult:
     products: int
     life_events: int
     skipped: bool
-    logins: list[tuple[str, str, str]]  # (username, password, role label)
-
-
-def ensure_staff() -> list[tuple[str, str, str]]:
-    """One login per role, named by the role's code, with the demo password (reset each run)."""
-    password = settings.KEFU_DEMO_PASSWORD
-    hashed = make_password(password)  # one hash for all: the demo password is public anyway
-    logins = []
-    for role, (display_name, is_staff, is_superuser) in STAFF.items():
-        user, _created = User.objects.get_or_create(username=role)
-        user.display_name = display_name
-        user.is_staff = is_staff
-        user.is_superuser = is_superuser
-        user.is_active = True
-        user.password = hashed
-        user.save()
-        user.groups.add(Group.objects.get(name=role))
-        logins.append((role, password, str(Role(role).label)))
-    return logins
 
 
 def ensure_catalogue() -> dict[str, list[ProductModel]]:
@@ -158,6 +124,8 @@ class _Maker:
     """Draws one customer at a time from a seeded random source and Faker."""
 
     def __init__(self, seed: int | None, today: datetime.date):
+        from faker import Faker  # a large import: only when demo data is made, never at start-up
+
         self.rng = random.Random(seed)
         self.fake = Faker("zh_CN")
         self.fake.seed_instance(seed)
@@ -284,15 +252,13 @@ def _life_events_for(maker: _Maker, customer: Customer, products: list[OwnedProd
 
 @transaction.atomic
 def load_demo_data(*, customers: int = DEFAULT_CUSTOMERS, seed: int | None = None) -> DemoResult:
-    """Create the demo logins and, into an empty archive, the demo customers.
+    """Into an empty archive, the demo customers (the catalogue in any case).
 
-    Idempotent: logins are brought back to their demo state (password included) on every run;
-    customers are added only when the archive has none, so a second run adds nothing.
+    Idempotent: customers are added only when the archive has none, so a second run adds nothing.
     """
-    logins = ensure_staff()
     catalogue = ensure_catalogue()
     if Customer.objects.exists():
-        return DemoResult(customers=0, products=0, life_events=0, skipped=True, logins=logins)
+        return DemoResult(customers=0, products=0, life_events=0, skipped=True)
     maker = _Maker(seed, timezone.localdate())
     product_count = life_event_count = 0
     for _ in range(customers):
@@ -305,5 +271,21 @@ def load_demo_data(*, customers: int = DEFAULT_CUSTOMERS, seed: int | None = Non
         products=product_count,
         life_events=life_event_count,
         skipped=False,
-        logins=logins,
     )
+
+
+def _load_step(counts, seed: int | None) -> list[str]:
+    result = load_demo_data(customers=counts.get("customers", DEFAULT_CUSTOMERS), seed=seed)
+    if result.skipped:
+        return ["The archive already has customers: no demo customers added."]
+    return [
+        f"Added {result.customers} demo customers with {result.products} products and "
+        f"{result.life_events} life events."
+    ]
+
+
+DEMO_STEP = generation.DemoStep(
+    name="customers",
+    options=(("customers", DEFAULT_CUSTOMERS, "How many demo customers to create"),),
+    load=_load_step,
+)

@@ -1,33 +1,41 @@
-"""Bulk archive data for benchmarks: a million customers in a few minutes.
+"""The archive's generator step: a million customers in a few minutes, timelines included.
 
 Why this bypasses customers.services: the services are the path of user writes — each checks
 its input, writes an audit row and a timeline entry, one customer at a time. Benchmark data is
 not a user's write: nobody made these changes, so they leave no audit trail, and a million
 service calls would take hours. Instead rows are built in Python from word lists (no Faker call
-per row) and written set-wise: COPY through psycopg 3 on PostgreSQL, `executemany` in large
-batches on SQLite; everything in one transaction. The rows still satisfy every database constraint
-(E.164 numbers with their last four digits, one primary phone and one default address per
-customer, serial numbers unique per model, warranty ending on or after the purchase).
+per row) and written set-wise by core.bulk (COPY on PostgreSQL, large `executemany` batches on
+SQLite), inside the transaction of core.generation's run. The rows still satisfy every database
+constraint (E.164 numbers with their last four digits, one primary phone and one default address
+per customer, serial numbers unique per model, warranty ending on or after the purchase), and
+each customer's timeline holds what the services would have written: the record opened, each
+purchase, and the life events tied to a share of the products, so that benchmarks read a real
+timeline.
 
 New rows are appended after the highest existing ids, so a data set can be grown by running
 the generator again. Run it on a quiet database: ids are read once at the start.
 """
 
-import contextlib
+import array
 import datetime
+import json
 import random
-import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
+from kefu.core import bulk
 from kefu.core.dates import add_months
+from kefu.core.generation import Context, GenerateError, GeneratorStep, Option, Written
+from kefu.customers import timeline
+from kefu.customers.demo import PRODUCT_EVENTS, SPOKEN_NAMES
 from kefu.customers.models import (
     Address,
     Customer,
+    CustomerEvent,
     CustomerPhone,
+    LifeEvent,
     OwnedProduct,
     ProductCategory,
     ProductModel,
@@ -42,10 +50,10 @@ from kefu.customers.samples import (
     SURNAMES,
 )
 
-BATCH = 50_000
 DAYS_OF_HISTORY = 3650  # purchases spread over the last ten years
 SECOND_PHONE_SHARE = 0.25
 VIP_SHARE = 0.10
+LIFE_EVENT_SHARE = 0.20  # products bought for a moment in the customer's life
 
 CUSTOMER_COLUMNS = (
     "id",
@@ -86,6 +94,28 @@ PRODUCT_COLUMNS = (
     "status",
     "notes",
 )
+LIFE_EVENT_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "customer_id",
+    "product_id",
+    "occurred_on",
+    "kind",
+    "description",
+)
+EVENT_COLUMNS = (
+    "id",
+    "customer_id",
+    "occurred_at",
+    "has_time",
+    "kind",
+    "actor_id",
+    "product_id",
+    "subject_type",
+    "subject_id",
+    "data",
+)
 # Serial number prefixes per category: the label a technician reads off the unit.
 SERIAL_PREFIX = {
     "air_conditioner": "AC",
@@ -101,28 +131,6 @@ SERIAL_PREFIX = {
 CHANNELS = (("store", 35), ("online", 40), ("dealer", 15), ("direct", 5), ("project", 3), ("other", 2))
 STATUSES = (("in_use", 95), ("disposed", 4), ("transferred", 1))
 PREFERRED = (("phone", 60), ("wechat", 25), ("sms", 12), ("email", 3))
-
-
-class GenerateError(Exception):
-    """The generator cannot run as asked (nothing was written)."""
-
-
-@dataclass
-class GenerateResult:
-    customers: int
-    phones: int
-    addresses: int
-    products: int
-    seconds: float
-
-    @property
-    def rows(self) -> int:
-        return self.customers + self.phones + self.addresses + self.products
-
-    @property
-    def main_rows_per_second(self) -> float:
-        """Customers + products per second (the figure DESIGN.md names)."""
-        return (self.customers + self.products) / self.seconds if self.seconds else 0.0
 
 
 def ensure_catalogue() -> list[ProductModel]:
@@ -145,13 +153,6 @@ def ensure_catalogue() -> list[ProductModel]:
                 },
             )
     return list(ProductModel.objects.filter(is_active=True).select_related("category"))
-
-
-def _next_id(model) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(model._meta.db_table)}")
-        (value,) = cursor.fetchone()
-    return (value or 0) + 1
 
 
 def _weighted(pairs: Sequence[tuple[str, float]]) -> tuple[list[str], list[float]]:
@@ -318,168 +319,186 @@ class _Rows:
         return rows
 
 
-# --- Writers -------------------------------------------------------------------------------
+# --- Timelines -------------------------------------------------------------------------------
 
 
-def _copy_text(rows: list[tuple]) -> str:
-    """Rows in COPY's text format. The values hold no tab, newline or backslash."""
-    return "".join("\t".join("\\N" if value is None else str(value) for value in row) + "\n" for row in rows)
+class _Products:
+    """What the timeline needs of each product written, kept compactly (8 bytes per number;
+    the date strings are shared), in id order from `first_id`."""
+
+    def __init__(self, first_id: int):
+        self.first_id = first_id
+        self.customer_ids = array.array("q")
+        self.model_ids = array.array("q")
+        self.purchased_on: list[str] = []
+
+    def keep(self, rows: list[tuple]) -> list[tuple]:
+        for row in rows:
+            self.customer_ids.append(row[4])
+            self.model_ids.append(row[5])
+            self.purchased_on.append(row[7])
+        return rows
+
+    def __len__(self) -> int:
+        return len(self.customer_ids)
 
 
-def _write(model, columns: Sequence[str], batches: Iterator[list[tuple]]) -> int:
-    """Write every batch into the model's table; returns the number of rows.
+class _Timelines:
+    """Builds the life events and the timeline entries that the services would have written.
 
-    On PostgreSQL one COPY streams all batches, so Python builds the next batch while the
-    server stores the last one.
+    Which products get a life event is drawn from a random source of its own, seeded once, so
+    that the life events' pass and the timeline's pass draw the same products in the same order.
     """
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    column_list = ", ".join(quote(column) for column in columns)
-    written = 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
-                for rows in batches:
-                    copy.write(_copy_text(rows))
-                    written += len(rows)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            for rows in batches:
-                cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({marks})", rows)
-                written += len(rows)
-    return written
 
+    def __init__(self, *, rows: _Rows, models: Sequence[ProductModel], life_seed: int):
+        self.rows = rows
+        self.life_seed = life_seed
+        self.models = {model.pk: model for model in models}
+        self._placed: dict[str, tuple[str, int]] = {}
+        self._purchase_data: dict[int, tuple[str, str]] = {}
+        self.today = rows.today.isoformat()
 
-def _reset_sequences(models) -> None:
-    """After explicit ids, PostgreSQL's identity sequences must continue after the new maximum."""
-    if connection.vendor != "postgresql":
-        return  # SQLite's AUTOINCREMENT follows the highest id by itself
-    with connection.cursor() as cursor:
-        for model in models:
-            table = model._meta.db_table
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 1))",
-                [table],
+    def placed(self, day: str) -> tuple[str, int]:
+        """(occurred_at as stored, has_time) of a fact dated `day` (timeline.placed's rule)."""
+        found = self._placed.get(day)
+        if found is None:
+            moment, has_time = timeline.placed(datetime.date.fromisoformat(day))
+            found = (self.rows.stamp if has_time else bulk.stamp(moment), int(has_time))
+            self._placed[day] = found
+        return found
+
+    def _life_draws(self, products: _Products) -> Iterator[tuple[int, str, str]]:
+        """(product index, kind, description) of each product bought for a life event."""
+        rng = random.Random(self.life_seed)
+        for index in range(len(products)):
+            if rng.random() < LIFE_EVENT_SHARE:
+                kind, text = PRODUCT_EVENTS[rng.randrange(len(PRODUCT_EVENTS))]
+                model = self.models[products.model_ids[index]]
+                yield index, str(kind), text.format(product=SPOKEN_NAMES.get(model.category.code, "家电"))
+
+    def life_events(self, first_id: int, products: _Products, batch: int) -> Iterator[list[tuple]]:
+        stamp, rows = self.rows.stamp, []
+        for life_id, (index, kind, description) in enumerate(self._life_draws(products), first_id):
+            rows.append(
+                (
+                    life_id,
+                    stamp,
+                    stamp,
+                    products.customer_ids[index],
+                    products.first_id + index,
+                    products.purchased_on[index],
+                    kind,
+                    description,
+                )
             )
+            if len(rows) == batch:
+                yield rows
+                rows = []
+        if rows:
+            yield rows
 
-
-def _analyze(models) -> None:
-    """Fresh planner statistics, so lookups choose their indexes on the grown tables.
-
-    On PostgreSQL a VACUUM also sets the visibility map, as autovacuum soon would, so that the
-    lookups' index-only scans need not visit the table; VACUUM cannot run inside a transaction
-    (a test's), and then only ANALYZE runs.
-    """
-    tables = [model._meta.db_table for model in models]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
-            cursor.execute(command + " " + ", ".join(connection.ops.quote_name(t) for t in tables))
-        else:
-            cursor.execute("PRAGMA analysis_limit=1000")
-            for table in tables:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-
-
-def _table_sizes(models) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COALESCE(SUM(reltuples), 0) FROM pg_class WHERE relname = ANY(%s)",
-            [[model._meta.db_table for model in models]],
-        )
-        return max(int(cursor.fetchone()[0]), 0)
-
-
-@contextlib.contextmanager
-def _postgres_bulk_mode(models, *, new_rows: int):
-    """On PostgreSQL, check foreign keys with one join per key at the end instead of one
-    trigger query per row, and — when the new rows are a large share of the tables — build the
-    secondary indexes and unique constraints once, sorted, instead of one random insert per
-    row. The rows are valid by construction; this is only faster, and every constraint is
-    checked again when it is added back.
-
-    Everything happens inside the caller's transaction (PostgreSQL's DDL is transactional), so
-    a failure leaves the tables as they were. Elsewhere this does nothing.
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    tables = [model._meta.db_table for model in models]
-    rebuild_indexes = new_rows * 4 >= _table_sizes(models)
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        # Fire the deferred key checks of rows written earlier in this transaction: a table
-        # with pending trigger events cannot be altered.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        cursor.execute(
-            "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid) "
-            "FROM pg_constraint WHERE contype IN ('f', 'u') AND conrelid::regclass::text = ANY(%s) "
-            "ORDER BY contype",  # f before u: keys go first, come back last
-            [tables],
-        )
-        constraints = [row for row in cursor.fetchall() if row[2] == "f" or rebuild_indexes]
-        indexes = []
-        if rebuild_indexes:
-            cursor.execute(
-                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                "WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary "
-                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-                [tables],
+    def _purchase_json(self, model_id: int, serial: str) -> str:
+        parts = self._purchase_data.get(model_id)
+        if parts is None:
+            model = self.models[model_id]
+            whole = json.dumps(
+                {"model": model.name, "model_code": model.code, "category": model.category.code},
+                ensure_ascii=False,
             )
-            indexes = cursor.fetchall()
-        for table, name, _kind, _definition in constraints:
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
-        for name, _definition in indexes:
-            cursor.execute(f"DROP INDEX {name}")
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        for _name, definition in indexes:
-            cursor.execute(definition)
-        for table, name, _kind, definition in reversed(constraints):
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+            parts = (whole[:-1] + ', "serial_number": "', '"}')
+            self._purchase_data[model_id] = parts
+        return parts[0] + serial + parts[1]
+
+    def entries(
+        self,
+        first_id: int,
+        *,
+        customers: range,
+        products: _Products,
+        first_life_id: int,
+        batch: int,
+    ) -> Iterator[list[tuple]]:
+        """The record opened for each new customer; each purchase, with its life event."""
+        event_id, stamp, rows = first_id, self.rows.stamp, []
+        for customer_id in customers:
+            rows.append(
+                (event_id, customer_id, stamp, 1, timeline.CUSTOMER_CREATED, None, None, "", None, "{}")
+            )
+            event_id += 1
+            if len(rows) >= batch:
+                yield rows
+                rows = []
+        draws = self._life_draws(products)
+        life = next(draws, None)
+        life_id = first_life_id
+        PURCHASED, LIFE = timeline.PRODUCT_PURCHASED, timeline.LIFE_EVENT
+        product_type = timeline.subject_type(OwnedProduct)
+        life_type = timeline.subject_type(LifeEvent)
+        for index in range(len(products)):
+            product_id = products.first_id + index
+            customer_id = products.customer_ids[index]
+            day = products.purchased_on[index]
+            model = self.models[products.model_ids[index]]
+            serial = f"{SERIAL_PREFIX.get(model.category.code, 'KF')}{day[2:4]}{day[5:7]}{product_id:010d}"
+            at, has_time = self.placed(day)
+            data = self._purchase_json(model.pk, serial)
+            rows.append(
+                # id, customer, when, has_time, kind, actor, product, subject type and id, data
+                (
+                    event_id,
+                    customer_id,
+                    at,
+                    has_time,
+                    PURCHASED,
+                    None,
+                    product_id,
+                    product_type,
+                    product_id,
+                    data,
+                )
+            )
+            event_id += 1
+            if life is not None and life[0] == index:
+                data = json.dumps({"description": life[2], "kind": life[1]}, ensure_ascii=False)
+                rows.append(
+                    (event_id, customer_id, at, has_time, LIFE, None, product_id, life_type, life_id, data)
+                )
+                event_id += 1
+                life_id += 1
+                life = next(draws, None)
+            if len(rows) >= batch:
+                yield rows
+                rows = []
+        if rows:
+            yield rows
 
 
-def _batches(total: int, size: int) -> Iterator[tuple[int, int]]:
-    done = 0
-    while done < total:
-        n = min(size, total - done)
-        yield done, n
-        done += n
+# --- The step --------------------------------------------------------------------------------
+
+TABLES = (Customer, CustomerPhone, Address, OwnedProduct, LifeEvent, CustomerEvent)
 
 
-def generate(
-    *,
-    customers: int,
-    products: int,
-    seed: int | None = None,
-    batch: int = BATCH,
-    progress: Callable[[str], None] | None = None,
-) -> GenerateResult:
-    """Append `customers` customers (each with one or two phones and a default address) and
-    `products` owned products. Products belong to the new customers, or to existing ones
-    when no customers are asked for. Returns the counts written and the time taken."""
-    if customers < 0 or products < 0:
-        raise GenerateError("Counts cannot be negative.")
-    say = progress or (lambda message: None)
-    started = time.perf_counter()
-    rng = random.Random(seed)
-    now = timezone.now()
-    stamp = (
-        now.isoformat(sep=" ")
-        if connection.vendor == "postgresql"
-        else str(connection.ops.adapt_datetimefield_value(now))
-    )
-    rows = _Rows(rng, stamp, timezone.localdate())
-    models = ensure_catalogue()
-    if products and not models:
+def _check(context: Context) -> None:
+    customers, products = context.counts["customers"], context.counts["products"]
+    if products and not customers and not Customer.objects.exists():
+        raise GenerateError("There are no customers to give the products to; ask for customers too.")
+    if products and not ensure_catalogue():
         raise GenerateError("There are no product models and no shipped categories to make them in.")
 
-    customer_start = _next_id(Customer)
-    address_start = _next_id(Address)
-    product_start = _next_id(OwnedProduct)
+
+def _write(context: Context) -> Written:
+    """Append `customers` customers (each with one or two phones, a default address and the
+    entry that opened the record) and `products` owned products (each with its purchase entry;
+    a share with a life event). Products belong to the new customers, or to existing ones when
+    no customers are asked for."""
+    customers, products = context.counts["customers"], context.counts["products"]
+    rng, batch, say = context.rng, context.batch, context.say
+    now = timezone.now()
+    rows = _Rows(rng, bulk.stamp(now), timezone.localdate(now))
+    models = ensure_catalogue() if products else []
+    customer_start = bulk.next_id(Customer)
+    address_start = bulk.next_id(Address)
+    product_start = bulk.next_id(OwnedProduct)
 
     if customers:
 
@@ -487,56 +506,96 @@ def generate(
             offset = rng.randrange(customers)
             return customer_start + offset, address_start + offset
 
-    elif products:
-        existing = list(Customer.objects.order_by().values_list("id", flat=True))
-        if not existing:
-            raise GenerateError("There are no customers to give the products to; ask for customers too.")
+    else:
+        existing = list(Customer.objects.order_by().values_list("id", flat=True)) if products else []
 
         def pick_customer() -> tuple[int, int | None]:
             return rng.choice(existing), None
 
-    tables = (Customer, CustomerPhone, Address, OwnedProduct)
-    with transaction.atomic(), _postgres_bulk_mode(tables, new_rows=customers * 3 + products):
-        first_phone_id = _next_id(CustomerPhone)
+    kept = _Products(product_start)
+    timelines = _Timelines(rows=rows, models=models, life_seed=rng.randrange(2**32))
+    new_rows = customers * 4 + products * 2
+    with bulk.bulk_mode(TABLES, new_rows=new_rows):
+        first_phone_id = bulk.next_id(CustomerPhone)
+        first_life_id = bulk.next_id(LifeEvent)
+        first_event_id = bulk.next_id(CustomerEvent)
 
         def phone_batches():
             phone_id = first_phone_id
-            for done, n in _batches(customers, batch):
+            for done, n in bulk.batches(customers, batch):
                 batch_rows = rows.phones(phone_id, customer_start + done, n)
                 phone_id += len(batch_rows)
                 yield batch_rows
 
         def product_batches():
-            for done, n in _batches(products, batch):
-                yield rows.products(product_start + done, n, models=models, pick_customer=pick_customer)
+            for done, n in bulk.batches(products, batch):
+                yield kept.keep(
+                    rows.products(product_start + done, n, models=models, pick_customer=pick_customer)
+                )
                 say(f"products {done + n:,}/{products:,}")
 
-        _write(
+        bulk.write(
             Customer,
             CUSTOMER_COLUMNS,
-            (rows.customers(customer_start + done, n) for done, n in _batches(customers, batch)),
+            (rows.customers(customer_start + done, n) for done, n in bulk.batches(customers, batch)),
         )
         say(f"customers {customers:,}")
-        phones_written = _write(CustomerPhone, PHONE_COLUMNS, phone_batches())
+        phones_written = bulk.write(CustomerPhone, PHONE_COLUMNS, phone_batches())
         say(f"phones {phones_written:,}")
-        _write(
+        bulk.write(
             Address,
             ADDRESS_COLUMNS,
             (
                 rows.addresses(address_start + done, customer_start + done, n)
-                for done, n in _batches(customers, batch)
+                for done, n in bulk.batches(customers, batch)
             ),
         )
         say(f"addresses {customers:,}")
-        _write(OwnedProduct, PRODUCT_COLUMNS, product_batches())
+        bulk.write(OwnedProduct, PRODUCT_COLUMNS, product_batches())
+        life_written = bulk.write(
+            LifeEvent, LIFE_EVENT_COLUMNS, timelines.life_events(first_life_id, kept, batch)
+        )
+        say(f"life events {life_written:,}")
+        events_written = bulk.write(
+            CustomerEvent,
+            EVENT_COLUMNS,
+            timelines.entries(
+                first_event_id,
+                customers=range(customer_start, customer_start + customers),
+                products=kept,
+                first_life_id=first_life_id,
+                batch=batch,
+            ),
+        )
+        say(f"timeline entries {events_written:,}")
         say("building indexes and checking keys" if connection.vendor == "postgresql" else "committing")
-        _reset_sequences(tables)
-    say("analyzing")
-    _analyze(tables)
-    return GenerateResult(
-        customers=customers,
-        phones=phones_written,
-        addresses=customers,
-        products=products,
-        seconds=time.perf_counter() - started,
+        bulk.reset_sequences(TABLES)
+    return Written(
+        rows={
+            "customers": customers,
+            "phones": phones_written,
+            "addresses": customers,
+            "products": products,
+            "life events": life_written,
+            "timeline entries": events_written,
+        },
+        main=customers + products,
+        tables=TABLES,
     )
+
+
+ARCHIVE_STEP = GeneratorStep(
+    name="customers",
+    options=(
+        Option(
+            "customers", "Customers to add, with phones, a default address and their timeline (default 0)."
+        ),
+        Option(
+            "products",
+            "Owned products to add, with their timeline entries; they go to the new customers, or to "
+            "existing ones if none (default 0).",
+        ),
+    ),
+    check=_check,
+    write=_write,
+)

@@ -5,6 +5,7 @@ Writes go through customers.services; the constraints below hold whatever writes
 """
 
 import datetime
+from typing import Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
@@ -16,6 +17,8 @@ from kefu.core.masking import mask_phone, redact_phone
 from kefu.core.models import TimeStampedModel, VersionedModel
 
 models.CharField.register_lookup(Length)
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class Tier(models.TextChoices):
@@ -39,6 +42,39 @@ class ConsentPurpose(models.TextChoices):
     MARKETING = "marketing", _("Marketing")
 
 
+class ArchiveQuerySet(models.QuerySet[_M]):
+    """The visibility rule of the archive's records (decision 0017): every permission-checked
+    fetch and every list selector starts from `Model.objects.visible_to(user)`.
+
+    Today whoever may view a kind of record sees every one of them and nobody else sees any; a
+    later rule (a sales rep's own region, a merged record) changes this one method per model.
+    """
+
+    view_permission = ""
+
+    def visible_to(self, user) -> Self:
+        if user is None or not user.has_perm(self.view_permission):
+            return self.none()
+        return self
+
+
+class CustomerQuerySet(ArchiveQuerySet["Customer"]):
+    view_permission = "customers.view_customer"
+
+
+class OwnedProductQuerySet(ArchiveQuerySet["OwnedProduct"]):
+    view_permission = "customers.view_ownedproduct"
+
+
+class LifeEventQuerySet(ArchiveQuerySet["LifeEvent"]):
+    view_permission = "customers.view_lifeevent"
+
+
+class CustomerEventQuerySet(ArchiveQuerySet["CustomerEvent"]):
+    # The timeline is part of the customer's record: who may see the customer sees it.
+    view_permission = "customers.view_customer"
+
+
 class Customer(VersionedModel):
     name = models.CharField(_("name"), max_length=100)
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.REGULAR)
@@ -53,6 +89,8 @@ class Customer(VersionedModel):
         _("preferred time"), max_length=50, blank=True, help_text=_("For example: weekday evenings")
     )
     notes = models.TextField(_("notes"), blank=True)
+
+    objects = CustomerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("customer")
@@ -252,6 +290,8 @@ class OwnedProduct(VersionedModel):
     )
     notes = models.TextField(_("notes"), blank=True)
 
+    objects = OwnedProductQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("owned product")
         verbose_name_plural = _("owned products")
@@ -317,6 +357,8 @@ class LifeEvent(TimeStampedModel):
     )
     description = models.CharField(_("description"), max_length=200)
 
+    objects = LifeEventQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("life event")
         verbose_name_plural = _("life events")
@@ -339,6 +381,9 @@ class CustomerEvent(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
     occurred_at = models.DateTimeField(_("when"))
+    # False for a fact known by its date only (a purchase date): `occurred_at` is then noon of
+    # that day, for the order, and the timeline shows the date alone (customers.timeline.placed).
+    has_time = models.BooleanField(_("has a time"), default=True)
     kind = models.CharField(_("kind"), max_length=40)
     actor = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -346,10 +391,13 @@ class CustomerEvent(models.Model):
     product = models.ForeignKey(
         OwnedProduct, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # The record the entry is about ("life_event", 12), so its service can keep the entry true.
-    subject_type = models.CharField(max_length=40, blank=True)
+    # The record the entry is about ("customers.lifeevent", 12: app label and model name), so
+    # its service can keep the entry true.
+    subject_type = models.CharField(max_length=100, blank=True)
     subject_id = models.BigIntegerField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
+
+    objects = CustomerEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("timeline entry")

@@ -17,7 +17,6 @@ from kefu.customers.models import (
     ConsentPurpose,
     ContactChannel,
     Customer,
-    CustomerEvent,
     LifeEvent,
     LifeEventKind,
     OwnedProduct,
@@ -164,6 +163,10 @@ def customer_data(customer: Customer, *, full_phones: bool) -> dict:
 class TimelineEntryOut(Schema):
     id: int
     occurred_at: LocalDateTime
+    has_time: bool = Field(
+        description="False for a fact known by its date only (a purchase date): occurred_at is then "
+        "noon of that day, for the order, and only its date means anything."
+    )
     kind: str
     text: str = Field(description="The entry in the caller's language.")
     actor: int | None
@@ -176,10 +179,11 @@ class TimelineList(Schema):
     next_cursor: str | None
 
 
-def timeline_entry_data(entry: CustomerEvent) -> dict:
+def timeline_entry_data(entry: timeline.Entry) -> dict:
     return {
         "id": entry.pk,
         "occurred_at": entry.occurred_at,
+        "has_time": entry.has_time,
         "kind": entry.kind,
         "text": timeline.describe(entry),
         "actor": entry.actor_id,

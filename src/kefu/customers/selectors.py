@@ -12,11 +12,13 @@ from django.db.models.functions import Coalesce
 
 from kefu.core.errors import NotFound, PermissionDenied
 from kefu.core.pagination import Page, clamp_limit, decode_cursor, keyset_page
+from kefu.customers import timeline
 from kefu.customers.models import (
     Address,
     Customer,
     CustomerEvent,
     CustomerPhone,
+    CustomerQuerySet,
     LifeEvent,
     OwnedProduct,
     ProductCategory,
@@ -33,7 +35,7 @@ SERIAL = re.compile(r"^(?=.*\d)[A-Za-z0-9\-/_.]{5,64}$")
 PREFIX_END = "\U0010ffff"
 
 
-def access_customer(user, customer_id, *, queryset: QuerySet[Customer] | None = None) -> Customer:
+def access_customer(user, customer_id, *, queryset: CustomerQuerySet | None = None) -> Customer:
     """The customer, if `user` may see the archive; NotFound otherwise (never a 500).
 
     `queryset` lets a page fetch the customer with what it shows in the same query.
@@ -41,7 +43,11 @@ def access_customer(user, customer_id, *, queryset: QuerySet[Customer] | None = 
     if not user.has_perm("customers.view_customer"):
         raise PermissionDenied()
     try:
-        return (queryset if queryset is not None else Customer.objects).get(pk=customer_id)
+        return (
+            (queryset if queryset is not None else Customer.objects.all())
+            .visible_to(user)
+            .get(pk=customer_id)
+        )
     except (Customer.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
 
@@ -117,11 +123,12 @@ def match_customers(queryset: QuerySet[Customer], text: str) -> QuerySet[Custome
 
 
 def find_customers(
-    text: str, *, cursor: str | None = None, limit: int | None = 20, tier: str | None = None
+    text: str, *, user, cursor: str | None = None, limit: int | None = 20, tier: str | None = None
 ) -> SearchResult:
-    """Customers matching the search box: by full phone, last four digits, serial or name."""
+    """Customers matching the search box that `user` may see: by full phone, last four digits,
+    serial or name."""
     kind, value = search_kind(text)
-    customers = _with_card_data(Customer.objects.all())
+    customers = _with_card_data(Customer.objects.visible_to(user))
     if tier:
         customers = customers.filter(tier=tier)
     if kind == "empty":
@@ -155,9 +162,9 @@ def customer_record(user, customer_id) -> Customer:
     return access_customer(user, customer_id, queryset=Customer.objects.prefetch_related(*RECORD_PREFETCHES))
 
 
-def customer_list(*, tier: str | None = None, cursor=None, limit=50) -> Page[Customer]:
-    """Every customer by id, with what the API shows of each."""
-    customers = Customer.objects.prefetch_related(*RECORD_PREFETCHES)
+def customer_list(*, user, tier: str | None = None, cursor=None, limit=50) -> Page[Customer]:
+    """Every customer `user` may see, by id, with what the API shows of each."""
+    customers = Customer.objects.visible_to(user).prefetch_related(*RECORD_PREFETCHES)
     if tier:
         customers = customers.filter(tier=tier)
     return keyset_page(customers, order=("id",), cursor=cursor, limit=limit)
@@ -168,7 +175,7 @@ def access_product(user, product_id) -> OwnedProduct:
     if not user.has_perm("customers.view_ownedproduct"):
         raise PermissionDenied()
     try:
-        return OwnedProduct.objects.select_related("model__category").get(pk=product_id)
+        return OwnedProduct.objects.visible_to(user).select_related("model__category").get(pk=product_id)
     except (OwnedProduct.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
 
@@ -180,16 +187,17 @@ def customer_360(user, customer_id, *, products_limit: int | None = None) -> Cus
     `customer.shown_products` holds the newest `products_limit` products (all when None) and
     `customer.product_count` how many there are, counted in the same query.
     """
-    life_events = LifeEvent.objects.order_by("-occurred_on", "-id")
+    life_events = LifeEvent.objects.visible_to(user).order_by("-occurred_on", "-id")
     products = (
-        OwnedProduct.objects.select_related("model__category", "install_address")
+        OwnedProduct.objects.visible_to(user)
+        .select_related("model__category", "install_address")
         .prefetch_related(Prefetch("life_events", queryset=life_events))
         .annotate(of_total=Window(Count("id"), partition_by=F("customer_id")))
         .order_by("-purchased_on", "-id")
     )
     if products_limit is not None:
         products = products[:products_limit]
-    everything = Customer.objects.prefetch_related(
+    everything = Customer.objects.all().prefetch_related(
         Prefetch("phones", queryset=CustomerPhone.objects.order_by("-is_primary", "id")),
         "addresses",
         "consents",
@@ -207,23 +215,35 @@ def customer_360(user, customer_id, *, products_limit: int | None = None) -> Cus
 
 
 def customer_timeline(
-    customer: Customer, *, kinds: tuple[str, ...] | None = None, cursor=None, limit=50
-) -> Page[CustomerEvent]:
-    """The customer's timeline, newest first."""
-    entries = CustomerEvent.objects.filter(customer=customer).select_related("actor")
+    customer: Customer, *, user, kinds: tuple[str, ...] | None = None, cursor=None, limit=50
+) -> Page[timeline.Entry]:
+    """The customer's timeline as `user` may see it: newest first, by when each thing happened
+    (occurred_at, then id), merged from every registered source (decision 0016)."""
+    return timeline.read_page(customer, user=user, kinds=kinds, cursor=cursor, limit=limit)
+
+
+def own_timeline_entries(
+    customer: Customer, *, user, kinds: tuple[str, ...] | None, bound: timeline.Bound | None, limit: int
+) -> list[CustomerEvent]:
+    """The timeline's own table as a source: one range of the (customer, occurred_at, id) index."""
+    entries = CustomerEvent.objects.visible_to(user).filter(customer=customer).select_related("actor")
     if kinds:
         entries = entries.filter(kind__in=kinds)
-    return keyset_page(entries, order=("-occurred_at", "-id"), cursor=cursor, limit=limit)
+    if bound is not None:
+        entries = entries.filter(bound.q())
+    return list(entries.order_by("-occurred_at", "-id")[:limit])
 
 
-def customer_products(customer: Customer, *, cursor=None, limit=50) -> Page[OwnedProduct]:
-    products = OwnedProduct.objects.filter(customer=customer).select_related("model__category")
+def customer_products(customer: Customer, *, user, cursor=None, limit=50) -> Page[OwnedProduct]:
+    products = (
+        OwnedProduct.objects.visible_to(user).filter(customer=customer).select_related("model__category")
+    )
     return keyset_page(products, order=("-id",), cursor=cursor, limit=limit)
 
 
-def customer_life_events(customer: Customer, *, cursor=None, limit=50) -> Page[LifeEvent]:
+def customer_life_events(customer: Customer, *, user, cursor=None, limit=50) -> Page[LifeEvent]:
     return keyset_page(
-        LifeEvent.objects.filter(customer=customer),
+        LifeEvent.objects.visible_to(user).filter(customer=customer),
         order=("-occurred_on", "-id"),
         cursor=cursor,
         limit=limit,

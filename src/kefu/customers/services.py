@@ -363,7 +363,7 @@ def register_product(
         product=product,
         on=purchased_on,
         subject=product,
-        data=timeline.product_data(product),
+        data=timeline.purchase_entry_data(product),
     )
     return product
 
@@ -401,7 +401,9 @@ def update_product(
         product.version += 1
         _save_product(product)
         audit.record_update(actor=by, obj=product, before=before)
-        timeline.update_subject(subject=product, on=product.purchased_on, data=timeline.product_data(product))
+        timeline.update_subject(
+            subject=product, on=product.purchased_on, data=timeline.purchase_entry_data(product)
+        )
     return product
 
 

@@ -104,11 +104,11 @@ def search(request):
         response["Retry-After"] = str(refusal.retry_after)
         return response
     try:
-        result = selectors.find_customers(text, cursor=cursor, limit=SEARCH_PAGE_SIZE)
+        result = selectors.find_customers(text, user=request.user, cursor=cursor, limit=SEARCH_PAGE_SIZE)
     except errors.InvalidRequest:
         messages.warning(request, _("That page link has expired; here is the first page."))
         cursor = None
-        result = selectors.find_customers(text, limit=SEARCH_PAGE_SIZE)
+        result = selectors.find_customers(text, user=request.user, limit=SEARCH_PAGE_SIZE)
     rows = result.page.items
     if len(rows) == 1 and cursor is None and result.page.next_cursor is None:
         return redirect("customers:detail", pk=rows[0].pk)
@@ -141,10 +141,12 @@ def timeline_context(request, customer: Customer) -> dict:
     kinds = timeline.kinds_for([show]) if show in timeline.FILTERS else None
     cursor = request.GET.get("cursor") or None
     try:
-        page = selectors.customer_timeline(customer, kinds=kinds, cursor=cursor, limit=TIMELINE_PAGE_SIZE)
+        page = selectors.customer_timeline(
+            customer, user=request.user, kinds=kinds, cursor=cursor, limit=TIMELINE_PAGE_SIZE
+        )
     except errors.InvalidRequest:
         cursor = None
-        page = selectors.customer_timeline(customer, kinds=kinds, limit=TIMELINE_PAGE_SIZE)
+        page = selectors.customer_timeline(customer, user=request.user, kinds=kinds, limit=TIMELINE_PAGE_SIZE)
     return {
         "timeline_entries": [{"entry": entry, "text": timeline.describe(entry)} for entry in page.items],
         "timeline_next": page.next_cursor,

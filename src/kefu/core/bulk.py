@@ -1,0 +1,177 @@
+"""The bulk loader: millions of generated rows into any app's tables, fast (decision 0019).
+
+It writes rows that the caller built as tuples, in the given column order: COPY through psycopg 3
+on PostgreSQL (one COPY per table, streaming every batch), `executemany` in large batches on
+SQLite. Around the writes, on PostgreSQL, `bulk_mode()` defers foreign keys and rebuilds indexes
+once; after them `reset_sequences()` and `analyze()` leave the tables as if written normally.
+
+It knows no app: the generator steps of each app (customers.generate, later tickets) call it.
+It bypasses services, the audit trail and every Python check: only for data made by code whose
+rows satisfy every constraint by construction (benchmark data sets), never for a user's writes.
+"""
+
+import contextlib
+import datetime
+import re
+from collections.abc import Iterable, Iterator, Sequence
+
+from django.db import connection, models
+
+BATCH = 50_000
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+Tables = Sequence[type[models.Model]]
+
+
+def batches(total: int, size: int = BATCH) -> Iterator[tuple[int, int]]:
+    """(offset, count) pairs that cover `total` rows in batches of at most `size`."""
+    done = 0
+    while done < total:
+        n = min(size, total - done)
+        yield done, n
+        done += n
+
+
+def next_id(model: type[models.Model]) -> int:
+    """The first id after the table's highest: new rows are appended after the existing ones."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(model._meta.db_table)}")
+        (value,) = cursor.fetchone()
+    return (value or 0) + 1
+
+
+def stamp(moment: datetime.datetime) -> str:
+    """A moment as the writer stores it in a datetime column of this database."""
+    if connection.vendor == "postgresql":
+        return moment.isoformat(sep=" ")
+    return str(connection.ops.adapt_datetimefield_value(moment))
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    text = str(value)
+    return text.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(text) else text
+
+
+def copy_text(rows: Iterable[tuple]) -> str:
+    """Rows in COPY's text format (NULL as \\N; backslash, tab and line ends escaped)."""
+    return "".join("\t".join(_copy_value(value) for value in row) + "\n" for row in rows)
+
+
+def write(model: type[models.Model], columns: Sequence[str], rows: Iterable[list[tuple]]) -> int:
+    """Write every batch of `rows` into the model's table; returns the number of rows.
+
+    On PostgreSQL one COPY streams all batches, so Python builds the next batch while the
+    server stores the last one.
+    """
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    column_list = ", ".join(quote(column) for column in columns)
+    written = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+                for batch in rows:
+                    copy.write(copy_text(batch))
+                    written += len(batch)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            for batch in rows:
+                cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({marks})", batch)
+                written += len(batch)
+    return written
+
+
+def reset_sequences(tables: Tables) -> None:
+    """After explicit ids, PostgreSQL's identity sequences must continue after the new maximum."""
+    if connection.vendor != "postgresql":
+        return  # SQLite's AUTOINCREMENT follows the highest id by itself
+    with connection.cursor() as cursor:
+        for model in tables:
+            table = model._meta.db_table
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 1))",
+                [table],
+            )
+
+
+def analyze(tables: Tables) -> None:
+    """Fresh planner statistics, so that reads choose their indexes on the grown tables.
+
+    On PostgreSQL a VACUUM also sets the visibility map, as autovacuum soon would, so that
+    index-only scans need not visit the table; VACUUM cannot run inside a transaction (a
+    test's), and then only ANALYZE runs.
+    """
+    names = [model._meta.db_table for model in tables]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+            cursor.execute(command + " " + ", ".join(quote(name) for name in names))
+        else:
+            cursor.execute("PRAGMA analysis_limit=1000")
+            for name in names:
+                cursor.execute(f"ANALYZE {quote(name)}")
+
+
+def _estimated_rows(tables: Tables) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(reltuples), 0) FROM pg_class WHERE relname = ANY(%s)",
+            [[model._meta.db_table for model in tables]],
+        )
+        return max(int(cursor.fetchone()[0]), 0)
+
+
+@contextlib.contextmanager
+def bulk_mode(tables: Tables, *, new_rows: int):
+    """On PostgreSQL, check foreign keys with one join per key at the end instead of one
+    trigger query per row, and — when the new rows are a large share of the tables — build the
+    secondary indexes and unique constraints once, sorted, instead of one random insert per
+    row. The rows are valid by construction; this is only faster, and every constraint is
+    checked again when it is added back.
+
+    Use it inside a transaction: PostgreSQL's DDL is transactional, so a failure leaves the
+    tables as they were. Elsewhere this does nothing.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    names = [model._meta.db_table for model in tables]
+    rebuild_indexes = new_rows * 4 >= _estimated_rows(tables)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        # Fire the deferred key checks of rows written earlier in this transaction: a table
+        # with pending trigger events cannot be altered.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype IN ('f', 'u') AND conrelid::regclass::text = ANY(%s) "
+            "ORDER BY contype",  # f before u: keys go first, come back last
+            [names],
+        )
+        constraints = [row for row in cursor.fetchall() if row[2] == "f" or rebuild_indexes]
+        indexes = []
+        if rebuild_indexes:
+            cursor.execute(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+                [names],
+            )
+            indexes = cursor.fetchall()
+        for table, name, _kind, _definition in constraints:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for table, name, _kind, definition in reversed(constraints):
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
