@@ -15,3 +15,6 @@ urlpatterns = [
 ]
 
 handler400 = "kefu.core.views.bad_request"
+handler403 = "kefu.core.views.permission_denied"
+handler404 = "kefu.core.views.page_not_found"
+handler500 = "kefu.core.views.server_error"

@@ -9,6 +9,12 @@ def _sync_roles(sender, **kwargs):
     sync_roles()
 
 
+def _register_start_page_panels():
+    from kefu.accounts.panels import register_panels
+
+    register_panels()
+
+
 class AccountsConfig(AppConfig):
     name = "kefu.accounts"
     verbose_name = _("Accounts")
@@ -22,3 +28,4 @@ class AccountsConfig(AppConfig):
         generation.register_demo_step(demo.DEMO_STEP)
         # Permissions exist only after migrate, so roles are kept in step there.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="kefu.accounts.sync_roles")
+        _register_start_page_panels()

@@ -11,6 +11,7 @@ class CustomersConfig(AppConfig):
         from kefu.accounts import roles
         from kefu.core import generation
         from kefu.customers import demo, generate, selectors, timeline
+        from kefu.customers.panels import register_panels
         from kefu.customers.permissions import ROLE_GRANTS
 
         roles.declare_grants(self.label, ROLE_GRANTS)
@@ -18,3 +19,4 @@ class CustomersConfig(AppConfig):
         timeline.register_source(timeline.OWN_SOURCE, selectors.own_timeline_entries)
         generation.register_step(generate.ARCHIVE_STEP)
         generation.register_demo_step(demo.DEMO_STEP)
+        register_panels()
