@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import audit
-from kefu.core.concurrency import lock_for_update
+from kefu.core.concurrency import bump_version, lock_for_update
 from kefu.core.dates import add_months
 from kefu.core.errors import PermissionDenied
 from kefu.core.masking import national_digits, redact_phone
@@ -214,7 +214,7 @@ def update_customer(
     personal_changes = audit.diff(personal_before, _personal_state(customer))
     changed = audit.diff(before, audit.snapshot(customer, CUSTOMER_FIELDS))
     if changed or personal_changes:
-        customer.version += 1
+        bump_version(customer)
         customer.save()
         audit.record_update(actor=by, obj=customer, before=before, extra=personal_changes)
     return customer
@@ -398,7 +398,7 @@ def update_product(
     for field, value in values.items():
         setattr(product, field, value.strip() if isinstance(value, str) else value)
     if audit.diff(before, audit.snapshot(product, PRODUCT_FIELDS)):
-        product.version += 1
+        bump_version(product)
         _save_product(product)
         audit.record_update(actor=by, obj=product, before=before)
         timeline.update_subject(subject=product, on=product.purchased_on, data=timeline.product_data(product))
