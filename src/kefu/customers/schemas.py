@@ -218,8 +218,9 @@ class ProductPatch(StrictSchema):
     notes: str = Field(None, max_length=TEXT_MAX)
 
 
-# API name → the service's (model's) name.
+# API name → the service's (model's) name, for the input and for the errors (api_field_names).
 PRODUCT_FIELD_NAMES = {"purchase_date": "purchased_on", "warranty_end": "warranty_ends_on"}
+LIFE_EVENT_FIELD_NAMES = {"date": "occurred_on"}
 
 
 class BirthdayOut(Schema):
