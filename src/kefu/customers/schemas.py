@@ -8,7 +8,7 @@ from django.utils import timezone
 from ninja import Field, Schema
 
 from kefu.core.api.helpers import LocalDateTime
-from kefu.core.api.schema import TEXT_MAX, InputDate, RecordId, StrictSchema, Version, max_length
+from kefu.core.api.schema import TEXT_MAX, InputDate, Page, RecordId, StrictSchema, Version, max_length
 from kefu.core.masking import show_phone
 from kefu.customers import timeline
 from kefu.customers.models import (
@@ -115,9 +115,7 @@ class CustomerOut(Schema):
     updated_at: LocalDateTime
 
 
-class CustomerList(Schema):
-    items: list[CustomerOut]
-    next_cursor: str | None
+class CustomerList(Page[CustomerOut]):
     match: str | None = Field(
         None, description="How `q` was read: phone, last4, serial or name (null without q)."
     )
@@ -171,9 +169,8 @@ class TimelineEntryOut(Schema):
     data: dict
 
 
-class TimelineList(Schema):
-    items: list[TimelineEntryOut]
-    next_cursor: str | None
+class TimelineList(Page[TimelineEntryOut]):
+    pass
 
 
 def timeline_entry_data(entry: CustomerEvent) -> dict:
@@ -252,9 +249,8 @@ class ProductOut(Schema):
     updated_at: LocalDateTime
 
 
-class ProductList(Schema):
-    items: list[ProductOut]
-    next_cursor: str | None
+class ProductList(Page[ProductOut]):
+    pass
 
 
 def product_data(product: OwnedProduct, today: datetime.date | None = None) -> dict:
@@ -307,9 +303,8 @@ class LifeEventOut(Schema):
     created_at: LocalDateTime
 
 
-class LifeEventList(Schema):
-    items: list[LifeEventOut]
-    next_cursor: str | None
+class LifeEventList(Page[LifeEventOut]):
+    pass
 
 
 def life_event_data(event: LifeEvent) -> dict:
@@ -335,9 +330,8 @@ class CategoryOut(Schema):
     care_interval_years: int
 
 
-class CategoryList(Schema):
-    items: list[CategoryOut]
-    next_cursor: str | None
+class CategoryList(Page[CategoryOut]):
+    pass
 
 
 def category_data(category: ProductCategory) -> dict:
@@ -375,9 +369,8 @@ class ProductModelOut(Schema):
     is_active: bool
 
 
-class ProductModelList(Schema):
-    items: list[ProductModelOut]
-    next_cursor: str | None
+class ProductModelList(Page[ProductModelOut]):
+    pass
 
 
 def product_model_data(model: ProductModel) -> dict:
