@@ -19,7 +19,7 @@ def test_no_app_registers_a_lookup_on_every_char_field():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("last4", ["123", "12345"])
+@pytest.mark.parametrize("last4", ["123", ""])  # longer: the column itself refuses it (PostgreSQL)
 def test_the_last_four_digits_are_still_four_characters_in_the_database(last4):
     customer = CustomerFactory()
 
