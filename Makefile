@@ -16,13 +16,13 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist); 0 runs the suite in one process.
 TEST_WORKERS ?= 2
 
-.PHONY: help run test lint lint-ruff lint-format lint-django lint-migrations lint-mypy bench lock messages \
-	vendor clean
+.PHONY: help run test lint lint-ruff lint-format lint-django lint-migrations lint-mypy lint-imports bench lock \
+	messages vendor clean
 
 help:
 	@echo "make run       install, migrate, load the demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test      install the test tools (and Chromium when missing) and run the whole suite"
-	@echo "make lint      ruff, Django's checks, missing migrations, mypy"
+	@echo "make lint      ruff, Django's checks, missing migrations, mypy, the direction of imports"
 	@echo "make bench     the benchmark suite (SIZE=small|medium|large, default large)"
 	@echo "make lock      regenerate requirements/*.txt from pyproject.toml, with hashes"
 	@echo "make messages  update and compile the Chinese translations"
@@ -63,7 +63,7 @@ test: $(VENV)/.dev.stamp
 	$(PY) -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS)) $(PYTEST_ARGS)
 
 # Each check is its own target, so that `make -k lint` (CI) reports every failing one.
-lint: lint-ruff lint-format lint-django lint-migrations lint-mypy
+lint: lint-ruff lint-format lint-django lint-migrations lint-mypy lint-imports
 
 lint-ruff: $(VENV)/.dev.stamp
 	$(VENV)/bin/ruff check .
@@ -80,6 +80,10 @@ lint-migrations: $(VENV)/.dev.stamp
 # Services and selectors, with django-stubs ([tool.mypy] in pyproject.toml).
 lint-mypy: $(VENV)/.dev.stamp
 	$(VENV)/bin/mypy
+
+# The direction of dependencies between the apps: the contracts in [tool.importlinter] (decision 0013).
+lint-imports: $(VENV)/.dev.stamp
+	PYTHONPATH=src $(VENV)/bin/lint-imports --no-logo --no-cache
 
 bench: $(VENV)/.dev.stamp
 	$(PY) -m bench --size $(SIZE)

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # A domain error that a UI view let through becomes its 4xx page, never a 500 (core/web.py).
+    "kefu.core.web.DomainErrorMiddleware",
     "kefu.core.middleware.DatabaseUnavailableMiddleware",
 ]
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from kefu.accounts.models import ApiToken, hash_token
-from kefu.core.admin import calendar_warnings
+from kefu.core.calendar import calendar_warnings
 from kefu.core.masking import redact_phone
 from kefu.core.models import AuditAction, AuditEvent, BusinessDay, DayKind
 from kefu.customers import services

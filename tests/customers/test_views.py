@@ -23,6 +23,7 @@ from tests.factories import (
     make_user,
 )
 from tests.html_forms import posted_form
+from tests.markup import event_handlers, inline_scripts, script_tags
 
 pytestmark = pytest.mark.django_db
 
@@ -630,12 +631,22 @@ def test_the_workbench_offers_the_search_and_counts_nothing(agent_client, django
     assert 'action="/i18n/setlang/"' in html
 
 
-def test_pages_load_no_inline_script(agent_client, chen):
-    html = agent_client.get(detail_url(chen)).content.decode()
+def test_pages_load_no_inline_script_and_show_a_record_markup_as_text(agent_client, agent):
+    customer = services.create_customer(
+        by=agent,
+        name='<script src="/static/x.js"></script>陈',
+        phones=["138 1234 5678"],
+        notes='<img src=x onerror="alert(1)"><SCRIPT type="module">alert(2)</SCRIPT>',
+    )
 
-    assert "<script>" not in html
-    assert " onclick=" not in html
-    assert " onchange=" not in html
+    html = agent_client.get(detail_url(customer)).content.decode()
+
+    assert len(script_tags(html)) >= 3  # htmx, Tabler and ours: the check sees real tags
+    assert inline_scripts(html) == []
+    assert event_handlers(html) == []
+    assert not any("/static/x.js" in tag for tag in script_tags(html))  # markup from a record
+    assert "&lt;script src=&quot;/static/x.js&quot;&gt;&lt;/script&gt;陈" in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
 
 
 def test_the_language_switcher_changes_the_language(agent_client, chen):

@@ -15,7 +15,7 @@ from kefu.accounts.models import ApiToken, User
 from kefu.accounts.roles import Role, role_label
 from kefu.core.api.errors import Locked, NotAuthenticated, errors
 from kefu.core.api.helpers import Cursor, Id, Limit, LocalDateTime
-from kefu.core.api.schema import InputDateTime, StrictSchema, max_length
+from kefu.core.api.schema import InputDateTime, Page, StrictSchema, max_length
 from kefu.core.pagination import keyset_page
 
 router = Router(tags=["auth"])
@@ -59,9 +59,8 @@ class TokenIssuedOut(TokenOut):
     token: str = Field(description="The token itself. Shown only in this answer; keep it secret.")
 
 
-class TokenList(Schema):
-    items: list[TokenOut]
-    next_cursor: str | None
+class TokenList(Page[TokenOut]):
+    pass
 
 
 class RoleOut(Schema):
@@ -77,9 +76,8 @@ class UserOut(Schema):
     is_active: bool
 
 
-class UserList(Schema):
-    items: list[UserOut]
-    next_cursor: str | None
+class UserList(Page[UserOut]):
+    pass
 
 
 class PermissionsOut(Schema):

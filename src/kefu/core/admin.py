@@ -6,7 +6,6 @@ Every change made in the admin lands in the audit trail in the same transaction 
 write (customers, products) call those services instead, which audit themselves.
 """
 
-import datetime
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -20,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import audit
-from kefu.core.calendar import known_years
+from kefu.core.calendar import calendar_warnings, known_years
 from kefu.core.models import AuditEvent, BusinessDay
 
 admin.site.site_header = _("Kefu 客服")
@@ -37,24 +36,6 @@ def audit_fields(model: type[models.Model], exclude: Sequence[str] = ()) -> list
         field.name
         for field in model._meta.concrete_fields
         if not field.primary_key and field.name not in NEVER_AUDITED and field.name not in exclude
-    ]
-
-
-def missing_calendar_years(today: datetime.date | None = None) -> list[int]:
-    """This year and next year, when the business calendar holds no entries for them."""
-    today = today or timezone.localdate()
-    known = set(known_years())
-    return [year for year in (today.year, today.year + 1) if year not in known]
-
-
-def calendar_warnings(today: datetime.date | None = None) -> list[str]:
-    return [
-        _(
-            "The business calendar has no holidays for %(year)s: enter them when the State Council "
-            "publishes them; until then only weekends count."
-        )
-        % {"year": year}
-        for year in missing_calendar_years(today)
     ]
 
 

@@ -12,6 +12,8 @@ import logging
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kefu.core.models import BusinessDay, DayKind
 
@@ -114,3 +116,22 @@ def is_workday(date: datetime.date) -> bool:
 
 def known_years() -> list[int]:
     return sorted({d.year for d in BusinessDay.objects.dates("date", "year")})
+
+
+def missing_calendar_years(today: datetime.date | None = None) -> list[int]:
+    """This year and next year, when the business calendar holds no entries for them."""
+    today = today or timezone.localdate()
+    known = set(known_years())
+    return [year for year in (today.year, today.year + 1) if year not in known]
+
+
+def calendar_warnings(today: datetime.date | None = None) -> list[str]:
+    """What to tell an administrator about the years missing from the calendar (admin index)."""
+    return [
+        _(
+            "The business calendar has no holidays for %(year)s: enter them when the State Council "
+            "publishes them; until then only weekends count."
+        )
+        % {"year": year}
+        for year in missing_calendar_years(today)
+    ]

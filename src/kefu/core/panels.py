@@ -1,11 +1,10 @@
 """Core's own panels on the start page (core.workbench): the audit trail and the business calendar."""
 
+from kefu.core.calendar import calendar_warnings
 from kefu.core.workbench import Panel, register
 
 
 def _calendar_warnings(request) -> dict:
-    from kefu.core.admin import calendar_warnings  # the admin module registers models: import late
-
     return {"warnings": calendar_warnings()}
 
 

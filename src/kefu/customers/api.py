@@ -13,13 +13,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router
 
-from kefu.core.api.errors import errors, rename_fields
+from kefu.core.api.errors import api_field_names, errors
 from kefu.core.api.helpers import Cursor, Id, IfMatch, Limit, changes_from, expected_version, require
 from kefu.core.api.idempotency import IdempotencyKeyHeader, create_once
 from kefu.core.api.schema import max_length
 from kefu.customers import lookups, selectors, services, timeline
 from kefu.customers.models import Address, Customer, OwnedProduct, ProductCategory, ProductModel, Tier
 from kefu.customers.schemas import (
+    LIFE_EVENT_FIELD_NAMES,
     PRODUCT_FIELD_NAMES,
     CategoryList,
     CustomerIn,
@@ -48,9 +49,6 @@ from kefu.customers.schemas import (
 )
 
 router = Router(tags=["archive"])
-
-# Services name fields as the models do; answers use the API's names.
-rename_fields({"purchased_on": "purchase_date", "warranty_ends_on": "warranty_end", "occurred_on": "date"})
 
 # A timeline kind or filter name, as a query value (several may be given, or joined by commas).
 KindName = Annotated[str, Field(max_length=200)]
@@ -249,6 +247,7 @@ def list_customer_products(request: HttpRequest, customer_id: Id, cursor: Cursor
     operation_id="create_product",
     summary="Register a product the customer owns",
 )
+@api_field_names(PRODUCT_FIELD_NAMES)
 def create_product(
     request: HttpRequest,
     customer_id: Id,
@@ -292,6 +291,7 @@ def get_product(request: HttpRequest, product_id: Id):
     summary="Change an owned product",
     description="Send only the fields that change, with the version you edited; a stale version is a 409.",
 )
+@api_field_names(PRODUCT_FIELD_NAMES)
 def update_product(request: HttpRequest, product_id: Id, payload: ProductPatch, if_match: IfMatch = None):
     product = selectors.access_product(request.auth, product_id)
     require(request.auth, "customers.change_ownedproduct")
@@ -329,6 +329,7 @@ def list_life_events(request: HttpRequest, customer_id: Id, cursor: Cursor = Non
     operation_id="create_life_event",
     summary="Remember a date that matters to the customer",
 )
+@api_field_names(LIFE_EVENT_FIELD_NAMES)
 def create_life_event(
     request: HttpRequest,
     customer_id: Id,

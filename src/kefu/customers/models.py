@@ -10,13 +10,12 @@ from typing import Self, TypeVar
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kefu.core.masking import mask_phone, redact_phone
 from kefu.core.models import TimeStampedModel, VersionedModel
-
-models.CharField.register_lookup(Length)
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -150,7 +149,7 @@ class CustomerPhone(TimeStampedModel):
                 fields=["customer"], condition=Q(is_primary=True), name="phone_one_primary"
             ),
             models.CheckConstraint(condition=Q(number__startswith="+"), name="phone_e164"),
-            models.CheckConstraint(condition=Q(last4__length=4), name="phone_last4_four_digits"),
+            models.CheckConstraint(condition=Exact(Length("last4"), 4), name="phone_last4_four_digits"),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ninja import Field, Schema
 
 from kefu.core.api.helpers import LocalDateTime
-from kefu.core.api.schema import TEXT_MAX, InputDate, RecordId, StrictSchema, Version, max_length
+from kefu.core.api.schema import TEXT_MAX, InputDate, Page, RecordId, StrictSchema, Version, max_length
 from kefu.core.masking import show_phone
 from kefu.customers import timeline
 from kefu.customers.models import (
@@ -114,9 +114,7 @@ class CustomerOut(Schema):
     updated_at: LocalDateTime
 
 
-class CustomerList(Schema):
-    items: list[CustomerOut]
-    next_cursor: str | None
+class CustomerList(Page[CustomerOut]):
     match: str | None = Field(
         None, description="How `q` was read: phone, last4, serial or name (null without q)."
     )
@@ -174,9 +172,8 @@ class TimelineEntryOut(Schema):
     data: dict
 
 
-class TimelineList(Schema):
-    items: list[TimelineEntryOut]
-    next_cursor: str | None
+class TimelineList(Page[TimelineEntryOut]):
+    pass
 
 
 def timeline_entry_data(entry: timeline.Entry) -> dict:
@@ -222,8 +219,9 @@ class ProductPatch(StrictSchema):
     notes: str = Field(None, max_length=TEXT_MAX)
 
 
-# API name → the service's (model's) name.
+# API name → the service's (model's) name, for the input and for the errors (api_field_names).
 PRODUCT_FIELD_NAMES = {"purchase_date": "purchased_on", "warranty_end": "warranty_ends_on"}
+LIFE_EVENT_FIELD_NAMES = {"date": "occurred_on"}
 
 
 class BirthdayOut(Schema):
@@ -255,9 +253,8 @@ class ProductOut(Schema):
     updated_at: LocalDateTime
 
 
-class ProductList(Schema):
-    items: list[ProductOut]
-    next_cursor: str | None
+class ProductList(Page[ProductOut]):
+    pass
 
 
 def product_data(product: OwnedProduct, today: datetime.date | None = None) -> dict:
@@ -310,9 +307,8 @@ class LifeEventOut(Schema):
     created_at: LocalDateTime
 
 
-class LifeEventList(Schema):
-    items: list[LifeEventOut]
-    next_cursor: str | None
+class LifeEventList(Page[LifeEventOut]):
+    pass
 
 
 def life_event_data(event: LifeEvent) -> dict:
@@ -338,9 +334,8 @@ class CategoryOut(Schema):
     care_interval_years: int
 
 
-class CategoryList(Schema):
-    items: list[CategoryOut]
-    next_cursor: str | None
+class CategoryList(Page[CategoryOut]):
+    pass
 
 
 def category_data(category: ProductCategory) -> dict:
@@ -378,9 +373,8 @@ class ProductModelOut(Schema):
     is_active: bool
 
 
-class ProductModelList(Schema):
-    items: list[ProductModelOut]
-    next_cursor: str | None
+class ProductModelList(Page[ProductModelOut]):
+    pass
 
 
 def product_model_data(model: ProductModel) -> dict:

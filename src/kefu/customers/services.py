@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import audit
-from kefu.core.concurrency import lock_for_update
+from kefu.core.concurrency import bump_version, lock_for_update
 from kefu.core.dates import add_months
 from kefu.core.errors import PermissionDenied
 from kefu.core.masking import national_digits, redact_phone
@@ -46,6 +46,7 @@ from kefu.customers.validation import (
     clean_name,
     clean_phones,
     clean_serial,
+    product_errors,
 )
 
 CUSTOMER_FIELDS = ("name", "tier", "email", "preferred_channel", "preferred_time", "notes")
@@ -214,7 +215,7 @@ def update_customer(
     personal_changes = audit.diff(personal_before, _personal_state(customer))
     changed = audit.diff(before, audit.snapshot(customer, CUSTOMER_FIELDS))
     if changed or personal_changes:
-        customer.version += 1
+        bump_version(customer)
         customer.save()
         audit.record_update(actor=by, obj=customer, before=before, extra=personal_changes)
     return customer
@@ -244,52 +245,6 @@ def record_full_phone_views(*, by, customers: Iterable[Customer]) -> None:
 
 
 # --- Products ------------------------------------------------------------------------------
-
-
-def product_errors(
-    *,
-    customer: Customer,
-    model: ProductModel | None,
-    serial_number: str,
-    purchased_on: datetime.date | None,
-    purchase_channel: str,
-    install_address: Address | None,
-    warranty_ends_on: datetime.date | None,
-    status: str,
-    exclude_pk: int | None,
-    today: datetime.date,
-    notes: str = "",
-) -> FieldErrors:
-    """The checks register_product and update_product make, for a form that shows them before
-    it saves (the admin's)."""
-    errors = FieldErrors()
-    if model is None:
-        errors.add("model", _("Choose the product model."))
-    if purchased_on is None:
-        errors.add("purchased_on", _("Enter the purchase date."))
-    elif purchased_on > today:
-        errors.add("purchased_on", _("The purchase date cannot be in the future."))
-    if warranty_ends_on and purchased_on and warranty_ends_on < purchased_on:
-        errors.add("warranty_ends_on", _("The warranty cannot end before the purchase date."))
-    errors.choice("purchase_channel", purchase_channel, PurchaseChannel)
-    errors.choice("status", status, ProductStatus)
-    # Asked of the database: an address read earlier may have been removed since.
-    if install_address is not None and not customer.addresses.filter(pk=install_address.pk).exists():
-        errors.add("install_address", _("The install address must be one of the customer's addresses."))
-    if len(serial_number) > 64:
-        errors.add("serial_number", _("The serial number is longer than 64 characters."))
-    errors.length("notes", (notes or "").strip(), TEXT_MAX)
-    if model is not None and serial_number:
-        duplicate = OwnedProduct.objects.filter(model=model, serial_number=serial_number)
-        if exclude_pk:
-            duplicate = duplicate.exclude(pk=exclude_pk)
-        if duplicate.exists():
-            errors.add(
-                "serial_number",
-                _("A %(model)s with serial number %(serial)s is already registered.")
-                % {"model": model.code, "serial": serial_number},
-            )
-    return errors
 
 
 def _save_product(product: OwnedProduct) -> None:
@@ -398,7 +353,7 @@ def update_product(
     for field, value in values.items():
         setattr(product, field, value.strip() if isinstance(value, str) else value)
     if audit.diff(before, audit.snapshot(product, PRODUCT_FIELDS)):
-        product.version += 1
+        bump_version(product)
         _save_product(product)
         audit.record_update(actor=by, obj=product, before=before)
         timeline.update_subject(

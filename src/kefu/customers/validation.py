@@ -1,13 +1,23 @@
 """Reading the customer archive's input as people type it: names, phone lists, addresses,
-consents and serial numbers. Each cleaner returns the clean value and records what is wrong
-in a FieldErrors, so a service can report every bad field at once."""
+consents, serial numbers and a product's values. Each cleaner returns the clean value and
+records what is wrong in a FieldErrors, so a service can report every bad field at once."""
 
+import datetime
 from collections.abc import Mapping, Sequence
 
 from django.utils.translation import gettext_lazy as _
 
-from kefu.core.validation import FieldErrors
-from kefu.customers.models import Address, Consent, ConsentPurpose
+from kefu.core.validation import TEXT_MAX, FieldErrors
+from kefu.customers.models import (
+    Address,
+    Consent,
+    ConsentPurpose,
+    Customer,
+    OwnedProduct,
+    ProductModel,
+    ProductStatus,
+    PurchaseChannel,
+)
 from kefu.customers.phones import normalise_phone
 
 ADDRESS_PARTS = ("province", "city", "district", "detail")
@@ -86,3 +96,50 @@ def clean_consents(
 def clean_serial(serial: str) -> str:
     """Serial numbers are compared without spaces and in capitals, as printed on the label."""
     return "".join((serial or "").split()).upper()
+
+
+def product_errors(
+    *,
+    customer: Customer,
+    model: ProductModel | None,
+    serial_number: str,
+    purchased_on: datetime.date | None,
+    purchase_channel: str,
+    install_address: Address | None,
+    warranty_ends_on: datetime.date | None,
+    status: str,
+    exclude_pk: int | None,
+    today: datetime.date,
+    notes: str = "",
+) -> FieldErrors:
+    """Every problem of a product's values, as register_product and update_product check them
+    (and a form that shows them before it saves). The serial number is expected clean
+    (clean_serial); the duplicate check asks the database, excluding `exclude_pk`."""
+    errors = FieldErrors()
+    if model is None:
+        errors.add("model", _("Choose the product model."))
+    if purchased_on is None:
+        errors.add("purchased_on", _("Enter the purchase date."))
+    elif purchased_on > today:
+        errors.add("purchased_on", _("The purchase date cannot be in the future."))
+    if warranty_ends_on and purchased_on and warranty_ends_on < purchased_on:
+        errors.add("warranty_ends_on", _("The warranty cannot end before the purchase date."))
+    errors.choice("purchase_channel", purchase_channel, PurchaseChannel)
+    errors.choice("status", status, ProductStatus)
+    # Asked of the database: an address read earlier may have been removed since.
+    if install_address is not None and not customer.addresses.filter(pk=install_address.pk).exists():
+        errors.add("install_address", _("The install address must be one of the customer's addresses."))
+    if len(serial_number) > 64:
+        errors.add("serial_number", _("The serial number is longer than 64 characters."))
+    errors.length("notes", (notes or "").strip(), TEXT_MAX)
+    if model is not None and serial_number:
+        duplicate = OwnedProduct.objects.filter(model=model, serial_number=serial_number)
+        if exclude_pk:
+            duplicate = duplicate.exclude(pk=exclude_pk)
+        if duplicate.exists():
+            errors.add(
+                "serial_number",
+                _("A %(model)s with serial number %(serial)s is already registered.")
+                % {"model": model.code, "serial": serial_number},
+            )
+    return errors

@@ -4,12 +4,10 @@ Views stay thin: parse the form, fetch with access_customer, call a service or a
 render. Every page works without JavaScript; htmx requests get the partial they target.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.core import errors
+from kefu.core.forms import show_service_errors
 from kefu.core.masking import mask_phone, national_digits, show_phone
+from kefu.core.web import domain_errors, is_htmx, require_perm
 from kefu.customers import lookups, selectors, services, timeline
 from kefu.customers.forms import (
     CustomerForm,
@@ -25,39 +25,12 @@ from kefu.customers.forms import (
     ProductForm,
     address_formset,
     grouped_models,
-    show_service_errors,
 )
 from kefu.customers.models import ConsentPurpose, Customer, ProductModel
 
 SEARCH_PAGE_SIZE = 20
 TIMELINE_PAGE_SIZE = 30
 PRODUCTS_SHOWN = 10
-
-
-def domain_errors(view):
-    """Turn the selectors' and services' NotFound / PermissionDenied into 404 / 403 pages."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except errors.NotFound:
-            raise Http404 from None
-        except errors.PermissionDenied:
-            raise PermissionDenied from None
-
-    return wrapper
-
-
-def require_perm(user, perm: str) -> None:
-    if not user.has_perm(perm):
-        raise PermissionDenied
-
-
-def is_htmx(request: HttpRequest, target: str | None = None) -> bool:
-    if request.headers.get("HX-Request") != "true":
-        return False
-    return target is None or request.headers.get("HX-Target") == target
 
 
 # --- Phones ----------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ throttling (429 with Retry-After). Anything else is a bug: it is logged and answ
 
 import logging
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, SuspiciousOperation, ValidationError
@@ -28,6 +29,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from kefu.core.errors import DomainError, TooManyRequests
 
 logger = logging.getLogger("kefu.api")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Error(Schema):
@@ -72,16 +74,42 @@ class Locked(TooManyRequests):
 
 # --- Field names: services speak model names, the API its own --------------------------------
 
-_API_FIELD_NAMES: dict[str, str] = {}
+
+def api_field_names(api_to_model: Mapping[str, str]) -> Callable[[F], F]:
+    """For an endpoint whose schema names a field otherwise than the model does (purchase_date
+    for purchased_on): a ValidationError its services raise names the API's fields.
+
+    `api_to_model` is the map the endpoint's input already uses (API name → model name), so each
+    operation states its own names beside its code; nothing is shared between operations or
+    apps, and nothing is registered at import time. Put it below the router's decorator:
+
+        @router.post("/customers/{customer_id}/products", ...)
+        @api_field_names(PRODUCT_FIELD_NAMES)
+        def create_product(request, customer_id: Id, payload: ProductIn): ...
+    """
+    to_api = {model: api for api, model in api_to_model.items()}
+
+    def decorate(endpoint: F) -> F:
+        @wraps(endpoint)
+        def renaming(*args, **kwargs):
+            try:
+                return endpoint(*args, **kwargs)
+            except ValidationError as error:
+                raise renamed(error, to_api) from None
+
+        return cast(F, renaming)
+
+    return decorate
 
 
-def rename_fields(mapping: Mapping[str, str]) -> None:
-    """Register model field → API field names (purchased_on → purchase_date) for error answers."""
-    _API_FIELD_NAMES.update(mapping)
-
-
-def api_field(name: str) -> str:
-    return _API_FIELD_NAMES.get(name, name)
+def renamed(error: ValidationError, names: Mapping[str, str]) -> ValidationError:
+    """The same refusal with its fields renamed (model name → API name)."""
+    if not hasattr(error, "error_dict"):
+        return error
+    fields: dict[str, list] = {}
+    for name, problems in error.error_dict.items():
+        fields.setdefault(names.get(name, name), []).extend(problems)
+    return ValidationError(fields)
 
 
 # --- Rendering -----------------------------------------------------------------------------
@@ -175,7 +203,7 @@ def _pydantic_field(loc: tuple) -> str:
     if loc and loc[0] == "body" and path and path[0] == BODY_PARAMETER:
         path = path[1:]
     names = [str(part) for part in path if not isinstance(part, int)]
-    return api_field(names[0]) if names else ""
+    return names[0] if names else ""
 
 
 def handle_parse_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
@@ -195,7 +223,8 @@ def handle_parse_error(request: HttpRequest, exc: NinjaValidationError) -> HttpR
 
 
 def handle_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    """A service refused the input: 422, every message under the API's name for its field."""
+    """A service refused the input: 422, every message under its field (the API's name where the
+    endpoint renames it, `api_field_names`)."""
     if not hasattr(exc, "error_dict"):
         return error_response(422, "invalid", " ".join(exc.messages))
     fields: dict[str, list[str]] = {}
@@ -204,7 +233,7 @@ def handle_validation_error(request: HttpRequest, exc: ValidationError) -> HttpR
         if name == NON_FIELD_ERRORS:
             general.extend(messages)
         else:
-            fields.setdefault(api_field(name), []).extend(messages)
+            fields.setdefault(name, []).extend(messages)
     if general and not fields:
         return error_response(422, "invalid", " ".join(general))
     return invalid_response(422, fields, _("The request is not valid."))

@@ -1,4 +1,4 @@
-"""Building blocks of input schemas: every limit the server enforces is declared in the schema,
+"""Building blocks of the API's schemas. Inputs: every limit the server enforces is declared in the schema,
 so that clients (and the fuzzer) learn it from the OpenAPI document rather than by failing.
 
     class CustomerIn(StrictSchema):
@@ -9,10 +9,16 @@ so that clients (and the fuzzer) learn it from the OpenAPI document rather than 
 
 A guard test walks the schema and fails on an input string without maxLength, a list without
 maxItems or an integer without bounds.
+
+Every list answers one shape, `Page[T]` (API.md "Lists"); an operation's output names its own
+subclass, so the OpenAPI document keeps a readable name for it:
+
+    class ProductList(Page[ProductOut]):
+        pass
 """
 
 import datetime
-from typing import Annotated
+from typing import Annotated, Generic, TypeVar
 
 from django.db import models
 from ninja import Schema
@@ -22,7 +28,16 @@ from pydantic_core import PydanticCustomError
 from kefu.core.api.parser import MAX_INTEGER
 from kefu.core.validation import TEXT_MAX
 
-__all__ = ["TEXT_MAX", "InputDate", "InputDateTime", "RecordId", "StrictSchema", "Version", "max_length"]
+__all__ = [
+    "TEXT_MAX",
+    "InputDate",
+    "InputDateTime",
+    "Page",
+    "RecordId",
+    "StrictSchema",
+    "Version",
+    "max_length",
+]
 
 # Dates and times people enter: anything outside is a typing slip, and year 1 or 9999 would
 # overflow the conversions between time zones.
@@ -34,6 +49,17 @@ class StrictSchema(Schema):
     """An input: a field the API does not know is an error, not silently dropped."""
 
     model_config = {"extra": "forbid"}
+
+
+T = TypeVar("T")
+
+
+class Page(Schema, Generic[T]):
+    """One page of a list: its items, and the cursor that asks for the next page (null on the
+    last). Keyset pagination (core.pagination): stable under inserts, the same cost on any page."""
+
+    items: list[T]
+    next_cursor: str | None
 
 
 def max_length(model: type[models.Model], field: str) -> int:

@@ -4,7 +4,7 @@ background worker that is not running (so that neither fails silently)."""
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from kefu.core.admin import calendar_warnings
+from kefu.core.calendar import calendar_warnings
 from kefu.core.health import check_queue
 
 register = template.Library()

@@ -45,6 +45,16 @@
     });
   });
 
+  // A refusal (a 4xx whose body says why, core/web.py) is shown where the answer was going;
+  // htmx would otherwise drop any 4xx answer and the click would seem to do nothing.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader("X-Kefu-Refusal")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // Without JS the category select needs its "show models" button; with htmx it filters live.
   document.querySelectorAll("[data-kf-nojs]").forEach(function (el) {
     el.hidden = true;
