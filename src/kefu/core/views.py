@@ -12,6 +12,7 @@ from kefu.core import workbench
 from kefu.core.api.errors import error_response, handle_not_found, handle_permission_denied
 from kefu.core.health import health
 from kefu.core.middleware import API_PREFIX
+from kefu.core.web import page_layout
 
 
 @require_GET
@@ -32,16 +33,10 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def _layout(request: HttpRequest) -> str:
-    """The frame with the menu for a signed-in user, the plain one for everyone else."""
-    user = getattr(request, "user", None)
-    return "base.html" if user is not None and user.is_authenticated else "base_plain.html"
-
-
 def bad_request(request, exception):
     """The 400 page in the site's frame, saying what was wrong when we know it."""
     reason = str(exception) if isinstance(exception, BadRequest) else ""
-    return render(request, "400.html", {"reason": reason}, status=400)
+    return render(request, "400.html", {"reason": reason, "layout": page_layout(request)}, status=400)
 
 
 @requires_csrf_token
@@ -49,7 +44,7 @@ def permission_denied(request, exception):
     """403: the API's error shape under /api/, otherwise the page in the site's frame."""
     if _is_api(request):
         return handle_permission_denied(request, exception)
-    return render(request, "403.html", {"layout": _layout(request)}, status=403)
+    return render(request, "403.html", {"layout": page_layout(request)}, status=403)
 
 
 @requires_csrf_token
@@ -57,7 +52,7 @@ def page_not_found(request, exception):
     """404: the API's error shape under /api/, otherwise the page with the search box."""
     if _is_api(request):
         return handle_not_found(request, exception)
-    return render(request, "404.html", {"layout": _layout(request)}, status=404)
+    return render(request, "404.html", {"layout": page_layout(request)}, status=404)
 
 
 def server_error(request):

@@ -49,9 +49,16 @@ def require_perm(user, perm: str) -> None:
         raise PermissionDenied
 
 
+def page_layout(request: HttpRequest) -> str:
+    """The frame with the menu for a signed-in user, the plain one for everyone else."""
+    user = getattr(request, "user", None)
+    return "base.html" if user is not None and user.is_authenticated else "base_plain.html"
+
+
 def refusal(request: HttpRequest, error: errors.DomainError) -> HttpResponse:
     """The answer to a request that a service or selector refused: its status, its words."""
     context = {
+        "layout": page_layout(request),
         "status": error.status,
         "heading": HEADINGS.get(error.status, HEADINGS[422]),
         "message": error.message,
