@@ -3,7 +3,6 @@
 from django import template
 
 from kefu.accounts.roles import role_label
-from kefu.core.masking import show_phone
 
 register = template.Library()
 
@@ -20,9 +19,3 @@ def role_labels(user) -> str:
 def initial(user) -> str:
     """The first character of the name people know the user by, for the avatar."""
     return (str(user) or "?")[:1].upper()
-
-
-@register.filter
-def phone(number: str, full: bool = False) -> str:
-    """A stored E.164 number as people read it: 138****1234, or in full when `full`."""
-    return show_phone(number, full=bool(full))
