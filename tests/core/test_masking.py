@@ -2,7 +2,7 @@
 
 import pytest
 
-from kefu.core.masking import mask_phone, national_digits, show_phone
+from kefu.core.masking import mask_phone, national_digits
 
 
 @pytest.mark.parametrize(
@@ -23,9 +23,9 @@ def test_the_middle_digits_never_show():
     assert "1234" not in mask_phone("+8613812345678").replace("5678", "")
 
 
-def test_show_phone_shows_the_national_number_in_full_only_when_asked():
-    assert show_phone("+8613812345678", full=True) == "13812345678"
-    assert show_phone("+8613812345678", full=False) == "138****5678"
+def test_the_national_number_is_what_people_dial():
+    assert national_digits("+8613812345678") == "13812345678"
+    assert national_digits("+862788881234") == "02788881234"
 
 
 def test_text_that_is_not_a_number_is_returned_as_it_is():

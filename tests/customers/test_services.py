@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from kefu.core.errors import PermissionDenied, StaleVersion
+from kefu.core.errors import StaleVersion
 from kefu.core.masking import redact_phone
 from kefu.core.models import AuditAction, AuditEvent
 from kefu.customers import services
@@ -146,23 +146,6 @@ def test_an_invalid_phone_in_an_update_keeps_the_old_numbers(agent):
     with pytest.raises(ValidationError):
         services.update_customer(by=agent, customer_id=customer.pk, version=1, changes={"phones": ["1"]})
     assert list(customer.phones.values_list("number", flat=True)) == ["+8613812345678"]
-
-
-# --- reveal_phones -------------------------------------------------------------------------
-
-
-def test_reveal_phones_shows_full_numbers_and_is_audited(agent):
-    customer = create(agent)
-    assert services.reveal_phones(by=agent, customer=customer, reason="call back") == ["13812345678"]
-    event = AuditEvent.objects.get(action=AuditAction.REVEAL)
-    assert (event.actor, event.reason, event.changes) == (agent, "call back", {"fields": ["phones"]})
-
-
-def test_reveal_phones_is_refused_for_a_technician_and_leaves_no_trace(agent, technician):
-    customer = create(agent)
-    with pytest.raises(PermissionDenied):
-        services.reveal_phones(by=technician, customer=customer)
-    assert not AuditEvent.objects.filter(action=AuditAction.REVEAL).exists()
 
 
 # --- products ------------------------------------------------------------------------------

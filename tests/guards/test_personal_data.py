@@ -35,7 +35,7 @@ from django.urls import Resolver404, resolve, reverse
 from kefu.accounts.demo import STAFF
 from kefu.accounts.models import User
 from kefu.core.models import AuditAction, AuditEvent
-from kefu.customers import services
+from kefu.customers import privacy, services
 from kefu.customers.models import Customer, LifeEventKind
 from tests.factories import ProductModelFactory
 from tests.guards.leakwalk import (
@@ -123,8 +123,8 @@ def make_viewers() -> list[Viewer]:
             Viewer(
                 name=name,
                 user=user,
-                may_see_full=user.has_perm("customers.reveal_phone") or services.can_see_full_phones(user),
-                sees_full=services.can_see_full_phones(user),
+                may_see_full=privacy.may_reveal(user),
+                sees_full=privacy.sees_in_full(user),
                 may_view_customers=user.has_perm("customers.view_customer"),
             )
         )
@@ -164,7 +164,7 @@ def seed_archive(by: User) -> tuple[Customer, Customer, dict[str, int]]:
         kind=LifeEventKind.WEDDING,
         product=product,
     )
-    services.reveal_phones(by=by, customer=customer, reason="核对来电")
+    privacy.shown_phones(by, customer, reveal=True, reason="核对来电")
     neighbour = services.create_customer(by=by, name="陈先生", phones=[NEIGHBOUR])
     return customer, neighbour, {"customer_id": customer.pk, "product_id": product.pk}
 

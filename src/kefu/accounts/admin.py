@@ -14,13 +14,12 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from kefu.accounts import services
 from kefu.accounts.grants import (
     grantable_groups,
     held_permissions,
@@ -32,11 +31,22 @@ from kefu.accounts.models import ApiToken, User
 from kefu.accounts.roles import role_label
 from kefu.core import audit
 from kefu.core.admin import AuditedModelAdmin, ReadOnlyAdminMixin
+from kefu.core.errors import DomainError
 from kefu.core.models import AuditAction
 
 ROLE_NOT_YOURS = _("You may give only the roles whose every permission you hold yourself.")
 PERMISSION_NOT_YOURS = _("You may give only the permissions you hold yourself.")
 ABOVE_YOU = _("This account holds rights that you do not hold, so you may only view it.")
+
+
+def group_label(group: Group) -> str:
+    """A role's group by the role's label in the reader's language (客服专员), not its code."""
+    return role_label(group.name)
+
+
+class RoleListFilter(admin.RelatedFieldListFilter):
+    def field_choices(self, field, request, model_admin):
+        return [(group.pk, group_label(group)) for group in Group.objects.order_by("name")]
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -56,7 +66,7 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     list_display = ("username", "display_name", "roles", "phone", "is_active", "is_staff", "last_login")
-    list_filter = ("groups", "is_active", "is_staff", "is_superuser")
+    list_filter = (("groups", RoleListFilter), "is_active", "is_staff", "is_superuser")
     search_fields = ("username", "display_name", "first_name", "last_name", "email", "phone")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
@@ -101,6 +111,12 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         return fields
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = self._formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups" and field is not None:
+            field.label_from_instance = group_label
+        return field
+
+    def _formfield_for_manytomany(self, db_field, request, **kwargs):
         if not is_active_superuser(request.user):
             if db_field.name == "groups":
                 kwargs["queryset"] = grantable_groups(request.user)
@@ -159,7 +175,25 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(AuditedModelAdmin, DjangoGroupAdmin):
     """Roles. A non-superuser with the right to change groups puts into a group only permissions
-    they hold, and changes only the groups they could grant: a group is a bundle of rights."""
+    they hold, and changes only the groups they could grant: a group is a bundle of rights.
+    A role's group is shown by the role's label; its name stays the role's stable code."""
+
+    list_display = ("role", "name")
+    search_fields = ("name",)
+
+    @admin.display(description=_("role"), ordering="name")
+    def role(self, group: Group) -> str:
+        return group_label(group)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        group = self.get_object(request, unquote(object_id))
+        if group is not None:
+            extra_context = {
+                "object_title": group_label(group),
+                "subtitle": group_label(group),
+                **(extra_context or {}),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "permissions" and not is_active_superuser(request.user):
@@ -191,16 +225,18 @@ class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"), permissions=["revoke"])
     def revoke(self, request, queryset):
-        now = timezone.now()
-        with transaction.atomic():
-            tokens = list(queryset.filter(revoked_at__isnull=True).select_for_update())
-            for token in tokens:
-                before = audit.snapshot(token, ["revoked_at"])
-                token.revoked_at = now
-                token.save(update_fields=["revoked_at", "updated_at"])
-                audit.record_update(actor=request.user, obj=token, before=before, reason="revoked in admin")
+        """Each selected token that still works, through accounts.services.revoke_token (which
+        checks who may revoke it, locks it and audits); a refusal is reported, not hidden."""
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True).select_related("user"):
+            try:
+                services.revoke_token(token=token, by=request.user)
+            except DomainError as refusal:
+                self.message_user(request, f"{token.prefix}: {refusal.message}", messages.ERROR)
+            else:
+                revoked += 1
         self.message_user(
             request,
-            ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", len(tokens)) % {"n": len(tokens)},
+            ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", revoked) % {"n": revoked},
             messages.SUCCESS,
         )

@@ -1,9 +1,10 @@
 """The admin site: its header, the audited base every model admin builds on, and the audit
 trail and business calendar pages.
 
-Every change made in the admin lands in the audit trail in the same transaction as the change
-(AuditedModelAdmin), including the rows of inline formsets. Admins for records that services
-write (customers, products) call those services instead, which audit themselves.
+Every change made in the admin lands in the audit trail in the same transaction as the change.
+Admins of records that services write (customers, products, the catalogue) are
+ServiceModelAdmins: every add and change calls the service, which audits it. The others
+(staff accounts, roles, the business calendar) are AuditedModelAdmins, which audit each save.
 """
 
 import json
@@ -14,12 +15,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import audit
 from kefu.core.calendar import calendar_warnings, known_years
+from kefu.core.errors import DomainError
 from kefu.core.models import AuditEvent, BusinessDay
 
 admin.site.site_header = _("Kefu 客服")
@@ -40,17 +43,16 @@ def audit_fields(model: type[models.Model], exclude: Sequence[str] = ()) -> list
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
-    """A model admin whose every add, change and delete writes an AuditEvent.
+    """A model admin whose every add, change and delete writes an AuditEvent: for records that
+    no service writes (staff accounts, roles, the business calendar).
 
-    The state before a change is read from the database (the form has already changed the
-    object in memory by the time save_model runs). Many-to-many fields (a user's groups) are
-    compared after save_related, when they are saved. Rows of inline formsets are audited
-    one by one, each under its own record.
+    The record is saved in save_related, together with its many-to-many fields (a user's
+    groups), so that one audit row says what changed in both; the state before is read from the
+    database, since the form has already changed the object in memory. Rows of inline formsets
+    are audited one by one, each under its own record.
     """
 
     audit_exclude: Sequence[str] = ()
-    # save_model sets this on the request when a service made (and audited) the change itself.
-    AUDITED_BY_SERVICE = "audited by service"
 
     def get_audit_fields(self, model: type[models.Model] | None = None) -> list[str]:
         return audit_fields(model or self.model, self.audit_exclude)
@@ -63,19 +65,16 @@ class AuditedModelAdmin(admin.ModelAdmin):
         }
 
     def save_model(self, request, obj, form, change):
+        """Saved in save_related, with the many-to-many fields and the inlines."""
+
+    def save_related(self, request, form, formsets, change):
+        obj = form.instance
         before = None
         if change:
             stored = type(obj)._default_manager.get(pk=obj.pk)
             before = (audit.snapshot(stored, self.get_audit_fields()), self._m2m_state(stored))
         super().save_model(request, obj, form, change)
-        request._kefu_audit_before = before
-
-    def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        obj = form.instance
-        before = getattr(request, "_kefu_audit_before", None)
-        if before == self.AUDITED_BY_SERVICE:
-            return
         if before is None:
             audit.record_create(
                 actor=request.user, obj=obj, fields=self.get_audit_fields(), extra=self._m2m_state(obj)
@@ -98,14 +97,9 @@ class AuditedModelAdmin(admin.ModelAdmin):
         for deleted in formset.deleted_forms:
             if deleted.instance.pk is not None:
                 audit.record_delete(actor=request.user, obj=deleted.instance, fields=fields)
-        prepare = getattr(formset, "prepare_save", None)
-        if prepare is not None:
-            prepare()
         formset.save()
         for obj in formset.new_objects:
             audit.record_create(actor=request.user, obj=obj, fields=fields)
-        # Read every existing row again: a row may change without its form changing (a primary
-        # flag cleared by prepare_save), and the trail must say so.
         for obj in manager.filter(pk__in=before.keys()):
             audit.record_update(actor=request.user, obj=obj, before=before[obj.pk])
 
@@ -120,18 +114,70 @@ class AuditedModelAdmin(admin.ModelAdmin):
             super().delete_queryset(request, queryset)
 
 
+def refusal_messages(refusal: ValidationError | DomainError) -> list[str]:
+    """A service's refusal as the lines to show: each field's messages, then the rest."""
+    if isinstance(refusal, DomainError):
+        return [str(refusal.message)]
+    return [str(message) for message in refusal.messages]
+
+
+class ServiceModelAdmin(admin.ModelAdmin):
+    """The admin of records that a service writes (customers, products, the catalogue).
+
+    Every add and change is one call of that service (`save_through_service`), which checks,
+    writes, bumps the version and audits in one transaction; the admin writes nothing itself,
+    deletes nothing, and names no version of its own. The form shows the service's own checks
+    beside the fields before it saves; a refusal the form could not foresee (someone saved a
+    newer version meanwhile, a rule only the service knows) undoes everything and is shown
+    above the form.
+    """
+
+    def save_through_service(self, request, form, formsets, change) -> models.Model:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        """Nothing is saved here: the service saves the record with its inlines, in save_related."""
+
+    def save_related(self, request, form, formsets, change):
+        saved = self.save_through_service(request, form, formsets, change)
+        # The admin's log and its redirect read the form's object: make it the saved record.
+        obj = form.instance
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        """What changed, by field and by inline; the service saved the rows, not the formsets."""
+        if add:
+            return [{"added": {}}]
+        fields = [str(form.fields[name].label or name) for name in form.changed_data if name in form.fields]
+        fields += [
+            str(formset.model._meta.verbose_name_plural) for formset in formsets if formset.has_changed()
+        ]
+        return [{"changed": {"fields": fields}}] if fields else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, DomainError) as refusal:
+            # The admin's transaction rolled back: nothing was written.
+            for message in refusal_messages(refusal):
+                self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 class OneFlaggedFormSet(BaseInlineFormSet):
     """An inline formset where exactly one kept row carries `flag` (a primary phone, a default
-    address) whenever any row is kept; the database allows at most one.
-
-    Moving the flag from one row to another in one save would break the constraint halfway,
-    so prepare_save clears the old flag first (AuditedModelAdmin calls it before saving).
-    """
+    address) whenever several rows are kept; a single row is the flagged one by itself."""
 
     flag = "is_primary"
     flag_message = _("Mark exactly one row as primary.")
 
-    def _kept_forms(self):
+    def kept_forms(self):
+        """The rows that stay after the save, in the order shown: not deleted, not left empty."""
         return [
             form
             for form in self.forms
@@ -144,18 +190,15 @@ class OneFlaggedFormSet(BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        kept = self._kept_forms()
+        kept = self.kept_forms()
         flagged = [form for form in kept if form.cleaned_data.get(self.flag)]
-        if kept and len(flagged) != 1:
+        if len(kept) > 1 and len(flagged) != 1:
             raise ValidationError(self.flag_message)
 
-    def prepare_save(self):
-        if self.instance.pk is None:
-            return
-        flagged = [form.instance.pk for form in self._kept_forms() if form.cleaned_data.get(self.flag)]
-        self.model._default_manager.filter(**{self.fk.name: self.instance, self.flag: True}).exclude(
-            pk__in=[pk for pk in flagged if pk is not None]
-        ).update(**{self.flag: False})
+    def flagged_first(self):
+        """The kept rows with the flagged one first: the order services read (first is primary)."""
+        kept = self.kept_forms()
+        return sorted(kept, key=lambda form: not form.cleaned_data.get(self.flag))
 
 
 class ReadOnlyAdminMixin:

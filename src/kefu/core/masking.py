@@ -24,10 +24,6 @@ def mask_phone(e164: str) -> str:
     return f"{digits[:3]}****{digits[-4:]}"
 
 
-def show_phone(e164: str, *, full: bool) -> str:
-    return national_digits(e164) if full else mask_phone(e164)
-
-
 def phone_tag(e164: str) -> str:
     """A short keyed hash of a number (HMAC with the secret key).
 

@@ -1,24 +1,30 @@
 """The customer archive in the admin.
 
-Customer and product edits go through customers.services (update_customer, register_product,
-update_product), which check the business rules, bump the version and audit. Phones,
-addresses and consents are edited inline and audited row by row by AuditedModelAdmin. Tables
-that reach a million rows list with select_related, raw-id widgets and no full COUNT.
+Every add and change goes through customers.services (ServiceModelAdmin): a customer's page
+saves its fields, phones, addresses and consents in one call of create_customer or
+update_customer, which checks them, bumps the version once under its lock and audits; products
+go through register_product and update_product, catalogue models through create_product_model.
+What no service writes is read-only here (product categories, a model once made, life events,
+the timeline). Phone numbers follow customers.privacy, as everywhere: masked, in full for whoever
+sees them in full (audited), and shown on an explicit reveal for whoever may ask (audited).
+Tables that reach a million rows list with select_related, raw-id widgets and no full COUNT.
 """
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.db.models import F
-from django.http import HttpResponseRedirect
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from kefu.core.admin import AuditedModelAdmin, OneFlaggedFormSet, ReadOnlyAdminMixin
+from kefu.core import errors
+from kefu.core.admin import OneFlaggedFormSet, ReadOnlyAdminMixin, ServiceModelAdmin
 from kefu.core.dates import add_months
-from kefu.core.errors import StaleVersion
-from kefu.core.masking import mask_phone, national_digits
-from kefu.customers import lookups, services, timeline, validation
+from kefu.core.validation import FieldErrors
+from kefu.customers import lookups, privacy, services, timeline, validation
 from kefu.customers.models import (
     Address,
     Consent,
@@ -35,48 +41,77 @@ from kefu.customers.models import (
 from kefu.customers.phones import normalise_phone
 from kefu.customers.selectors import SEARCH_MAX, match_customers
 
-STALE_MESSAGE = StaleVersion.default_message
+
+def related(name: str, label) -> object:
+    """A list column or read-only field showing the related record `name` under a translated
+    label (the models' foreign keys to customers, actors and products carry no label of their own)."""
+
+    @admin.display(description=label, ordering=name)
+    def show(self, obj):
+        return getattr(obj, name)
+
+    return show
 
 
-def _check_version(form: forms.ModelForm) -> None:
-    """Refuse a form whose record changed in the database since the form was opened."""
-    instance = form.instance
-    version = form.cleaned_data.get("version")
-    if instance.pk is None or version is None:
-        return
-    current = type(instance)._default_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
-    if current is not None and current != version:
-        raise ValidationError(STALE_MESSAGE, code="stale_version")
+def _service_checks(form_errors: FieldErrors, field: str) -> None:
+    """Raise the messages a customers.validation cleaner recorded for `field`, for a formset."""
+    if field in form_errors.by_field:
+        raise ValidationError(form_errors.by_field[field])
 
 
-def _can_see_full_phones(user) -> bool:
-    return user.has_perm("customers.reveal_phone") or services.can_see_full_phones(user)
+# --- Inlines: parts of the customer's record, saved with it by the service ------------------
 
 
-# --- Inlines -------------------------------------------------------------------------------
+class CustomerPartInline(admin.TabularInline):
+    """Rows that belong to the customer's record: seen with the record's view right, edited
+    with the right to add or change the record (the service saves them together)."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("customers.view_customer")
+
+    def _may_edit(self, request, obj) -> bool:
+        return request.user.has_perm("customers.change_customer" if obj else "customers.add_customer")
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
 
 
 class PhoneForm(forms.ModelForm):
-    """Numbers are stored in E.164 with their last four digits beside them for the lookup."""
+    """A phone row: the stored number is never put into the form (it is shown masked beside
+    it); a number typed here is a new one, or replaces the row's."""
+
+    new_number = forms.CharField(
+        label=_("new number"), max_length=validation.MAX_PHONE_LENGTH, required=False
+    )
 
     class Meta:
         model = CustomerPhone
-        fields = ("number", "label", "is_primary")
+        fields = ("is_primary",)
 
-    def clean_number(self):
-        return normalise_phone(self.cleaned_data.get("number", ""))
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_number"].required = self.instance.pk is None
+        self.fields["new_number"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("number"):
-            self.instance.last4 = national_digits(cleaned["number"])[-4:]
-        return cleaned
+    def clean_new_number(self):
+        raw = self.cleaned_data.get("new_number", "")
+        return normalise_phone(raw) if raw.strip() else ""
 
     def _get_validation_exclusions(self):
-        # The one-primary rule is checked by the formset, across its rows (OneFlaggedFormSet).
+        # One primary row is the formset's rule, across its rows; the service writes the rows.
         exclusions = super()._get_validation_exclusions()
         exclusions.add("is_primary")
         return exclusions
+
+    @property
+    def number(self) -> str:
+        return self.cleaned_data.get("new_number") or self.instance.number
 
 
 class PhoneFormSet(OneFlaggedFormSet):
@@ -85,31 +120,38 @@ class PhoneFormSet(OneFlaggedFormSet):
 
     def clean(self):
         super().clean()
-        numbers = [form.cleaned_data.get("number") for form in self._kept_forms()]
+        if any(self.errors):
+            return
+        numbers = [form.number for form in self.kept_forms()]
         if len(numbers) != len(set(numbers)):
             raise ValidationError(_("The same phone number is entered twice."))
+        problems = FieldErrors()
+        validation.clean_phones(problems, numbers)  # the service's own check: at least one, at most five
+        _service_checks(problems, "phones")
+
+    def numbers(self) -> list[str]:
+        """The numbers to keep, the primary one first, as create_customer and update_customer take them."""
+        return [form.number for form in self.flagged_first()]
 
 
-class PhoneInline(admin.TabularInline):
+class PhoneInline(CustomerPartInline):
     model = CustomerPhone
     form = PhoneForm
     formset = PhoneFormSet
+    fields = ("masked_number", "label_shown", "new_number", "is_primary")
+    readonly_fields = ("masked_number", "label_shown")
     extra = 1
     max_num = validation.MAX_PHONES
     validate_max = True
-
-
-class MaskedPhoneInline(ReadOnlyAdminMixin, admin.TabularInline):
-    """For staff who may not see full numbers: the numbers as the hotline screen shows them."""
-
-    model = CustomerPhone
-    fields = ("masked_number", "label", "is_primary")
-    readonly_fields = fields
-    extra = 0
+    verbose_name_plural = _("phone numbers (masked: see above for the full numbers)")
 
     @admin.display(description=_("number"))
     def masked_number(self, phone: CustomerPhone) -> str:
-        return mask_phone(phone.number)
+        return privacy.PHONES.masked(phone.number) if phone.pk else ""
+
+    @admin.display(description=_("label"))
+    def label_shown(self, phone: CustomerPhone) -> str:
+        return phone.get_label_display() if phone.pk else ""
 
 
 class AddressForm(forms.ModelForm):
@@ -127,8 +169,23 @@ class AddressFormSet(OneFlaggedFormSet):
     flag = "is_default"
     flag_message = _("Mark exactly one address as the default.")
 
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        problems = FieldErrors()
+        validation.clean_addresses(problems, self.addresses())
+        _service_checks(problems, "addresses")
 
-class AddressInline(admin.TabularInline):
+    def addresses(self) -> list[dict[str, str]]:
+        """The addresses to keep, the default first, as the services take them."""
+        return [
+            {part: form.cleaned_data.get(part) or "" for part in validation.ADDRESS_PARTS}
+            for form in self.flagged_first()
+        ]
+
+
+class AddressInline(CustomerPartInline):
     model = Address
     form = AddressForm
     formset = AddressFormSet
@@ -137,30 +194,66 @@ class AddressInline(admin.TabularInline):
     validate_max = True
 
 
-class ConsentInline(admin.TabularInline):
+class ConsentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """How each consent was given and when; the answers themselves are changed above."""
+
     model = Consent
-    fields = ("purpose", "is_granted", "source")
+    fields = ("purpose", "is_granted", "source", "updated_at")
+    readonly_fields = fields
     extra = 0
-    max_num = len(ConsentPurpose.values)
+    verbose_name_plural = _("consents as recorded")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("customers.view_customer")
 
 
 # --- Customers -----------------------------------------------------------------------------
 
 
 class CustomerForm(forms.ModelForm):
+    consents_given = forms.MultipleChoiceField(
+        label=_("consents given"),
+        choices=ConsentPurpose.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    consent_source = forms.CharField(
+        label=_("how the consents were given"),
+        max_length=Consent._meta.get_field("source").max_length,
+        required=False,
+        help_text=_("Recorded with each answer that changes, for example: phone call."),
+    )
+
     class Meta:
         model = Customer
         fields = (*services.CUSTOMER_FIELDS, "version")
         widgets = {"version": forms.HiddenInput}
 
-    def clean(self):
-        cleaned = super().clean()
-        _check_version(self)
-        return cleaned
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["consents_given"] = [
+                purpose
+                for purpose, granted in self.instance.consents.values_list("purpose", "is_granted")
+                if granted
+            ]
+
+    def clean_name(self):
+        problems = FieldErrors()
+        name = validation.clean_name(problems, self.cleaned_data.get("name"))
+        _service_checks(problems, "name")
+        return name
+
+    def consent_answers(self) -> dict[str, bool]:
+        given = set(self.cleaned_data.get("consents_given") or [])
+        return {purpose: purpose in given for purpose in ConsentPurpose.values}
+
+
+CONSENT_FIELDS = ["consents_given", "consent_source"]
 
 
 @admin.register(Customer)
-class CustomerAdmin(AuditedModelAdmin):
+class CustomerAdmin(ServiceModelAdmin):
     form = CustomerForm
     list_display = ("name", "tier", "preferred_channel", "created_at")
     list_filter = ("tier",)
@@ -168,11 +261,28 @@ class CustomerAdmin(AuditedModelAdmin):
     search_help_text = _("The start of a name, a phone number, its last four digits or a serial number.")
     show_full_result_count = False
     ordering = ("-id",)
-    fields = (*services.CUSTOMER_FIELDS, "version")
+    change_form_template = "admin/customers/customer/change_form.html"
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": services.CUSTOMER_FIELDS}), (_("Consents"), {"fields": CONSENT_FIELDS})]
+        if not self.has_change_permission(request, obj):
+            return [
+                (None, {"fields": services.CUSTOMER_FIELDS}),
+                (_("Consents"), {"fields": ["consents_given"]}),
+            ]
+        fields = [*services.CUSTOMER_FIELDS, "version"]
+        return [(None, {"fields": fields}), (_("Consents"), {"fields": CONSENT_FIELDS})]
+
+    @admin.display(description=_("consents given"))
+    def consents_given(self, customer: Customer) -> str:
+        granted = customer.consents.filter(is_granted=True).values_list("purpose", flat=True)
+        return ", ".join(str(ConsentPurpose(purpose).label) for purpose in granted)
 
     def get_inlines(self, request, obj):
-        phones = PhoneInline if _can_see_full_phones(request.user) else MaskedPhoneInline
-        return [phones, AddressInline, ConsentInline]
+        return (
+            [PhoneInline, AddressInline, ConsentInline] if obj is not None else [PhoneInline, AddressInline]
+        )
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()[:SEARCH_MAX]
@@ -185,68 +295,137 @@ class CustomerAdmin(AuditedModelAdmin):
             return queryset.none(), False
         return match_customers(queryset, term), False
 
+    # --- Phones as customers.privacy lets this user see them ---
+
+    def get_urls(self):
+        reveal = self.admin_site.admin_view(require_POST(self.reveal_phones_view))
+        name = f"{self.opts.app_label}_{self.opts.model_name}_reveal_phones"
+        return [path("<path:object_id>/reveal-phones/", reveal, name=name), *super().get_urls()]
+
+    def _phone_rows(self, customer: Customer, texts: list[str]) -> list[dict]:
+        return [
+            {"text": text, "label": phone.get_label_display(), "is_primary": phone.is_primary}
+            for text, phone in zip(texts, customer.phones.all(), strict=True)
+        ]
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET" and _can_see_full_phones(request.user):
-            customer = self.get_object(request, object_id)
-            phones = PhoneInline(self.model, self.admin_site)
-            if (
-                customer is not None
-                and self.has_view_or_change_permission(request, customer)
-                and phones.has_view_or_change_permission(request, customer)
-            ):
-                # The page shows the full numbers: that read is in the audit trail. (Without the
-                # right to see phone rows the inline is not on the page, and nothing was shown.)
-                services.record_full_phone_views(by=request.user, customers=[customer])
+        customer = self.get_object(request, unquote(object_id))
+        if (
+            request.method == "GET"
+            and customer is not None
+            and self.has_view_or_change_permission(request, customer)
+        ):
+            full = privacy.sees_in_full(request.user)
+            extra_context = {
+                **(extra_context or {}),
+                # In full (and audited) only for whoever sees numbers in full; the inline shows them masked.
+                "full_phones": self._phone_rows(customer, privacy.shown_phones(request.user, customer))
+                if full
+                else [],
+                "can_reveal_phones": not full
+                and privacy.may_reveal(request.user)
+                and customer.phones.exists(),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def reveal_phones_view(self, request, object_id):
+        """The customer's numbers in full, on an explicit request (a POST), audited once."""
+        customer = self.get_object(request, unquote(object_id))
+        if customer is None or not self.has_view_or_change_permission(request, customer):
+            raise PermissionDenied
         try:
-            return super().change_view(request, object_id, form_url, extra_context)
-        except StaleVersion as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return HttpResponseRedirect(request.path)
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            super().save_model(request, obj, form, change)
-            timeline.add(customer=obj, kind=timeline.CUSTOMER_CREATED, by=request.user)
-            return
-        changes = {
-            field: form.cleaned_data[field]
-            for field in services.CUSTOMER_FIELDS
-            if field in form.changed_data
+            texts = privacy.shown_phones(request.user, customer, reveal=True, reason="admin")
+        except errors.PermissionDenied:
+            raise PermissionDenied from None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": customer,
+            "title": _("Phone numbers of %(name)s") % {"name": customer.name},
+            "phones": self._phone_rows(customer, texts),
+            "change_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[customer.pk]
+            ),
         }
-        if changes:
-            services.update_customer(
-                by=request.user, customer_id=obj.pk, version=form.cleaned_data["version"], changes=changes
-            )
-        request._kefu_audit_before = self.AUDITED_BY_SERVICE
+        return TemplateResponse(request, "admin/customers/customer/phones_revealed.html", context)
 
-    def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
-        if change and formset.has_changed():
-            # Phones, addresses and consents are part of the record's version (as in update_customer).
-            Customer.objects.filter(pk=form.instance.pk).update(
-                version=F("version") + 1, updated_at=timezone.now()
+    # --- Saving: one call of the service ---
+
+    def save_through_service(self, request, form, formsets, change):
+        data = form.cleaned_data
+        phones = next(f for f in formsets if isinstance(f, PhoneFormSet))
+        addresses = next(f for f in formsets if isinstance(f, AddressFormSet))
+        if not change:
+            return services.create_customer(
+                by=request.user,
+                **{field: data[field] for field in services.CUSTOMER_FIELDS},
+                phones=phones.numbers(),
+                addresses=addresses.addresses(),
+                consents=form.consent_answers(),
+                consent_source=data.get("consent_source", ""),
             )
+        changes = {field: data[field] for field in services.CUSTOMER_FIELDS if field in form.changed_data}
+        if phones.has_changed():
+            changes["phones"] = phones.numbers()
+        if addresses.has_changed():
+            changes["addresses"] = addresses.addresses()
+        if "consents_given" in form.changed_data:
+            changes["consents"] = form.consent_answers()
+        return services.update_customer(
+            by=request.user,
+            customer_id=form.instance.pk,
+            version=data["version"],
+            changes=changes,
+            consent_source=data.get("consent_source", ""),
+        )
 
 
 # --- Catalogue -----------------------------------------------------------------------------
 
 
 @admin.register(ProductCategory)
-class ProductCategoryAdmin(AuditedModelAdmin):
-    list_display = ("code", "name", "label", "care_interval_years", "sort_order")
+class ProductCategoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Categories ship with the system (rules such as care visits refer to their codes); no
+    service adds or changes one yet, so here they are only shown."""
+
+    list_display = ("code", "label", "care_interval_years", "sort_order")
     search_fields = ("code", "name")
 
-    def get_readonly_fields(self, request, obj=None):
-        # Rules (care, warranty, API clients) refer to the code: it never changes once made.
-        return ("code",) if obj is not None else ()
+    @admin.display(description=_("name"))
+    def label(self, category: ProductCategory) -> str:
+        return category.label
+
+
+class ProductModelForm(forms.ModelForm):
+    class Meta:
+        model = ProductModel
+        fields = ("category", "code", "name", "brand", "warranty_months")
 
 
 @admin.register(ProductModel)
-class ProductModelAdmin(AuditedModelAdmin):
+class ProductModelAdmin(ServiceModelAdmin):
+    """Models are added through create_product_model; a model once made is only shown here
+    (owned products, rules and API clients refer to it)."""
+
+    form = ProductModelForm
     list_display = ("code", "name", "brand", "category", "warranty_months", "is_active")
     list_filter = ("category", "is_active")
     search_fields = ("code", "name")
     list_select_related = ("category",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_through_service(self, request, form, formsets, change):
+        data = form.cleaned_data
+        return services.create_product_model(
+            by=request.user,
+            category=data["category"].code,
+            code=data["code"],
+            name=data["name"],
+            brand=data.get("brand", ""),
+            warranty_months=data["warranty_months"],
+        )
 
 
 # --- Owned products ------------------------------------------------------------------------
@@ -268,6 +447,7 @@ class OwnedProductForm(forms.ModelForm):
             "version",
         )
         widgets = {"version": forms.HiddenInput}
+        labels = {"customer": _("customer")}
         help_texts = {"warranty_ends_on": _("Leave empty for the model's warranty period.")}
 
     def __init__(self, *args, **kwargs):
@@ -280,7 +460,6 @@ class OwnedProductForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        _check_version(self)
         purchased_on, model = cleaned.get("purchased_on"), cleaned.get("model")
         customer = cleaned.get("customer") or getattr(self.instance, "customer", None)
         if customer is not None and model is not None and purchased_on is not None:
@@ -302,7 +481,6 @@ class OwnedProductForm(forms.ModelForm):
                     self.add_error(field if field in self.fields else None, messages_)
         if not cleaned.get("warranty_ends_on") and purchased_on and model:
             cleaned["warranty_ends_on"] = add_months(purchased_on, model.warranty_months)
-            self.instance.warranty_ends_on = cleaned["warranty_ends_on"]
         return cleaned
 
     def validate_unique(self):
@@ -310,9 +488,9 @@ class OwnedProductForm(forms.ModelForm):
 
 
 @admin.register(OwnedProduct)
-class OwnedProductAdmin(AuditedModelAdmin):
+class OwnedProductAdmin(ServiceModelAdmin):
     form = OwnedProductForm
-    list_display = ("serial_number", "model", "customer", "purchased_on", "warranty_ends_on", "status")
+    list_display = ("serial_number", "model", "customer_shown", "purchased_on", "warranty_ends_on", "status")
     list_filter = ("status", "purchase_channel")
     list_select_related = ("model", "customer")
     raw_id_fields = ("customer", "model", "install_address")
@@ -321,15 +499,20 @@ class OwnedProductAdmin(AuditedModelAdmin):
     show_full_result_count = False
     ordering = ("-id",)
 
+    customer_shown = related("customer", _("customer"))
+
     def get_fields(self, request, obj=None):
         fields = list(self.form.Meta.fields)
         if obj is None:
             fields.remove("status")  # a registered product is in use
+            fields.remove("version")
+        else:
+            fields[fields.index("customer")] = "customer_shown"
         return fields
 
     def get_readonly_fields(self, request, obj=None):
         # A product changes hands by a transfer, not by an edit of its owner.
-        return ("customer",) if obj is not None else ()
+        return ("customer_shown",) if obj is not None else ()
 
     def get_search_results(self, request, queryset, search_term):
         serial = validation.clean_serial(search_term)
@@ -337,39 +520,24 @@ class OwnedProductAdmin(AuditedModelAdmin):
             return queryset, False
         return queryset.filter(serial_number=serial), False
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # nothing is deleted: a product is disposed of or transferred
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        try:
-            return super().change_view(request, object_id, form_url, extra_context)
-        except StaleVersion as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return HttpResponseRedirect(request.path)
-
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, form, formsets, change):
         data = form.cleaned_data
         if change:
             changes = {field: data[field] for field in services.PRODUCT_FIELDS if field in form.changed_data}
-            services.update_product(
-                by=request.user, product_id=obj.pk, version=data["version"], changes=changes
+            return services.update_product(
+                by=request.user, product_id=form.instance.pk, version=data["version"], changes=changes
             )
-        else:
-            product = services.register_product(
-                by=request.user,
-                customer=data["customer"],
-                model=data["model"],
-                purchased_on=data["purchased_on"],
-                serial_number=data.get("serial_number", ""),
-                purchase_channel=data["purchase_channel"],
-                install_address=data.get("install_address"),
-                warranty_ends_on=data.get("warranty_ends_on"),
-                notes=data.get("notes", ""),
-            )
-            obj.pk = product.pk
-            obj._state.adding = False
-        obj.refresh_from_db()
-        request._kefu_audit_before = self.AUDITED_BY_SERVICE
+        return services.register_product(
+            by=request.user,
+            customer=data["customer"],
+            model=data["model"],
+            purchased_on=data["purchased_on"],
+            serial_number=data.get("serial_number", ""),
+            purchase_channel=data["purchase_channel"],
+            install_address=data.get("install_address"),
+            warranty_ends_on=data.get("warranty_ends_on"),
+            notes=data.get("notes", ""),
+        )
 
 
 # --- Written by services only --------------------------------------------------------------
@@ -377,7 +545,11 @@ class OwnedProductAdmin(AuditedModelAdmin):
 
 @admin.register(LifeEvent)
 class LifeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("occurred_on", "kind", "description", "customer", "product")
+    list_display = ("occurred_on", "kind", "description", "customer_shown", "product_shown")
+    fields = list_display
+    readonly_fields = fields
+    customer_shown = related("customer", _("customer"))
+    product_shown = related("product", _("product"))
     list_filter = ("kind",)
     list_select_related = ("customer", "product__model")
     show_full_result_count = False
@@ -386,13 +558,25 @@ class LifeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(CustomerEvent)
 class CustomerEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("occurred_at", "kind", "customer", "actor", "description")
+    """The timeline, in the reader's words (timeline.describe), never by its kind's code."""
+
+    list_display = ("occurred_at", "description", "customer_shown", "actor_shown")
     list_select_related = ("customer", "actor")
     show_full_result_count = False
     ordering = ("-id",)
-    fields = ("occurred_at", "kind", "customer", "actor", "product", "description", "data")
+    fields = ("occurred_at", "description", "customer_shown", "actor_shown", "product_shown")
     readonly_fields = fields
+    customer_shown = related("customer", _("customer"))
+    actor_shown = related("actor", _("actor"))
+    product_shown = related("product", _("product"))
 
     @admin.display(description=_("description"))
     def description(self, entry: CustomerEvent) -> str:
         return timeline.describe(entry)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        entry = self.get_object(request, unquote(object_id))
+        if entry is not None:
+            title = f"{timezone.localtime(entry.occurred_at):%Y-%m-%d} {timeline.describe(entry)}"
+            extra_context = {"object_title": title, "subtitle": title, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)

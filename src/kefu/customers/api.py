@@ -17,7 +17,7 @@ from kefu.core.api.errors import api_field_names, errors
 from kefu.core.api.helpers import Cursor, Id, IfMatch, Limit, changes_from, expected_version, require
 from kefu.core.api.idempotency import IdempotencyKeyHeader, create_once
 from kefu.core.api.schema import max_length
-from kefu.customers import lookups, selectors, services, timeline
+from kefu.customers import lookups, privacy, selectors, services, timeline
 from kefu.customers.models import Address, Customer, OwnedProduct, ProductCategory, ProductModel, Tier
 from kefu.customers.schemas import (
     LIFE_EVENT_FIELD_NAMES,
@@ -61,10 +61,8 @@ KIND_DESCRIPTION = (
 
 def _render_customers(request: HttpRequest, customers: list[Customer]) -> list[dict]:
     """Customers as the caller may see them; showing full numbers leaves an audit row each."""
-    full = services.can_see_full_phones(request.auth)
-    if full and customers:
-        services.record_full_phone_views(by=request.auth, customers=customers)
-    return [customer_data(customer, full_phones=full) for customer in customers]
+    phones = privacy.shown(request.auth, {c: [phone.number for phone in c.phones.all()] for c in customers})
+    return [customer_data(customer, phones=phones[customer.pk]) for customer in customers]
 
 
 def _model(model_id: int | None) -> ProductModel | None:
@@ -200,7 +198,7 @@ def update_customer(request: HttpRequest, customer_id: Id, payload: CustomerPatc
 def reveal_customer_phones(request: HttpRequest, customer_id: Id, payload: RevealIn | None = None):
     customer = selectors.access_customer(request.auth, customer_id)
     reason = payload.reason if payload else ""
-    phones = services.reveal_phones(by=request.auth, customer=customer, reason=reason)
+    phones = privacy.shown_phones(request.auth, customer, reveal=True, reason=reason)
     return {"customer": customer.pk, "phones": phones}
 
 

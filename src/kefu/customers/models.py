@@ -117,7 +117,8 @@ class Customer(VersionedModel):
 
 class PhoneLabel(models.TextChoices):
     MOBILE = "mobile", _("Mobile")
-    HOME = "home", _("Home")
+    # With a context: Django's admin says "Home" for its start page, which must not read 住宅.
+    HOME = "home", pgettext_lazy("phone label", "Home")
     WORK = "work", _("Work")
     OTHER = "other", pgettext_lazy("phone label", "Other")
 

@@ -2,6 +2,7 @@
 becomes its answer. Names are the API's: purchase_date, warranty_end, date."""
 
 import datetime
+from collections.abc import Sequence
 from typing import Annotated
 
 from django.utils import timezone
@@ -9,7 +10,6 @@ from ninja import Field, Schema
 
 from kefu.core.api.helpers import LocalDateTime
 from kefu.core.api.schema import TEXT_MAX, InputDate, Page, RecordId, StrictSchema, Version, max_length
-from kefu.core.masking import show_phone
 from kefu.customers import timeline
 from kefu.customers.models import (
     Address,
@@ -129,14 +129,15 @@ class RevealOut(Schema):
     phones: list[str]
 
 
-def customer_data(customer: Customer, *, full_phones: bool) -> dict:
-    """The API's view of a customer whose phones, addresses and consents are prefetched."""
+def customer_data(customer: Customer, *, phones: Sequence[str]) -> dict:
+    """The API's view of a customer whose addresses and consents are prefetched; `phones` as the
+    caller may see them (customers.privacy)."""
     consents = dict.fromkeys(ConsentPurpose.values, False)
     consents.update({consent.purpose: consent.is_granted for consent in customer.consents.all()})
     return {
         "id": customer.pk,
         "name": customer.name,
-        "phones": [show_phone(phone.number, full=full_phones) for phone in customer.phones.all()],
+        "phones": list(phones),
         "tier": customer.tier,
         "tier_label": customer.get_tier_display(),
         "addresses": [

@@ -6,7 +6,7 @@ trail, and keeps the customer's timeline true.
 """
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from kefu.core import audit
 from kefu.core.concurrency import bump_version, lock_for_update
 from kefu.core.dates import add_months
-from kefu.core.errors import PermissionDenied
 from kefu.core.masking import national_digits, redact_phone
 from kefu.core.validation import TEXT_MAX, FieldErrors
 from kefu.customers import timeline
@@ -219,29 +218,6 @@ def update_customer(
         customer.save()
         audit.record_update(actor=by, obj=customer, before=before, extra=personal_changes)
     return customer
-
-
-def can_see_full_phones(user) -> bool:
-    return user.has_perm("customers.view_full_phone")
-
-
-@transaction.atomic
-def reveal_phones(*, by, customer: Customer, reason: str = "") -> list[str]:
-    """The customer's full numbers, for a person allowed to ask; the reveal is audited."""
-    if not (by.has_perm("customers.reveal_phone") or can_see_full_phones(by)):
-        raise PermissionDenied(_("Your role may not see customers' full phone numbers."))
-    numbers = [national_digits(number) for number in customer.phones.values_list("number", flat=True)]
-    audit.record_reveal(actor=by, objs=[customer], fields=["phones"], reason=reason)
-    return numbers
-
-
-def record_full_phone_views(*, by, customers: Iterable[Customer]) -> None:
-    """Audit that a page or answer showed these customers' numbers in full to `by`.
-
-    Called only for viewers with `view_full_phone`; others see masked numbers and leave no trace.
-    """
-    with transaction.atomic():
-        audit.record_reveal(actor=by, objs=customers, fields=["phones"], reason="view")
 
 
 # --- Products ------------------------------------------------------------------------------

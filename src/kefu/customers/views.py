@@ -16,9 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.core import errors
 from kefu.core.forms import show_service_errors
-from kefu.core.masking import mask_phone, national_digits, show_phone
 from kefu.core.web import domain_errors, is_htmx, require_perm
-from kefu.customers import lookups, selectors, services, timeline
+from kefu.customers import lookups, privacy, selectors, services, timeline
 from kefu.customers.forms import (
     CustomerForm,
     LifeEventForm,
@@ -36,26 +35,19 @@ PRODUCTS_SHOWN = 10
 # --- Phones ----------------------------------------------------------------------------------
 
 
-def phone_rows(user, customer: Customer, *, revealed: bool = False) -> list[dict]:
-    """The customer's phones as this user may see them (masked unless revealed or allowed)."""
-    full = revealed or services.can_see_full_phones(user)
-    return [
-        {
-            "text": show_phone(phone.number, full=full),
-            "label": phone.get_label_display(),
-            "is_primary": phone.is_primary,
-        }
-        for phone in customer.phones.all()
-    ]
-
-
-def phones_context(request, customer: Customer, *, revealed: bool = False) -> dict:
-    full = services.can_see_full_phones(request.user)
+def phones_context(request, customer: Customer, *, reveal: bool = False) -> dict:
+    """The customer's phones as this user may see them (customers.privacy); `reveal`: the user
+    asked to see them in full."""
+    texts = privacy.shown_phones(request.user, customer, reveal=reveal)
+    full = reveal or privacy.sees_in_full(request.user)
     return {
         "customer": customer,
-        "phones": phone_rows(request.user, customer, revealed=revealed),
-        "phones_full": full or revealed,
-        "can_reveal": not (full or revealed) and request.user.has_perm("customers.reveal_phone"),
+        "phones": [
+            {"text": text, "label": phone.get_label_display(), "is_primary": phone.is_primary}
+            for text, phone in zip(texts, customer.phones.all(), strict=True)
+        ],
+        "phones_full": full,
+        "can_reveal": not full and privacy.may_reveal(request.user),
     }
 
 
@@ -85,12 +77,9 @@ def search(request):
     rows = result.page.items
     if len(rows) == 1 and cursor is None and result.page.next_cursor is None:
         return redirect("customers:detail", pk=rows[0].pk)
-    full = services.can_see_full_phones(request.user)
-    if full and rows:
-        services.record_full_phone_views(by=request.user, customers=rows)
+    shown = privacy.shown(request.user, {c: [c.primary_phone] if c.primary_phone else [] for c in rows})
     for customer in rows:
-        number = customer.primary_phone
-        customer.shown_phone = show_phone(number, full=full) if number else ""
+        customer.shown_phone = next(iter(shown[customer.pk]), "")
         customer.more_phones = max(customer.phone_count - 1, 0)
     return render(
         request,
@@ -129,7 +118,7 @@ def timeline_context(request, customer: Customer) -> dict:
     }
 
 
-def render_detail(request, pk: int, *, revealed: bool = False) -> HttpResponse:
+def render_detail(request, pk: int, *, reveal: bool = False) -> HttpResponse:
     # A household has a handful of products, a business hundreds: show the newest, offer the rest.
     show_all = request.GET.get("products") == "all"
     customer = selectors.customer_360(request.user, pk, products_limit=None if show_all else PRODUCTS_SHOWN)
@@ -145,8 +134,6 @@ def render_detail(request, pk: int, *, revealed: bool = False) -> HttpResponse:
     addresses = list(customer.addresses.all())
     default_address = next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
     granted = {consent.purpose: consent.is_granted for consent in customer.consents.all()}
-    if services.can_see_full_phones(request.user) and not revealed:
-        services.record_full_phone_views(by=request.user, customers=[customer])
     context = {
         "customer": customer,
         "products": products,
@@ -156,7 +143,7 @@ def render_detail(request, pk: int, *, revealed: bool = False) -> HttpResponse:
         "addresses": addresses,
         "consents": [(purpose.label, granted.get(purpose.value)) for purpose in ConsentPurpose],
         "unattached_life_events": customer.unattached_life_events,
-        **phones_context(request, customer, revealed=revealed),
+        **phones_context(request, customer, reveal=reveal),
         **timeline_context(request, customer),
     }
     return render(request, "customers/detail.html", context)
@@ -177,11 +164,10 @@ def reveal(request, pk: int):
     if request.method != "POST":
         return redirect("customers:detail", pk=pk)
     customer = selectors.access_customer(request.user, pk)
-    services.reveal_phones(by=request.user, customer=customer)
     if is_htmx(request):
         customer = Customer.objects.prefetch_related("phones").get(pk=customer.pk)
-        return render(request, "customers/phones.html", phones_context(request, customer, revealed=True))
-    return render_detail(request, pk, revealed=True)
+        return render(request, "customers/phones.html", phones_context(request, customer, reveal=True))
+    return render_detail(request, pk, reveal=True)
 
 
 # --- Customer forms --------------------------------------------------------------------------
@@ -221,13 +207,10 @@ def edit(request, pk: int):
     customer = selectors.access_customer(request.user, pk)
     numbers = list(customer.phones.values_list("number", flat=True))
     known: dict[str, list[str]] = {}
-    if services.can_see_full_phones(request.user):
-        shown = [national_digits(n) for n in numbers]
-    else:
+    if not privacy.sees_in_full(request.user):
         # The agent keeps a number by keeping its masked line; the stored number is used.
-        shown = [mask_phone(n) for n in numbers]
         for number in numbers:
-            known.setdefault(mask_phone(number), []).append(number)
+            known.setdefault(privacy.PHONES.masked(number), []).append(number)
     if request.method == "POST":
         form = CustomerForm(request.POST, known_phones=known, editing=True)
         addresses = address_formset(request.POST, customer=customer)
@@ -248,8 +231,8 @@ def edit(request, pk: int):
                 messages.success(request, _("Changes saved."))
                 return redirect("customers:detail", pk=customer.pk)
     else:
-        if not known and numbers:  # the full numbers are on the form: a read of personal data
-            services.record_full_phone_views(by=request.user, customers=[customer])
+        # The numbers on the form as this user may see them: shown in full, the read is audited.
+        shown = privacy.shown(request.user, {customer: numbers})[customer.pk]
         form = CustomerForm(
             initial=CustomerForm.initial_for(customer, shown), known_phones=known, editing=True
         )
