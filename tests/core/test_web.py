@@ -6,7 +6,7 @@ from django.utils import translation
 from django.utils.html import escape
 
 from kefu.core import errors
-from kefu.customers import services
+from kefu.customers import privacy, services
 from kefu.customers.models import Customer
 from tests.core.refusal_urls import RAISED
 
@@ -110,10 +110,10 @@ def test_a_conflict_raised_by_a_service_under_a_real_view_is_a_409_page_not_a_50
 def test_a_broken_rule_under_a_decorated_view_is_a_422_fragment_for_htmx(agent_client, agent, monkeypatch):
     customer = services.create_customer(by=agent, name="陈女士", phones=["138 1234 5678"])
 
-    def refuse(**kwargs):
+    def refuse(*args, **kwargs):
         raise errors.DomainError()
 
-    monkeypatch.setattr(services, "reveal_phones", refuse)
+    monkeypatch.setattr(privacy, "shown_phones", refuse)
 
     response = agent_client.post(reverse("customers:reveal", args=[customer.pk]), **HTMX)
 
