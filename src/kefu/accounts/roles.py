@@ -38,6 +38,8 @@ _ARCHIVE_WRITE = [
     "customers.change_lifeevent",
 ]
 _REVEAL = ["customers.reveal_phone"]
+# Merging two records of one customer (decision 0014): a supervisor's call, not every agent's.
+_MERGE = ["customers.merge_customer"]
 _AUDIT = ["core.view_auditevent"]
 _CATALOGUE = [
     "customers.add_productcategory",
@@ -51,18 +53,19 @@ _CATALOGUE = [
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.AGENT: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL,
-    Role.SUPERVISOR: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL + _AUDIT,
+    Role.SUPERVISOR: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL + _AUDIT + _MERGE,
     # A technician reads the archive and changes nothing in it; full numbers, and the changes
     # a visit makes (a product's serial, its warranty), come with their own visits (field service).
     Role.TECHNICIAN: _ARCHIVE_READ,
     Role.SALES: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL,
     Role.CENTRE: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL,
-    Role.MANAGER: _ARCHIVE_READ + _REVEAL + _AUDIT + _CATALOGUE,
+    Role.MANAGER: _ARCHIVE_READ + _REVEAL + _AUDIT + _CATALOGUE + _MERGE,
     Role.ADMIN: _ARCHIVE_READ
     + _ARCHIVE_WRITE
     + _REVEAL
     + _AUDIT
     + _CATALOGUE
+    + _MERGE
     + ["accounts.view_user", "accounts.add_user", "accounts.change_user", "auth.view_group"],
 }
 

@@ -19,6 +19,8 @@ from kefu.customers.models import Customer, CustomerEvent, LifeEventKind, OwnedP
 CUSTOMER_CREATED = "customer_created"
 PRODUCT_PURCHASED = "product_purchased"
 LIFE_EVENT = "life_event"
+CUSTOMER_MERGED = "customer_merged"  # on the kept record: another record was merged into it
+MERGED_INTO = "merged_into"  # on the merged record: it was merged into another
 
 # Filters offered on the 360° page: code → (label, kinds). Later capabilities add theirs.
 FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -98,10 +100,31 @@ def _describe_life_event(data: dict) -> str:
     )
 
 
+def _describe_merged(data: dict) -> str:
+    moved = data.get("moved", {})
+    return _(
+        "Merged the record of %(name)s (#%(id)s) into this one: %(phones)s phones, "
+        "%(addresses)s addresses, %(products)s products, %(life_events)s life events"
+    ) % {
+        "name": data.get("name", ""),
+        "id": data.get("customer", ""),
+        **{part: moved.get(part, 0) for part in ("phones", "addresses", "products", "life_events")},
+    }
+
+
+def _describe_merged_into(data: dict) -> str:
+    return _("Merged into the record of %(name)s (#%(id)s)") % {
+        "name": data.get("name", ""),
+        "id": data.get("customer", ""),
+    }
+
+
 DESCRIBERS: dict[str, Callable[[dict], str]] = {
     CUSTOMER_CREATED: lambda data: _("Customer record opened"),
     PRODUCT_PURCHASED: _describe_product,
     LIFE_EVENT: _describe_life_event,
+    CUSTOMER_MERGED: _describe_merged,
+    MERGED_INTO: _describe_merged_into,
 }
 
 

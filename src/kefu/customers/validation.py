@@ -2,10 +2,12 @@
 consents and serial numbers. Each cleaner returns the clean value and records what is wrong
 in a FieldErrors, so a service can report every bad field at once."""
 
+import datetime
 from collections.abc import Mapping, Sequence
 
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.dates import add_months
 from kefu.core.validation import FieldErrors
 from kefu.customers.models import Address, Consent, ConsentPurpose
 from kefu.customers.phones import normalise_phone
@@ -16,6 +18,10 @@ MAX_ADDRESSES = 5
 # Longer than any real number typed with spaces, dashes and a country code.
 MAX_PHONE_LENGTH = 40
 MAX_WARRANTY_MONTHS = 240
+# Dates outside these bounds are typing slips (19 for 2019, a wrong year picked): no appliance
+# in the archive was bought before 1980, and a life event is planned at most a year ahead.
+EARLIEST_PURCHASE = datetime.date(1980, 1, 1)
+LIFE_EVENT_MONTHS_AHEAD = 12
 
 
 def clean_name(errors: FieldErrors, name) -> str:
@@ -81,6 +87,33 @@ def clean_consents(
     source = (source or "").strip()
     errors.length("consent_source", source, Consent._meta.get_field("source").max_length)
     return {str(purpose): granted for purpose, granted in consents.items()}, source
+
+
+def check_purchase_date(errors: FieldErrors, purchased_on: datetime.date, today: datetime.date) -> None:
+    """A purchase happened between EARLIEST_PURCHASE and today."""
+    if purchased_on < EARLIEST_PURCHASE:
+        errors.add(
+            "purchased_on",
+            _("The purchase date cannot be before %(earliest)s.")
+            % {"earliest": EARLIEST_PURCHASE.isoformat()},
+        )
+    elif purchased_on > today:
+        errors.add("purchased_on", _("The purchase date cannot be in the future."))
+
+
+def latest_life_event(today: datetime.date) -> datetime.date:
+    """The last date a life event may have: a year from today (28 February for 29 February)."""
+    return add_months(today, LIFE_EVENT_MONTHS_AHEAD)
+
+
+def check_life_event_date(errors: FieldErrors, occurred_on: datetime.date, today: datetime.date) -> None:
+    """A life event may be a planned one (a wedding next spring), but not more than a year ahead."""
+    if occurred_on > latest_life_event(today):
+        errors.add(
+            "occurred_on",
+            _("The date cannot be more than a year ahead (after %(latest)s).")
+            % {"latest": latest_life_event(today).isoformat()},
+        )
 
 
 def clean_serial(serial: str) -> str:
