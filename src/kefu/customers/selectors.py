@@ -263,3 +263,8 @@ def merge_candidates(customer: Customer, *, limit: int = 20) -> list[Customer]:
         product_count=_count(OwnedProduct)
     )
     return list(candidates.order_by("id")[:limit])
+
+
+def customers_by_ids(ids: list[int]) -> list[Customer]:
+    """The records named by a refusal (the duplicate-number warning), in id order."""
+    return list(Customer.objects.filter(pk__in=ids).order_by("id"))
