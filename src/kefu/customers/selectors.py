@@ -257,8 +257,8 @@ def merge_candidates(customer: Customer, *, limit: int = 20) -> list[Customer]:
     """Other records (not merged ones) that share a phone number with `customer`: the likely
     duplicates the 360° page offers to merge. One statement."""
     numbers = CustomerPhone.objects.filter(customer=customer).values("number")
-    sharing = CustomerPhone.objects.filter(number__in=numbers).exclude(customer=customer)
-    sharing = sharing.values("customer_id")
+    others = CustomerPhone.objects.filter(number__in=numbers).exclude(customer=customer)
+    sharing = others.values("customer_id")
     candidates = Customer.objects.filter(pk__in=sharing, merged_into__isnull=True).annotate(
         product_count=_count(OwnedProduct)
     )
