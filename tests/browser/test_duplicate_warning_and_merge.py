@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from kefu.accounts.roles import sync_roles
 from kefu.customers import services
-from kefu.customers.models import Customer
+from kefu.customers.models import Customer, ProductCategory
 from tests.factories import PASSWORD, ProductModelFactory, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,11 +22,12 @@ def earlier_record():
     if not Group.objects.filter(name="supervisor").exists():
         sync_roles()  # a transactional test may run after another one flushed the tables
     supervisor = make_user("supervisor")
+    category, _new = ProductCategory.objects.get_or_create(code="air_conditioner", defaults={"name": "空调"})
     customer = services.create_customer(by=supervisor, name="陈女士", phones=["138 1234 5678"])
     services.register_product(
         by=supervisor,
         customer=customer,
-        model=ProductModelFactory(name="变频空调 1.5匹"),
+        model=ProductModelFactory(category=category, name="变频空调 1.5匹"),
         purchased_on=datetime.date(2021, 3, 9),
         serial_number="KFR2103090001",
     )

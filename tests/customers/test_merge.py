@@ -455,6 +455,29 @@ def test_the_api_refuses_a_merge_it_cannot_make_and_writes_nothing(supervisor, c
     assert everything() == before
 
 
+def test_a_retried_merge_with_its_key_answers_as_the_first_did(supervisor, client):
+    kept = open_record(supervisor, "陈静", ["13812345678"])
+    merged = open_record(supervisor, "陈静", ["13912345678"])
+    client.force_login(supervisor)
+    path = f"/api/v1/customers/{kept.pk}/merge"
+
+    def merge():
+        return client.post(
+            path,
+            json.dumps({"from": merged.pk}),
+            content_type="application/json",
+            headers={"Idempotency-Key": "m-1"},
+        )
+
+    first, retry = merge(), merge()
+
+    assert first.status_code == retry.status_code == 200
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.json()["id"] == first.json()["id"] == kept.pk
+    assert AuditEvent.objects.filter(changes__has_key="merged_from").count() == 1
+    assert send(client, path, {"from": merged.pk}).status_code == 409  # without the key: merged already
+
+
 def test_an_agent_may_not_merge(agent, client):
     kept = open_record(agent, "陈静", ["13812345678"])
     merged = open_record(agent, "陈静", ["13912345678"])

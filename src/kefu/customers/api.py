@@ -215,11 +215,21 @@ def update_customer(request: HttpRequest, customer_id: Id, payload: CustomerPatc
         "is a 422; a record already merged is a 409 `customer_merged`."
     ),
 )
-def merge_customers(request: HttpRequest, customer_id: Id, payload: MergeIn):
+def merge_customers(
+    request: HttpRequest, customer_id: Id, payload: MergeIn, idempotency_key: IdempotencyKeyHeader = None
+):
     customer = selectors.access_customer(request.auth, customer_id)
     require(request.auth, "customers.merge_customer")
-    services.merge_customers(by=request.auth, into_id=customer.pk, from_id=payload.from_)
-    return _render_customers(request, [selectors.customer_record(request.auth, customer.pk)])[0]
+
+    def merge():
+        services.merge_customers(by=request.auth, into_id=customer.pk, from_id=payload.from_)
+        return render(customer.pk)
+
+    def render(customer_id: int) -> dict:
+        return _render_customers(request, [selectors.customer_record(request.auth, customer_id)])[0]
+
+    # A retry after a timeout answers with the first merge's result, not a 409 "already merged".
+    return create_once(request, idempotency_key, CustomerOut, merge, status=200, replay=render)
 
 
 @router.post(
