@@ -124,6 +124,7 @@ GUIDE_ROWS = {
     ],
     "Reveal a customer's full phone numbers": ["customers.reveal_phone"],
     "Look up customers by a whole phone number as often as needed": ["customers.reveal_phone"],
+    "Merge two records of the same customer": ["customers.merge_customer"],
     "Read the audit trail": ["core.view_auditevent"],
     "Change the product catalogue and the business calendar": [
         "customers.add_productmodel",

@@ -1,6 +1,7 @@
 """Who may call each operation of the customer archive's API (the role × operation matrix,
 tests/guards/test_access_matrix.py), as docs/user-guide.md's table of roles promises."""
 
+from kefu.customers import services
 from tests.guards.matrix import EVERY_ROLE, Call, Op
 
 # Everyone with a role reads the archive.
@@ -12,6 +13,8 @@ EDITORS = frozenset({"agent", "supervisor", "sales", "centre", "admin"})
 REVEALERS = frozenset({"agent", "supervisor", "sales", "centre", "manager", "admin"})
 # Managers and administrators keep the catalogue.
 CATALOGUE_KEEPERS = frozenset({"manager", "admin"})
+# Supervisors, managers and administrators merge duplicate records (decision 0014).
+MERGERS = frozenset({"supervisor", "manager", "admin"})
 
 
 def customer(world, user):
@@ -20,6 +23,17 @@ def customer(world, user):
 
 def product(world, user):
     return Call(path={"product_id": world.product.pk})
+
+
+def merge(world, user):
+    """A fresh pair for each caller: a record merged once takes no second merge."""
+    pair = [
+        services.create_customer(
+            by=None, name="陈女士", phones=["13971805566"], allow_duplicate_phone=True
+        ).pk
+        for _ in range(2)
+    ]
+    return Call(path={"customer_id": pair[0]}, body={"from": pair[1]})
 
 
 ACCESS = {
@@ -33,7 +47,14 @@ ACCESS = {
     "list_product_models": Op(READERS, lambda world, user: Call(query={"category": "air_conditioner"})),
     "create_customer": Op(
         EDITORS,
-        lambda world, user: Call(body={"name": "王先生", "phones": ["13912345678"], "tier": "regular"}),
+        lambda world, user: Call(
+            body={
+                "name": "王先生",
+                "phones": ["13912345678"],
+                "tier": "regular",
+                "allow_duplicate_phone": True,
+            }
+        ),
     ),
     "update_customer": Op(
         EDITORS,
@@ -42,6 +63,7 @@ ACCESS = {
             body={"version": world.fresh(world.customer).version, "notes": world.unique("回访记录 ")},
         ),
     ),
+    "merge_customers": Op(MERGERS, merge),
     "reveal_customer_phones": Op(
         REVEALERS, lambda world, user: Call(path={"customer_id": world.customer.pk}, body={"reason": "回拨"})
     ),

@@ -71,20 +71,33 @@ def world(db, one_connection):
         by=admin, customer=customer, model=ProductModelFactory(), purchased_on=customer.created_at.date()
     )
     other_token, _raw = issue_token(user=admin, name="second")
+    # A second record of the same person, for the merge to take in (body field `from`).
+    duplicate = services.create_customer(
+        by=admin, name="陈女士", phones=["13812345678"], allow_duplicate_phone=True
+    )
     return {
         "headers": {"Authorization": f"Bearer {raw}"},
         "ids": {"customer_id": customer.pk, "product_id": product.pk, "token_id": other_token.pk},
+        "body_ids": {"from": duplicate.pk},
     }
 
 
-def aim_at_real_records(case, ids: dict) -> None:
+def aim_at_real_records(case, ids: dict, body_ids: dict) -> None:
     """Half of the generated ids (the odd ones) become ids of real records, so that the fuzzer
-    reaches past the 404 into the operations themselves; the choice follows the generated
-    data, so a failing example stays reproducible."""
+    reaches past the 404 (or the body's 422) into the operations themselves; the choice follows
+    the generated data, so a failing example stays reproducible."""
     for name, real in ids.items():
-        value = (case.path_parameters or {}).get(name)
-        if isinstance(value, int) and value % 2:
+        if _aimable((case.path_parameters or {}).get(name)):
             case.path_parameters[name] = real
+    for name, real in body_ids.items():
+        if isinstance(case.body, dict) and _aimable(case.body.get(name)):
+            case.body[name] = real
+
+
+def _aimable(value) -> bool:
+    """An odd id that is a valid one: an id that breaks the schema on purpose (0, -3) must stay
+    as it is, or the fuzzer would see its refusal answered with the real record."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0 and value % 2 == 1
 
 
 @schema.parametrize()
@@ -96,5 +109,5 @@ def aim_at_real_records(case, ids: dict) -> None:
     suppress_health_check=list(HealthCheck),
 )
 def test_every_operation_survives_the_fuzzer(case, world):
-    aim_at_real_records(case, world["ids"])
+    aim_at_real_records(case, world["ids"], world["body_ids"])
     case.call_and_validate(headers=world["headers"], checks=CHECKS)

@@ -23,13 +23,16 @@ from kefu.customers.schemas import (
     LIFE_EVENT_FIELD_NAMES,
     PRODUCT_FIELD_NAMES,
     CategoryList,
+    CustomerConflictError,
     CustomerIn,
     CustomerList,
     CustomerOut,
     CustomerPatch,
+    DuplicatePhoneError,
     LifeEventIn,
     LifeEventList,
     LifeEventOut,
+    MergeIn,
     ProductIn,
     ProductList,
     ProductModelIn,
@@ -132,9 +135,13 @@ def list_customers(
 
 @router.post(
     "/customers",
-    response={201: CustomerOut, **errors(400, 403, 422)},
+    response={201: CustomerOut, **errors(400, 403, 422), 409: DuplicatePhoneError},
     operation_id="create_customer",
     summary="Open a customer's record",
+    description=(
+        "A phone number that another record already has is refused with 409 `duplicate_phone`, "
+        "whose `customer_ids` names those records, unless `allow_duplicate_phone` is true."
+    ),
 )
 def create_customer(request: HttpRequest, payload: CustomerIn, idempotency_key: IdempotencyKeyHeader = None):
     require(request.auth, "customers.add_customer")
@@ -166,10 +173,13 @@ def get_customer(request: HttpRequest, customer_id: Id):
 
 @router.patch(
     "/customers/{customer_id}",
-    response={200: CustomerOut, **errors(400, 403, 404, 409, 422)},
+    response={200: CustomerOut, **errors(400, 403, 404, 422), 409: CustomerConflictError},
     operation_id="update_customer",
     summary="Change a customer's record",
-    description="Send only the fields that change, with the version you edited; a stale version is a 409.",
+    description=(
+        "Send only the fields that change, with the version you edited; a stale version is a 409, "
+        "and so is a record merged into another (`customer_merged`, with `merged_into`)."
+    ),
 )
 def update_customer(request: HttpRequest, customer_id: Id, payload: CustomerPatch, if_match: IfMatch = None):
     customer = selectors.access_customer(request.auth, customer_id)
@@ -187,6 +197,35 @@ def update_customer(request: HttpRequest, customer_id: Id, payload: CustomerPatc
         consent_source=consent_source,
     )
     return _render_customers(request, [selectors.customer_record(request.auth, customer.pk)])[0]
+
+
+@router.post(
+    "/customers/{customer_id}/merge",
+    response={200: CustomerOut, **errors(400, 403, 404, 422), 409: CustomerConflictError},
+    operation_id="merge_customers",
+    summary="Merge another record of the same customer into this one",
+    description=(
+        "Moves the phones, addresses, products, life events and timeline entries of the record "
+        "`from` to this one and marks `from` merged (its GET shows `merged_into`; lists and search "
+        "leave it out). Answers with this record. Merging a record into itself or naming no record "
+        "is a 422; a record already merged is a 409 `customer_merged`."
+    ),
+)
+def merge_customers(
+    request: HttpRequest, customer_id: Id, payload: MergeIn, idempotency_key: IdempotencyKeyHeader = None
+):
+    customer = selectors.access_customer(request.auth, customer_id)
+    require(request.auth, "customers.merge_customer")
+
+    def merge():
+        services.merge_customers(by=request.auth, into_id=customer.pk, from_id=payload.from_)
+        return render(customer.pk)
+
+    def render(customer_id: int) -> dict:
+        return _render_customers(request, [selectors.customer_record(request.auth, customer_id)])[0]
+
+    # A retry after a timeout answers with the first merge's result, not a 409 "already merged".
+    return create_once(request, idempotency_key, CustomerOut, merge, status=200, replay=render)
 
 
 @router.post(
@@ -241,7 +280,7 @@ def list_customer_products(request: HttpRequest, customer_id: Id, cursor: Cursor
 
 @router.post(
     "/customers/{customer_id}/products",
-    response={201: ProductOut, **errors(400, 403, 404, 422)},
+    response={201: ProductOut, **errors(400, 403, 404, 422), 409: CustomerConflictError},
     operation_id="create_product",
     summary="Register a product the customer owns",
 )
@@ -323,7 +362,7 @@ def list_life_events(request: HttpRequest, customer_id: Id, cursor: Cursor = Non
 
 @router.post(
     "/customers/{customer_id}/life-events",
-    response={201: LifeEventOut, **errors(400, 403, 404, 422)},
+    response={201: LifeEventOut, **errors(400, 403, 404, 422), 409: CustomerConflictError},
     operation_id="create_life_event",
     summary="Remember a date that matters to the customer",
 )

@@ -9,8 +9,10 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.api.parser import MAX_INTEGER
 from kefu.core.forms import DateInput, StyledForm, require_version
 from kefu.core.validation import TEXT_MAX
 from kefu.customers.models import (
@@ -26,7 +28,14 @@ from kefu.customers.models import (
     PurchaseChannel,
     Tier,
 )
-from kefu.customers.validation import ADDRESS_PARTS, MAX_ADDRESSES, MAX_PHONE_LENGTH, MAX_PHONES
+from kefu.customers.validation import (
+    ADDRESS_PARTS,
+    EARLIEST_PURCHASE,
+    MAX_ADDRESSES,
+    MAX_PHONE_LENGTH,
+    MAX_PHONES,
+    latest_life_event,
+)
 
 # Phones may be typed one per line, or separated by commas (Chinese or Latin) or semicolons.
 PHONE_SEPARATORS = re.compile(r"[\n\r,;，；、]+")
@@ -58,6 +67,8 @@ class CustomerForm(StyledForm):
         label=_("Notes"), max_length=TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Sent by the "create anyway" button that the duplicate-number warning offers.
+    allow_duplicate_phone = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(
         self, *args, known_phones: dict[str, list[str]] | None = None, editing: bool = False, **kwargs
@@ -227,6 +238,10 @@ class ProductForm(StyledForm):
         )
         self.fields["model"].choices = grouped_models(models, category)
         self.fields["install_address"].queryset = customer.addresses.all()
+        # The date picker offers the dates the service accepts (it checks them all the same).
+        self.fields["purchased_on"].widget.attrs.update(
+            min=EARLIEST_PURCHASE.isoformat(), max=timezone.localdate().isoformat()
+        )
 
     def clean(self):
         data = super().clean()
@@ -268,6 +283,20 @@ class ProductForm(StyledForm):
         }
 
 
+# --- Merging -------------------------------------------------------------------------------
+
+
+class MergeForm(StyledForm):
+    """The record to merge into the one on the page, by its number (#id)."""
+
+    from_id = forms.IntegerField(
+        label=_("Record number"),
+        min_value=1,
+        max_value=MAX_INTEGER,
+        help_text=_("The number (#) of the duplicate record, shown on its page."),
+    )
+
+
 # --- Life events ---------------------------------------------------------------------------
 
 
@@ -286,3 +315,4 @@ class LifeEventForm(StyledForm):
         self.fields["product"].queryset = customer.products.select_related("model").order_by(
             "-purchased_on", "-id"
         )
+        self.fields["occurred_on"].widget.attrs["max"] = latest_life_event(timezone.localdate()).isoformat()

@@ -88,6 +88,16 @@ class Customer(VersionedModel):
         _("preferred time"), max_length=50, blank=True, help_text=_("For example: weekday evenings")
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Set when this record was merged into another (decision 0014): the row stays, emptied of
+    # what moved, answers with the record that took its place, and takes no more changes.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+    )
 
     objects = CustomerQuerySet.as_manager()
 
@@ -97,6 +107,7 @@ class Customer(VersionedModel):
         permissions = [
             ("reveal_phone", _("Can reveal a customer's full phone numbers (audited)")),
             ("view_full_phone", _("Sees customers' phone numbers in full (each view audited)")),
+            ("merge_customer", _("Can merge a duplicate customer record into another")),
         ]
         indexes = [
             # Name prefix search: a range scan (name >= q AND name < q + U+10FFFF) on this index.
@@ -105,10 +116,17 @@ class Customer(VersionedModel):
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="customer_name_not_empty"),
             models.CheckConstraint(condition=Q(tier__in=Tier.values), name="customer_tier_valid"),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")), name="customer_not_merged_into_itself"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
     @property
     def is_vip(self) -> bool:

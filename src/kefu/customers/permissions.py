@@ -18,6 +18,8 @@ _ARCHIVE_WRITE = [
     "customers.change_lifeevent",
 ]
 _REVEAL = ["customers.reveal_phone"]
+# Merging two records of one customer (decision 0014): a supervisor's call, not every agent's.
+_MERGE = ["customers.merge_customer"]
 _CATALOGUE = [
     "customers.add_productcategory",
     "customers.change_productcategory",
@@ -27,12 +29,12 @@ _CATALOGUE = [
 
 ROLE_GRANTS: dict[str, list[str]] = {
     Role.AGENT: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL,
-    Role.SUPERVISOR: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL,
+    Role.SUPERVISOR: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL + _MERGE,
     # A technician reads the archive and changes nothing in it; full numbers, and the changes
     # a visit makes (a product's serial, its warranty), come with their own visits (field service).
     Role.TECHNICIAN: _ARCHIVE_READ,
     Role.SALES: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL,
     Role.CENTRE: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL,
-    Role.MANAGER: _ARCHIVE_READ + _REVEAL + _CATALOGUE,
-    Role.ADMIN: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL + _CATALOGUE,
+    Role.MANAGER: _ARCHIVE_READ + _REVEAL + _CATALOGUE + _MERGE,
+    Role.ADMIN: _ARCHIVE_READ + _ARCHIVE_WRITE + _REVEAL + _CATALOGUE + _MERGE,
 }

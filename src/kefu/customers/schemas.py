@@ -8,6 +8,7 @@ from typing import Annotated
 from django.utils import timezone
 from ninja import Field, Schema
 
+from kefu.core.api.errors import ConflictError
 from kefu.core.api.helpers import LocalDateTime
 from kefu.core.api.schema import TEXT_MAX, InputDate, Page, RecordId, StrictSchema, Version, max_length
 from kefu.customers import timeline
@@ -74,6 +75,13 @@ class CustomerIn(StrictSchema):
         max_length=max_length(Consent, "source"),
         description="How the consents were given, e.g. “phone call”.",
     )
+    allow_duplicate_phone: bool = Field(
+        False,
+        description=(
+            "A number that another record already has is a 409 `duplicate_phone` naming those "
+            "records; send true to open a new record anyway (a household sharing a landline)."
+        ),
+    )
 
 
 class CustomerPatch(StrictSchema):
@@ -109,6 +117,9 @@ class CustomerOut(Schema):
     preferred_channel_label: str
     preferred_time: str
     notes: str
+    merged_into: int | None = Field(
+        description="The record this one was merged into (it takes no more changes), or null."
+    )
     version: int
     created_at: LocalDateTime
     updated_at: LocalDateTime
@@ -118,6 +129,22 @@ class CustomerList(Page[CustomerOut]):
     match: str | None = Field(
         None, description="How `q` was read: phone, last4, serial or name (null without q)."
     )
+
+
+class MergeIn(StrictSchema):
+    from_: RecordId = Field(alias="from", description="The id of the record to merge into this one.")
+
+
+class DuplicatePhoneError(ConflictError):
+    """The 409 of a new record whose phone number other records have."""
+
+    customer_ids: list[int] = Field(default_factory=list, description="The records that have the number.")
+
+
+class CustomerConflictError(ConflictError):
+    """A 409 about a customer's record: a stale version, or a record merged into another."""
+
+    merged_into: int | None = Field(None, description="Set when the record was merged into another.")
 
 
 class RevealIn(StrictSchema):
@@ -150,6 +177,7 @@ def customer_data(customer: Customer, *, phones: Sequence[str]) -> dict:
         "preferred_channel_label": customer.get_preferred_channel_display(),
         "preferred_time": customer.preferred_time,
         "notes": customer.notes,
+        "merged_into": customer.merged_into_id,
         "version": customer.version,
         "created_at": customer.created_at,
         "updated_at": customer.updated_at,

@@ -126,9 +126,10 @@ def find_customers(
     text: str, *, user, cursor: str | None = None, limit: int | None = 20, tier: str | None = None
 ) -> SearchResult:
     """Customers matching the search box that `user` may see: by full phone, last four digits,
-    serial or name."""
+    serial or name. Records merged into another are left out (the one they were merged into is
+    found)."""
     kind, value = search_kind(text)
-    customers = _with_card_data(Customer.objects.visible_to(user))
+    customers = _with_card_data(Customer.objects.visible_to(user).filter(merged_into__isnull=True))
     if tier:
         customers = customers.filter(tier=tier)
     if kind == "empty":
@@ -163,8 +164,13 @@ def customer_record(user, customer_id) -> Customer:
 
 
 def customer_list(*, user, tier: str | None = None, cursor=None, limit=50) -> Page[Customer]:
-    """Every customer `user` may see, by id, with what the API shows of each."""
-    customers = Customer.objects.visible_to(user).prefetch_related(*RECORD_PREFETCHES)
+    """Every customer `user` may see, by id (merged records left out), with what the API shows
+    of each."""
+    customers = (
+        Customer.objects.visible_to(user)
+        .filter(merged_into__isnull=True)
+        .prefetch_related(*RECORD_PREFETCHES)
+    )
     if tier:
         customers = customers.filter(tier=tier)
     return keyset_page(customers, order=("id",), cursor=cursor, limit=limit)
@@ -259,3 +265,31 @@ def catalogue_models(*, category: str | None = None, cursor=None, limit=50) -> P
     if category:
         models = models.filter(category__code=category)
     return keyset_page(models, order=("id",), cursor=cursor, limit=limit)
+
+
+# --- Duplicates ------------------------------------------------------------------------------
+
+
+def customers_with_phones(numbers: list[str]) -> list[int]:
+    """The ids of records (not merged ones) that have any of these E.164 numbers, in order.
+
+    One statement on the phone number index."""
+    rows = CustomerPhone.objects.filter(number__in=numbers, customer__merged_into__isnull=True)
+    return list(rows.order_by("customer_id").values_list("customer_id", flat=True).distinct())
+
+
+def merge_candidates(customer: Customer, *, limit: int = 20) -> list[Customer]:
+    """Other records (not merged ones) that share a phone number with `customer`: the likely
+    duplicates the 360° page offers to merge. One statement."""
+    numbers = CustomerPhone.objects.filter(customer=customer).values("number")
+    others = CustomerPhone.objects.filter(number__in=numbers).exclude(customer=customer)
+    sharing = others.values("customer_id")
+    candidates = Customer.objects.filter(pk__in=sharing, merged_into__isnull=True).annotate(
+        product_count=_count(OwnedProduct)
+    )
+    return list(candidates.order_by("id")[:limit])
+
+
+def customers_by_ids(ids: list[int]) -> list[Customer]:
+    """The records named by a refusal (the duplicate-number warning), in id order."""
+    return list(Customer.objects.filter(pk__in=ids).order_by("id"))

@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from kefu.core import audit
 from kefu.core.concurrency import bump_version, lock_for_update
 from kefu.core.dates import add_months
+from kefu.core.errors import Conflict, NotFound
 from kefu.core.masking import national_digits, redact_phone
 from kefu.core.validation import TEXT_MAX, FieldErrors
-from kefu.customers import timeline
+from kefu.customers import selectors, timeline
 from kefu.customers.models import (
     Address,
     Consent,
@@ -40,6 +41,7 @@ from kefu.customers.phones import guess_label
 from kefu.customers.validation import (
     ADDRESS_PARTS,
     MAX_WARRANTY_MONTHS,
+    check_life_event_date,
     clean_addresses,
     clean_consents,
     clean_name,
@@ -60,6 +62,43 @@ PRODUCT_FIELDS = (
     "notes",
 )
 PRODUCT_MODEL_FIELDS = ("category", "code", "name", "brand", "warranty_months")
+
+
+class DuplicatePhone(Conflict):
+    """A new record would share a phone number with records already in the archive.
+
+    `customer_ids` names them; the caller opens one of them, or asks again with
+    `allow_duplicate_phone` (a household that shares one landline is two customers)."""
+
+    code = "duplicate_phone"
+
+    def __init__(self, customer_ids: list[int]):
+        message = _(
+            "Another customer record already has this phone number. "
+            "Open it, or confirm that this is a different customer."
+        )
+        super().__init__(message, customer_ids=customer_ids)
+        self.customer_ids = customer_ids
+        self.fields = {"phones": [str(message)]}
+
+
+class CustomerMerged(Conflict):
+    """The record was merged into another (decision 0014): it takes no more changes."""
+
+    code = "customer_merged"
+
+    def __init__(self, customer: Customer):
+        super().__init__(
+            _("The record of %(name)s (#%(id)s) was merged into record #%(into)s and takes no more changes.")
+            % {"name": customer.name, "id": customer.pk, "into": customer.merged_into_id},
+            merged_into=customer.merged_into_id,
+        )
+        self.merged_into = customer.merged_into_id
+
+
+def refuse_if_merged(customer: Customer) -> None:
+    if customer.merged_into_id is not None:
+        raise CustomerMerged(customer)
 
 
 def _replace_phones(customer: Customer, numbers: list[str]) -> None:
@@ -127,8 +166,13 @@ def create_customer(
     addresses: Sequence[Mapping[str, str]] = (),
     consents: Mapping[str, bool] | None = None,
     consent_source: str = "",
+    allow_duplicate_phone: bool = False,
 ) -> Customer:
-    """Open a customer's record. The first phone and the first address are the primary ones."""
+    """Open a customer's record. The first phone and the first address are the primary ones.
+
+    A number that another (not merged) record already has is refused with DuplicatePhone,
+    which names those records, unless `allow_duplicate_phone` says the caller checked them.
+    """
     errors = FieldErrors()
     name = clean_name(errors, name)
     numbers = clean_phones(errors, phones)
@@ -138,6 +182,10 @@ def create_customer(
     errors.choice("tier", tier, Tier)
     errors.choice("preferred_channel", preferred_channel, ContactChannel)
     errors.raise_if_any()
+    if not allow_duplicate_phone:
+        owners = selectors.customers_with_phones(numbers)
+        if owners:
+            raise DuplicatePhone(owners)
 
     customer = Customer(
         name=name,
@@ -178,6 +226,7 @@ def update_customer(
     if unknown:
         raise ValidationError({field: [_("This field cannot be changed.")] for field in sorted(unknown)})
     customer = lock_for_update(Customer.objects, customer_id, version)
+    refuse_if_merged(customer)
 
     errors = FieldErrors()
     values = {field: changes[field] for field in CUSTOMER_FIELDS if field in changes}
@@ -220,6 +269,111 @@ def update_customer(
     return customer
 
 
+# --- Merging duplicates ----------------------------------------------------------------------
+
+
+def _lock_pair(into_id: int, from_id: int) -> tuple[Customer, Customer]:
+    """Both records, locked in id order (two merges of the same pair never deadlock)."""
+    locked: dict[int, Customer] = {}
+    for pk in sorted((into_id, from_id)):
+        try:
+            locked[pk] = lock_for_update(Customer.objects, pk, None)
+        except Customer.DoesNotExist:
+            if pk == into_id:
+                raise NotFound() from None
+            raise ValidationError(
+                {"from": [_("There is no customer with id %(id)s.") % {"id": from_id}]}
+            ) from None
+    return locked[into_id], locked[from_id]
+
+
+def _move_phones(kept: Customer, merged: Customer) -> dict[str, Any]:
+    """Move the numbers the kept record lacks; drop the merged record's copies of the others."""
+    kept_numbers = set(kept.phones.values_list("number", flat=True))
+    rows = list(merged.phones.values_list("id", "number"))
+    dropped = [(pk, number) for pk, number in rows if number in kept_numbers]
+    moved = [(pk, number) for pk, number in rows if number not in kept_numbers]
+    CustomerPhone.objects.filter(pk__in=[pk for pk, _number in dropped]).delete()
+    primary = {"is_primary": False} if kept.phones.filter(is_primary=True).exists() else {}
+    merged.phones.update(customer=kept, **primary)
+    return {
+        "count": len(moved),
+        "ids": [pk for pk, _number in moved],
+        "numbers": [redact_phone(number) for _pk, number in moved],
+        "dropped": [redact_phone(number) for _pk, number in dropped],
+    }
+
+
+def _move(rows, kept: Customer, **also) -> dict[str, Any]:
+    """Move every row of `rows` (the merged record's) to the kept record, set-based."""
+    ids = list(rows.order_by("pk").values_list("pk", flat=True))
+    count = rows.update(customer=kept, **also)
+    return {"count": count, "ids": ids}
+
+
+@transaction.atomic
+def merge_customers(*, by, into_id: int, from_id: int) -> Customer:
+    """Merge the record `from_id` into `into_id`, the one kept (decision 0014).
+
+    Its phones, addresses, products, life events and timeline entries move to the kept record;
+    a number the kept record already has is not doubled (the dropped copy is named, redacted,
+    in the audit row). Consents move for the purposes the kept record has no answer for. The
+    merged record's row stays, with `merged_into` set, and takes no more changes. Both versions
+    go up by one; each record gets a timeline entry and an audit row; the kept record's says
+    what moved. Refused, with nothing written: a record merged into itself, a missing one, one
+    already merged.
+    """
+    if into_id == from_id:
+        raise ValidationError({"from": [_("A record cannot be merged into itself.")]})
+    kept, merged = _lock_pair(into_id, from_id)
+    refuse_if_merged(kept)
+    refuse_if_merged(merged)
+
+    kept_purposes = kept.consents.values("purpose")
+    moved = {
+        "phones": _move_phones(kept, merged),
+        "addresses": _move(
+            merged.addresses.all(),
+            kept,
+            **({"is_default": False} if kept.addresses.filter(is_default=True).exists() else {}),
+        ),
+        "consents": _move(merged.consents.exclude(purpose__in=kept_purposes), kept),
+        "products": _move(merged.products.all(), kept),
+        "life_events": _move(merged.life_events.all(), kept),
+        "timeline": _move(merged.events.all(), kept),
+    }
+    # Records merged earlier into the merged one now point at the kept one: no chains.
+    earlier = list(Customer.objects.filter(merged_into=merged).values_list("pk", flat=True))
+    Customer.objects.filter(merged_into=merged).update(merged_into=kept)
+
+    before = audit.snapshot(merged, ["merged_into"])
+    merged.merged_into = kept
+    for customer in (kept, merged):
+        bump_version(customer)
+        customer.save(update_fields=["merged_into", "version", "updated_at"])
+    audit.record_update(
+        actor=by,
+        obj=kept,
+        before={},
+        extra={"merged_from": [None, merged.pk], "moved": moved, "earlier_merged": earlier},
+    )
+    audit.record_update(actor=by, obj=merged, before=before)
+    counts = {name: part["count"] for name, part in moved.items()}
+    timeline.add(
+        customer=kept,
+        kind=timeline.CUSTOMER_MERGED,
+        by=by,
+        data={"customer": merged.pk, "name": merged.name, "moved": counts},
+    )
+    timeline.add(
+        customer=merged,
+        kind=timeline.MERGED_INTO,
+        by=by,
+        data={"customer": kept.pk, "name": kept.name},
+    )
+    return kept
+
+
 # --- Products ------------------------------------------------------------------------------
 
 
@@ -254,9 +408,9 @@ def register_product(
     unless a date is given (an extended or a shortened one).
 
     The customer's row is locked first, as update_customer locks it, so that the addresses the
-    product may point at cannot be replaced until it is saved.
+    product may point at cannot be replaced until it is saved, nor the record merged away.
     """
-    lock_for_update(Customer.objects, customer.pk, None)
+    refuse_if_merged(lock_for_update(Customer.objects, customer.pk, None))
     today = today or timezone.localdate()
     serial_number = clean_serial(serial_number)
     errors = product_errors(
@@ -350,12 +504,18 @@ def record_life_event(
     description: str,
     kind: str = LifeEventKind.OTHER,
     product: OwnedProduct | None = None,
+    today: datetime.date | None = None,
 ) -> LifeEvent:
-    """Remember a date that matters to the customer, for care visits to mention."""
+    """Remember a date that matters to the customer, for care visits to mention.
+
+    The customer's row is locked first, so that the record cannot be merged away meanwhile."""
+    refuse_if_merged(lock_for_update(Customer.objects, customer.pk, None))
     errors = FieldErrors()
     description = (description or "").strip()
     if occurred_on is None:
         errors.add("occurred_on", _("Enter the date."))
+    else:
+        check_life_event_date(errors, occurred_on, today or timezone.localdate())
     if not description:
         errors.add("description", _("Say what happened."))
     elif len(description) > 200:

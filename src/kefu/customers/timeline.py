@@ -29,6 +29,8 @@ CUSTOMER_CREATED = "customer_created"
 PRODUCT_PURCHASED = "product_purchased"
 LIFE_EVENT = "life_event"
 OWN_SOURCE = "customers"  # the timeline's own table, CustomerEvent
+CUSTOMER_MERGED = "customer_merged"  # on the kept record: another record was merged into it
+MERGED_INTO = "merged_into"  # on the merged record: it was merged into another
 
 
 # --- The registries ----------------------------------------------------------------------------
@@ -281,6 +283,25 @@ def _describe_life_event(data: dict) -> str:
     )
 
 
+def _describe_merged(data: dict) -> str:
+    moved = data.get("moved", {})
+    return _(
+        "Merged the record of %(name)s (#%(id)s) into this one: %(phones)s phones, "
+        "%(addresses)s addresses, %(products)s products, %(life_events)s life events"
+    ) % {
+        "name": data.get("name", ""),
+        "id": data.get("customer", ""),
+        **{part: moved.get(part, 0) for part in ("phones", "addresses", "products", "life_events")},
+    }
+
+
+def _describe_merged_into(data: dict) -> str:
+    return _("Merged into the record of %(name)s (#%(id)s)") % {
+        "name": data.get("name", ""),
+        "id": data.get("customer", ""),
+    }
+
+
 def register_archive_kinds() -> None:
     """The archive's filters and kinds; CustomersConfig.ready() calls this once."""
     register_filter("products", label=gettext_lazy("Products"))
@@ -295,4 +316,10 @@ def register_archive_kinds() -> None:
     )
     register_kind(
         LIFE_EVENT, describe=_describe_life_event, label=gettext_lazy("Life event"), filter="life_events"
+    )
+    register_kind(
+        CUSTOMER_MERGED, describe=_describe_merged, label=gettext_lazy("Record merged into this one")
+    )
+    register_kind(
+        MERGED_INTO, describe=_describe_merged_into, label=gettext_lazy("Merged into another record")
     )

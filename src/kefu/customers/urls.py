@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
+    path("<int:pk>/merge/", views.merge, name="merge"),
     path("<int:pk>/products/new/", views.product_create, name="product_create"),
     path("products/<int:pk>/edit/", views.product_edit, name="product_edit"),
     path("<int:pk>/life-events/new/", views.life_event_create, name="life_event_create"),

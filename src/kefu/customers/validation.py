@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.dates import add_months
 from kefu.core.validation import TEXT_MAX, FieldErrors
 from kefu.customers.models import (
     Address,
@@ -26,6 +27,10 @@ MAX_ADDRESSES = 5
 # Longer than any real number typed with spaces, dashes and a country code.
 MAX_PHONE_LENGTH = 40
 MAX_WARRANTY_MONTHS = 240
+# Dates outside these bounds are typing slips (19 for 2019, a wrong year picked): no appliance
+# in the archive was bought before 1980, and a life event is planned at most a year ahead.
+EARLIEST_PURCHASE = datetime.date(1980, 1, 1)
+LIFE_EVENT_MONTHS_AHEAD = 12
 
 
 def clean_name(errors: FieldErrors, name) -> str:
@@ -93,6 +98,33 @@ def clean_consents(
     return {str(purpose): granted for purpose, granted in consents.items()}, source
 
 
+def check_purchase_date(errors: FieldErrors, purchased_on: datetime.date, today: datetime.date) -> None:
+    """A purchase happened between EARLIEST_PURCHASE and today."""
+    if purchased_on < EARLIEST_PURCHASE:
+        errors.add(
+            "purchased_on",
+            _("The purchase date cannot be before %(earliest)s.")
+            % {"earliest": EARLIEST_PURCHASE.isoformat()},
+        )
+    elif purchased_on > today:
+        errors.add("purchased_on", _("The purchase date cannot be in the future."))
+
+
+def latest_life_event(today: datetime.date) -> datetime.date:
+    """The last date a life event may have: a year from today (28 February for 29 February)."""
+    return add_months(today, LIFE_EVENT_MONTHS_AHEAD)
+
+
+def check_life_event_date(errors: FieldErrors, occurred_on: datetime.date, today: datetime.date) -> None:
+    """A life event may be a planned one (a wedding next spring), but not more than a year ahead."""
+    if occurred_on > latest_life_event(today):
+        errors.add(
+            "occurred_on",
+            _("The date cannot be more than a year ahead (after %(latest)s).")
+            % {"latest": latest_life_event(today).isoformat()},
+        )
+
+
 def clean_serial(serial: str) -> str:
     """Serial numbers are compared without spaces and in capitals, as printed on the label."""
     return "".join((serial or "").split()).upper()
@@ -120,8 +152,8 @@ def product_errors(
         errors.add("model", _("Choose the product model."))
     if purchased_on is None:
         errors.add("purchased_on", _("Enter the purchase date."))
-    elif purchased_on > today:
-        errors.add("purchased_on", _("The purchase date cannot be in the future."))
+    else:
+        check_purchase_date(errors, purchased_on, today)
     if warranty_ends_on and purchased_on and warranty_ends_on < purchased_on:
         errors.add("warranty_ends_on", _("The warranty cannot end before the purchase date."))
     errors.choice("purchase_channel", purchase_channel, PurchaseChannel)

@@ -21,6 +21,7 @@ from kefu.customers import lookups, privacy, selectors, services, timeline
 from kefu.customers.forms import (
     CustomerForm,
     LifeEventForm,
+    MergeForm,
     ProductForm,
     address_formset,
     grouped_models,
@@ -177,6 +178,7 @@ def reveal(request, pk: int):
 @login_required
 def create(request):
     require_perm(request.user, "customers.add_customer")
+    duplicates: list[Customer] = []
     if request.method == "POST":
         form = CustomerForm(request.POST)
         addresses = address_formset(request.POST)
@@ -186,8 +188,12 @@ def create(request):
                     by=request.user,
                     addresses=addresses.addresses(),
                     consent_source="ui",
+                    allow_duplicate_phone=form.cleaned_data["allow_duplicate_phone"],
                     **form.service_values(),
                 )
+            except services.DuplicatePhone as duplicate:
+                # Not an error in what was typed: the agent opens the record, or goes on anyway.
+                duplicates = selectors.customers_by_ids(duplicate.customer_ids)
             except ValidationError as error:
                 show_service_errors(error, form, {"addresses": addresses.add_service_errors})
             else:
@@ -196,7 +202,11 @@ def create(request):
     else:
         form = CustomerForm(initial={"phones": request.GET.get("phone", "").strip()[:40]})
         addresses = address_formset()
-    return render(request, "customers/customer_form.html", {"form": form, "addresses": addresses})
+    return render(
+        request,
+        "customers/customer_form.html",
+        {"form": form, "addresses": addresses, "duplicates": duplicates},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -223,7 +233,7 @@ def edit(request, pk: int):
                     changes={**form.service_values(), "addresses": addresses.addresses()},
                     consent_source="ui",
                 )
-            except errors.StaleVersion as error:
+            except errors.Conflict as error:  # a stale version, or a record merged meanwhile
                 form.add_error(None, str(error.message))
             except ValidationError as error:
                 show_service_errors(error, form, {"addresses": addresses.add_service_errors})
@@ -268,6 +278,8 @@ def product_create(request, pk: int):
         if form.is_valid():
             try:
                 services.register_product(by=request.user, customer=customer, **form.product_values())
+            except errors.Conflict as error:  # the record was merged into another
+                form.add_error(None, str(error.message))
             except ValidationError as error:
                 show_service_errors(error, form)
             else:
@@ -320,6 +332,8 @@ def life_event_create(request, pk: int):
         if form.is_valid():
             try:
                 services.record_life_event(by=request.user, customer=customer, **form.cleaned_data)
+            except errors.Conflict as error:  # the record was merged into another
+                form.add_error(None, str(error.message))
             except ValidationError as error:
                 show_service_errors(error, form)
             else:
@@ -328,3 +342,33 @@ def life_event_create(request, pk: int):
     else:
         form = LifeEventForm(customer=customer, initial={"product": request.GET.get("product") or None})
     return render(request, "customers/life_event_form.html", {"form": form, "customer": customer})
+
+
+# --- Merging duplicates ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@domain_errors
+def merge(request, pk: int):
+    """Merge a duplicate record into this one (decision 0014); the records that share a phone
+    number with it are offered first."""
+    customer = selectors.access_customer(request.user, pk)
+    require_perm(request.user, "customers.merge_customer")
+    if customer.merged_into_id is not None:
+        messages.warning(request, _("This record was merged into another; merge into that one."))
+        return redirect("customers:detail", pk=customer.merged_into_id)
+    form = MergeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        from_id = form.cleaned_data["from_id"]
+        try:
+            services.merge_customers(by=request.user, into_id=customer.pk, from_id=from_id)
+        except errors.Conflict as error:
+            form.add_error(None, str(error.message))
+        except ValidationError as error:
+            show_service_errors(error, form, {"from": lambda found: form.add_error("from_id", found)})
+        else:
+            messages.success(request, _("Record #%(id)s was merged into this one.") % {"id": from_id})
+            return redirect("customers:detail", pk=customer.pk)
+    context = {"customer": customer, "form": form, "candidates": selectors.merge_candidates(customer)}
+    return render(request, "customers/merge.html", context)

@@ -45,7 +45,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0003_redact_audited_phones"),
+        ("customers", "0004_customer_merged_into"),
     ]
 
     operations = [
