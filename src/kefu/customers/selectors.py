@@ -278,18 +278,21 @@ def customers_with_phones(numbers: list[str]) -> list[int]:
     return list(rows.order_by("customer_id").values_list("customer_id", flat=True).distinct())
 
 
-def merge_candidates(customer: Customer, *, limit: int = 20) -> list[Customer]:
-    """Other records (not merged ones) that share a phone number with `customer`: the likely
-    duplicates the 360° page offers to merge. One statement."""
+def merge_candidates(customer: Customer, *, user, limit: int = 20) -> list[Customer]:
+    """Other records (not merged ones, and only those `user` may see) that share a phone number
+    with `customer`: the likely duplicates the 360° page offers to merge. One statement."""
     numbers = CustomerPhone.objects.filter(customer=customer).values("number")
     others = CustomerPhone.objects.filter(number__in=numbers).exclude(customer=customer)
     sharing = others.values("customer_id")
-    candidates = Customer.objects.filter(pk__in=sharing, merged_into__isnull=True).annotate(
-        product_count=_count(OwnedProduct)
+    candidates = (
+        Customer.objects.visible_to(user)
+        .filter(pk__in=sharing, merged_into__isnull=True)
+        .annotate(product_count=_count(OwnedProduct))
     )
     return list(candidates.order_by("id")[:limit])
 
 
-def customers_by_ids(ids: list[int]) -> list[Customer]:
-    """The records named by a refusal (the duplicate-number warning), in id order."""
-    return list(Customer.objects.filter(pk__in=ids).order_by("id"))
+def customers_by_ids(ids: list[int], *, user) -> list[Customer]:
+    """The records named by a refusal (the duplicate-number warning) that `user` may see, in id
+    order."""
+    return list(Customer.objects.visible_to(user).filter(pk__in=ids).order_by("id"))

@@ -193,7 +193,7 @@ def create(request):
                 )
             except services.DuplicatePhone as duplicate:
                 # Not an error in what was typed: the agent opens the record, or goes on anyway.
-                duplicates = selectors.customers_by_ids(duplicate.customer_ids)
+                duplicates = selectors.customers_by_ids(duplicate.customer_ids, user=request.user)
             except ValidationError as error:
                 show_service_errors(error, form, {"addresses": addresses.add_service_errors})
             else:
@@ -370,5 +370,9 @@ def merge(request, pk: int):
         else:
             messages.success(request, _("Record #%(id)s was merged into this one.") % {"id": from_id})
             return redirect("customers:detail", pk=customer.pk)
-    context = {"customer": customer, "form": form, "candidates": selectors.merge_candidates(customer)}
+    context = {
+        "customer": customer,
+        "form": form,
+        "candidates": selectors.merge_candidates(customer, user=request.user),
+    }
     return render(request, "customers/merge.html", context)
