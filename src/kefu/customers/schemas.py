@@ -115,11 +115,33 @@ class CustomerOut(Schema):
     updated_at: LocalDateTime
 
 
+class CustomerSummaryOut(Schema):
+    """A row of the customer list: what tells callers apart at a glance. The whole record
+    (addresses, consents …) is one GET /customers/{id} away."""
+
+    id: int
+    name: str
+    phones: list[str] = Field(
+        description="Primary first; masked (138****1234) unless the caller's role sees them in full."
+    )
+    city: str = Field(description="The default address's city; empty without an address.")
+    tier: Tier
+    tier_label: str
+    product_count: int
+    last_contact_at: LocalDateTime = Field(
+        description="The newest entry on the customer's timeline, or when the record last changed."
+    )
+
+
 class CustomerList(Schema):
-    items: list[CustomerOut]
+    items: list[CustomerSummaryOut]
     next_cursor: str | None
     match: str | None = Field(
-        None, description="How `q` was read: phone, last4, serial or name (null without q)."
+        None,
+        description=(
+            "How `q` was read: phone (a whole number), last4, suffix (the end of a number, 5 to 10 "
+            "digits), serial or name (null without q)."
+        ),
     )
 
 
@@ -155,6 +177,22 @@ def customer_data(customer: Customer, *, full_phones: bool) -> dict:
         "version": customer.version,
         "created_at": customer.created_at,
         "updated_at": customer.updated_at,
+    }
+
+
+def customer_summary_data(customer: Customer, *, full_phones: bool) -> dict:
+    """A list row of a customer from the selectors' card data (city, product_count,
+    last_contact_at) and its phone numbers (selectors.attach_phone_numbers)."""
+    numbers: list[str] = customer.phone_numbers  # type: ignore[attr-defined]
+    return {
+        "id": customer.pk,
+        "name": customer.name,
+        "phones": [show_phone(number, full=full_phones) for number in numbers],
+        "city": customer.city or "",  # type: ignore[attr-defined]  # the selectors' annotations
+        "tier": customer.tier,
+        "tier_label": customer.get_tier_display(),
+        "product_count": customer.product_count,  # type: ignore[attr-defined]
+        "last_contact_at": customer.last_contact_at,  # type: ignore[attr-defined]
     }
 
 

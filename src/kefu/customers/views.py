@@ -4,7 +4,8 @@ Views stay thin: parse the form, fetch with access_customer, call a service or a
 render. Every page works without JavaScript; htmx requests get the partial they target.
 """
 
-from functools import wraps
+from functools import partial, wraps
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -103,12 +104,19 @@ def search(request):
         response = render(request, "customers/search.html", context, status=429)
         response["Retry-After"] = str(refusal.retry_after)
         return response
+    find = partial(
+        selectors.find_customers,
+        text,
+        limit=SEARCH_PAGE_SIZE,
+        suffixes=lookups.may_look_up_freely(request.user),
+        count=True,
+    )
     try:
-        result = selectors.find_customers(text, cursor=cursor, limit=SEARCH_PAGE_SIZE)
+        result = find(cursor=cursor)
     except errors.InvalidRequest:
         messages.warning(request, _("That page link has expired; here is the first page."))
         cursor = None
-        result = selectors.find_customers(text, limit=SEARCH_PAGE_SIZE)
+        result = find()
     rows = result.page.items
     if len(rows) == 1 and cursor is None and result.page.next_cursor is None:
         return redirect("customers:detail", pk=rows[0].pk)
@@ -126,11 +134,22 @@ def search(request):
             "search_text": text,
             "kind": result.kind,
             "customers": rows,
+            "result_count": result.count,
             "next_cursor": result.page.next_cursor,
             "is_next_page": cursor is not None,
-            "phone_for_new": text if result.kind in ("phone", "last4") else "",
+            "new_customer_query": _new_customer_query(result.kind, text),
         },
     )
+
+
+def _new_customer_query(kind: str, text: str) -> str:
+    """What the "new customer" link carries into the form from a search: the whole number, or
+    the name that was looked for."""
+    if kind == "phone":
+        return "?" + urlencode({"phone": text}, quote_via=quote)
+    if kind == "name":
+        return "?" + urlencode({"name": text}, quote_via=quote)
+    return ""
 
 
 # --- The 360° page ---------------------------------------------------------------------------
@@ -233,7 +252,12 @@ def create(request):
                 messages.success(request, _("Customer record opened."))
                 return redirect("customers:detail", pk=customer.pk)
     else:
-        form = CustomerForm(initial={"phones": request.GET.get("phone", "").strip()[:40]})
+        form = CustomerForm(
+            initial={
+                "phones": request.GET.get("phone", "").strip()[:40],
+                "name": request.GET.get("name", "").strip()[: Customer._meta.get_field("name").max_length],
+            }
+        )
         addresses = address_formset()
     return render(request, "customers/customer_form.html", {"form": form, "addresses": addresses})
 
