@@ -154,10 +154,10 @@ def _name_match_ids(value: str, *, after: int | None = None, limit: int | None =
             matches = Q(name__startswith=value) | Q(name__endswith=value)
         else:
             matches = Q(name__contains=value)
-        ids = Customer.objects.filter(matches)
+        found = Customer.objects.filter(matches)
         if after is not None:
-            ids = ids.filter(pk__gt=after)
-        ids = ids.order_by("id").values("id")
+            found = found.filter(pk__gt=after)
+        ids = found.order_by("id").values("id")
         return ids[:limit] if limit else ids
     value = value.replace(NAME_EDGE, "")
     if len(value) < INFIX_MIN:
