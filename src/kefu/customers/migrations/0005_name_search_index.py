@@ -58,15 +58,15 @@ def _run(statements_by_vendor):
     return run
 
 
+forward = _run({"sqlite": SQLITE_FORWARD, "postgresql": POSTGRES_FORWARD})
+backward = _run({"sqlite": SQLITE_BACKWARD, "postgresql": POSTGRES_BACKWARD})
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0003_redact_audited_phones"),
     ]
 
     operations = [
-        migrations.RunPython(
-            _run({"sqlite": SQLITE_FORWARD, "postgresql": POSTGRES_FORWARD}),
-            _run({"sqlite": SQLITE_BACKWARD, "postgresql": POSTGRES_BACKWARD}),
-            elidable=False,
-        ),
+        migrations.RunPython(forward, backward, elidable=False),
     ]
