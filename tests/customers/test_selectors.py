@@ -303,3 +303,16 @@ def test_customer_timeline_pages_newest_first(agent):
     assert [e.occurred_at for e in seen] == sorted((e.occurred_at for e in seen), reverse=True)
     products = customer_timeline(customer, kinds=("product_purchased",), limit=50)
     assert [e.data["serial_number"] for e in products.items] == ["SN5", "SN4", "SN3", "SN2", "SN1"]
+
+
+def test_a_name_search_narrowed_by_tier_pages_through_every_match():
+    people = named(*[f"梁{index}兰英" for index in range(6)], "王兰英")
+    for index in (1, 3, 4):
+        Customer.objects.filter(pk=people[f"梁{index}兰英"].pk).update(tier="vip")
+
+    first = find_customers("兰英", limit=2, tier="vip")
+    second = find_customers("兰英", cursor=first.page.next_cursor, limit=2, tier="vip")
+
+    names = [c.name for c in first.page.items + second.page.items]
+    assert names == ["梁1兰英", "梁3兰英", "梁4兰英"]
+    assert second.page.next_cursor is None
