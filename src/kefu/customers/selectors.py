@@ -156,6 +156,7 @@ def _name_match_ids(
     """The ids of customers whose name holds `value` (at least two characters; two match the
     start or the end), from the name's trigram index, in id order after `after`, at most
     `limit` of them (every one on SQLite when `tier` narrows them): a subquery for `pk__in`."""
+    params: list[str | int]
     if connection.vendor == "postgresql":
         pattern = _like_pattern(value)
         if len(value) < INFIX_MIN:
@@ -260,8 +261,8 @@ def find_customers(
             customers.filter(_name_starts_with(value)), order=("name", "id"), cursor=cursor, limit=limit
         )
     elif kind == "name":
-        ids = _name_match_ids(value, after=_after_id(cursor), limit=clamp_limit(limit) + 1, tier=tier)
-        page = keyset_page(customers.filter(pk__in=ids), order=("id",), cursor=cursor, limit=limit)
+        names = _name_match_ids(value, after=_after_id(cursor), limit=clamp_limit(limit) + 1, tier=tier)
+        page = keyset_page(customers.filter(pk__in=names), order=("id",), cursor=cursor, limit=limit)
     else:
         matches = _matching_rows(kind, value)
         after = _after_id(cursor)
