@@ -6,6 +6,7 @@ from typing import Annotated
 
 from django.utils import timezone
 from ninja import Field, Schema
+from pydantic import BaseModel
 
 from kefu.core.api.helpers import LocalDateTime
 from kefu.core.api.schema import TEXT_MAX, InputDate, RecordId, StrictSchema, Version, max_length
@@ -115,9 +116,14 @@ class CustomerOut(Schema):
     updated_at: LocalDateTime
 
 
-class CustomerSummaryOut(Schema):
+class CustomerSummaryOut(BaseModel):
     """A row of the customer list: what tells callers apart at a glance. The whole record
-    (addresses, consents …) is one GET /customers/{id} away."""
+    (addresses, consents …) is one GET /customers/{id} away.
+
+    A plain pydantic model, as is CustomerList: the rows are dicts already, and ninja's Schema
+    would read each field of each of fifty rows through its Django attribute getter (a tenth of
+    the hotline's page, decision 0015).
+    """
 
     id: int
     name: str
@@ -133,7 +139,7 @@ class CustomerSummaryOut(Schema):
     )
 
 
-class CustomerList(Schema):
+class CustomerList(BaseModel):
     items: list[CustomerSummaryOut]
     next_cursor: str | None
     match: str | None = Field(
@@ -190,7 +196,7 @@ def customer_summary_data(customer: Customer, *, full_phones: bool) -> dict:
         "phones": [show_phone(number, full=full_phones) for number in numbers],
         "city": customer.city or "",  # type: ignore[attr-defined]  # the selectors' annotations
         "tier": customer.tier,
-        "tier_label": customer.get_tier_display(),
+        "tier_label": str(Tier(customer.tier).label),  # get_tier_display() costs ten times more
         "product_count": customer.product_count,  # type: ignore[attr-defined]
         "last_contact_at": customer.last_contact_at,  # type: ignore[attr-defined]
     }
