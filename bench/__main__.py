@@ -20,9 +20,11 @@ DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/"
 
 
 def _postgres_url(size: str) -> str:
-    """BENCH_POSTGRES_URL names the server (any database in it is replaced)."""
+    """BENCH_POSTGRES_URL names the server (any database in it is replaced); the database is
+    kefu_bench_SIZE, or BENCH_POSTGRES_PREFIX + SIZE where several people share one server."""
     base = urlsplit(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
-    return urlunsplit(base._replace(path=f"/kefu_bench_{size}"))
+    prefix = os.environ.get("BENCH_POSTGRES_PREFIX", "kefu_bench_")
+    return urlunsplit(base._replace(path=f"/{prefix}{size}"))
 
 
 def _reset_postgres(url: str, *, drop: bool) -> None:

@@ -96,3 +96,33 @@ def measure(samples: int = 500, agent_username: str | None = None) -> list[Figur
         if empty:
             figures.append(Figure(f"hotline lookup by {label}: no match", empty, "lookups", "0", False))
     return figures
+
+
+def name_texts(n: int, length: int, seed: int = 3) -> list[str]:
+    """`n` name parts as an agent types them: a given name (two characters, found at the end of
+    the name) or a surname with a given name (three, found anywhere), drawn as the generator
+    draws names."""
+    from kefu.customers.samples import GIVEN_NAME_CHARS, SURNAMES
+
+    rng = random.Random(seed)
+    surnames = [name for name, _weight in SURNAMES]
+    texts = []
+    for _ in range(n):
+        given = rng.choice(GIVEN_NAME_CHARS) + rng.choice(GIVEN_NAME_CHARS)
+        texts.append(given if length == 2 else rng.choice(surnames) + given)
+    return texts
+
+
+def measure_names(samples: int = 200) -> list[Figure]:
+    """Part of a name through the trigram index (decision 0015): shown for information; the
+    DESIGN.md target is the phone lookup's."""
+    figures = []
+    for length in (2, 3):
+        times, _queries, empty = time_lookups(name_texts(samples, length))
+        label = f"hotline lookup by part of a name ({length} characters)"
+        figures += [
+            Figure(f"{label}: p50", round(percentile(times, 50), 2), "ms", "(info)", None),
+            Figure(f"{label}: p95", round(percentile(times, 95), 2), "ms", "(info)", None),
+            Figure(f"{label}: no match", empty, "lookups", "(info)", None),
+        ]
+    return figures

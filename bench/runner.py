@@ -20,7 +20,7 @@ def main(size: str, database: str, out: str) -> None:
     django.setup()
     from django.conf import settings
 
-    from bench import customer_page, dataset, generate, lookup, plans
+    from bench import api_lookup, customer_page, dataset, generate, lookup, plans
 
     def say(message: str) -> None:
         print(f"[{database}/{size}] {message}", flush=True)
@@ -33,9 +33,18 @@ def main(size: str, database: str, out: str) -> None:
     figures = []
     say("hotline lookups …")
     figures += lookup.measure(agent_username=dataset.AGENT_USERNAME)
+    figures += lookup.measure_names()
+    say("hotline lookups through the API …")
+    figures += api_lookup.measure(dataset.AGENT_USERNAME)
     sample = lookup.sample_numbers(1, seed=7)[0]
     plan_figures, found_plans = plans.check(
-        {"full phone": sample[0], "last four digits": sample[1], "name prefix": "王"}
+        {
+            "full phone": sample[0],
+            "last four digits": sample[1],
+            "name prefix": "王",
+            "part of a name, two characters": "兰英",
+            "part of a name, three characters": "王兰英",
+        }
     )
     figures += plan_figures
     for label, plan in found_plans.items():

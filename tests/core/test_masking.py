@@ -30,3 +30,19 @@ def test_the_national_number_is_what_people_dial():
 
 def test_text_that_is_not_a_number_is_returned_as_it_is():
     assert national_digits("not a number") == "not a number"
+
+
+def test_chinese_mobiles_read_without_phonenumbers_give_what_phonenumbers_gives():
+    """The shortcut for +86 1[3-9]… must agree with phonenumbers' national format, digit for digit."""
+    import random
+
+    import phonenumbers
+
+    rng = random.Random(11)
+    numbers = [f"+861{rng.randint(3, 9)}{rng.randrange(10**9):09d}" for _ in range(2000)]
+    numbers += ["+8613000000000", "+8619999999999", "+861012345678", "+8612345678901"]
+    for number in numbers:
+        national = phonenumbers.format_number(
+            phonenumbers.parse(number, None), phonenumbers.PhoneNumberFormat.NATIONAL
+        )
+        assert national_digits(number) == "".join(ch for ch in national if ch.isdigit()), number

@@ -6,7 +6,7 @@ import pytest
 
 from kefu.accounts.models import User
 from kefu.customers import services
-from kefu.customers.models import Customer
+from kefu.customers.models import Customer, OwnedProduct
 from kefu.customers.selectors import customer_360, customer_timeline, find_customers, search_kind
 from tests.factories import (
     OwnedProductFactory,
@@ -31,11 +31,26 @@ READER = User(username="reader", is_active=True, is_superuser=True)
         ("陈", ("name", "陈")),
         ("BH01234567", ("serial", "BH01234567")),
         ("bh01234567", ("serial", "BH01234567")),
+        ("BH 0123 4567", ("serial", "BH01234567")),
+        ("bh-0123 4567", ("serial", "BH-01234567")),
+        ("12345", ("suffix", "12345")),
+        ("1234 5678", ("suffix", "12345678")),
+        ("1234-567890", ("suffix", "1234567890")),
+        ("56 78", ("last4", "5678")),
+        ("12345678901", ("name", "12345678901")),  # eleven digits but no real number
+        ("兰英", ("name", "兰英")),
         ("   ", ("empty", "")),
     ],
 )
 def test_search_kind_reads_the_search_box_like_the_hotline(text, expected):
     assert search_kind(text) == expected
+
+
+def test_without_suffixes_five_to_ten_digits_are_read_by_their_last_four():
+    """A role that may not see numbers must not probe the hidden middle digits one by one."""
+    assert search_kind("05678", suffixes=False) == ("last4", "5678")
+    assert search_kind("1234 5678", suffixes=False) == ("last4", "5678")
+    assert search_kind("138 1234 5678", suffixes=False) == ("phone", "+8613812345678")
 
 
 def many_matching(count: int, kind: str) -> None:
@@ -97,6 +112,133 @@ def test_find_customers_by_name_prefix_works_for_chinese_and_pages_in_order():
     assert names == sorted(["陈静", "陈晓静", "陈"])
     assert second.page.next_cursor is None
     assert [c.name for c in find_customers("陈晓", user=READER).page.items] == ["陈晓静"]
+
+
+# --- Names anywhere, numbers by their end, serials with spaces (decision 0015) -----------------
+
+
+def named(*names: str) -> dict[str, Customer]:
+    return {
+        name: customer_with_phone(number=f"+86138{index:04d}{index:04d}", name=name)
+        for index, name in enumerate(names)
+    }
+
+
+def found(text: str, **options) -> list[str]:
+    return [customer.name for customer in find_customers(text, limit=50, **options, user=READER).page.items]
+
+
+def test_two_characters_find_names_that_end_or_begin_with_them():
+    named("梁兰英", "兰英", "兰英华", "王兰", "梁美兰英子", "李英兰")
+
+    assert sorted(found("兰英")) == sorted(["梁兰英", "兰英", "兰英华"])
+
+
+def test_three_characters_or_more_find_names_that_hold_them_anywhere():
+    named("欧阳兰英", "梁兰英", "兰英华", "Mary Ann Lee", "mary ann")
+
+    assert found("阳兰英") == ["欧阳兰英"]
+    assert sorted(found("兰英")) == sorted(["欧阳兰英", "梁兰英", "兰英华"])
+    assert found("y Ann") == ["Mary Ann Lee"]  # case as typed, spaces are characters too
+    assert found("欧阳兰英") == ["欧阳兰英"]
+
+
+def test_one_character_finds_names_that_begin_with_it_in_name_order():
+    named("陈静", "梁陈", "陈")
+
+    assert found("陈") == ["陈", "陈静"]
+
+
+def test_a_name_search_keeps_up_with_renames_and_deletions(agent):
+    people = named("梁兰英", "赵兰英")
+    services.update_customer(by=agent, customer_id=people["梁兰英"].pk, version=1, changes={"name": "梁秀英"})
+    OwnedProduct.objects.filter(customer=people["赵兰英"]).delete()
+    people["赵兰英"].delete()
+
+    assert found("兰英") == []
+    assert found("秀英") == ["梁秀英"]
+    assert found("梁秀") == ["梁秀英"]
+
+
+def test_quotes_and_wildcards_in_a_name_are_plain_characters():
+    named('王"小"明', "王%明", "王_明", "王小明")
+
+    assert found('"小"') == ['王"小"明']
+    assert found("王%明") == ["王%明"]
+    assert found("%明") == ["王%明"]
+    assert found("_明") == ["王_明"]
+
+
+def test_name_matches_page_in_id_order_without_skipping_or_repeating():
+    people = named(*[f"梁{index}兰英" for index in range(7)], "王芳")
+    expected = [people[f"梁{index}兰英"].pk for index in range(7)]
+
+    seen, cursor = [], None
+    for _page in range(5):
+        result = find_customers("兰英", cursor=cursor, limit=3, user=READER)
+        seen += [customer.pk for customer in result.page.items]
+        cursor = result.page.next_cursor
+        if cursor is None:
+            break
+    assert seen == expected
+
+
+def test_five_to_ten_digits_find_phones_ending_with_them():
+    ends_alike = customer_with_phone(number="+8613912345678", name="甲")
+    customer_with_phone(number="+8613900005678", name="乙")  # only the last four agree
+    landline = customer_with_phone(number="+862787654321", name="丙")
+
+    assert [c.pk for c in find_customers("12345678", user=READER).page.items] == [ends_alike.pk]
+    assert [c.pk for c in find_customers("45678", user=READER).page.items] == [ends_alike.pk]
+    assert [c.pk for c in find_customers("2787654321", user=READER).page.items] == [landline.pk]
+    assert find_customers("87654321", user=READER).kind == "suffix"
+
+
+def test_a_serial_typed_with_spaces_finds_its_product():
+    model = ProductModelFactory()
+    product = OwnedProductFactory(model=model, serial_number="BH01234567")
+
+    result = find_customers("bh 0123 4567", user=READER)
+
+    assert result.kind == "serial"
+    assert [c.pk for c in result.page.items] == [product.customer_id]
+
+
+@pytest.mark.parametrize("kind", ["suffix", "two characters", "three characters"])
+@pytest.mark.parametrize("count", [1, 25])
+def test_the_new_lookups_cost_one_statement_for_1_and_25_matches(kind, count, django_assert_num_queries):
+    for index in range(count):
+        customer_with_phone(number=f"+86139{index:03d}05678", name=f"梁兰英{index:03d}")
+    customer_with_phone(number="+8613800001111", name="王芳")
+    text = {"suffix": "05678", "two characters": "梁兰", "three characters": "兰英0"}[kind]
+
+    with django_assert_num_queries(1):
+        result = find_customers(text, limit=50, user=READER)
+        rows = [(c.primary_phone, c.phone_count, c.city, c.product_count) for c in result.page.items]
+
+    assert len(rows) == count
+
+
+@pytest.mark.parametrize(
+    ("text", "matches", "queries"),
+    [
+        ("5678", 25, 2),  # a full page: the rows, then one COUNT on the (last4, customer) index
+        ("5678", 3, 1),  # one page: its rows are the count
+        ("05678", 25, 2),
+        ("陈", 25, 1),  # a name beyond one page: not counted
+        ("陈", 3, 1),
+    ],
+)
+def test_the_count_is_given_where_it_is_cheap(text, matches, queries, django_assert_num_queries):
+    for index in range(matches):
+        customer_with_phone(number=f"+86139{index:03d}05678", name=f"陈{index:03d}")
+    customer_with_phone(number="+8613800001111", name="王芳")
+
+    with django_assert_num_queries(queries):
+        result = find_customers(text, limit=20, count=True, user=READER)
+
+    expected = None if (text == "陈" and matches > 20) else matches
+    assert result.count == expected
 
 
 def test_an_empty_search_finds_nothing_without_a_query(django_assert_num_queries):
@@ -218,3 +360,16 @@ def test_a_user_without_the_view_permission_sees_nothing_in_the_lists(outsider):
     assert selectors.customer_products(customer, user=outsider).items == []
     assert selectors.customer_life_events(customer, user=outsider).items == []
     assert customer_timeline(customer, user=outsider).items == []
+
+
+def test_a_name_search_narrowed_by_tier_pages_through_every_match():
+    people = named(*[f"梁{index}兰英" for index in range(6)], "王兰英")
+    for index in (1, 3, 4):
+        Customer.objects.filter(pk=people[f"梁{index}兰英"].pk).update(tier="vip")
+
+    first = find_customers("兰英", limit=2, tier="vip", user=READER)
+    second = find_customers("兰英", cursor=first.page.next_cursor, limit=2, tier="vip", user=READER)
+
+    names = [c.name for c in first.page.items + second.page.items]
+    assert names == ["梁1兰英", "梁3兰英", "梁4兰英"]
+    assert second.page.next_cursor is None

@@ -158,6 +158,96 @@ def test_the_new_customer_form_is_prefilled_with_the_phone(agent_client):
     assert response.context["form"]["phones"].value() == "139 0000 1234"
 
 
+def test_search_by_part_of_a_name_finds_it_anywhere(agent_client):
+    liang = customer_with_phone("+8613800000001", name="梁兰英")
+    ouyang = customer_with_phone("+8613800000002", name="欧阳兰英")
+    customer_with_phone("+8613800000003", name="王兰")
+
+    response = search(agent_client, "兰英")
+
+    assert {c.pk for c in response.context["customers"]} == {liang.pk, ouyang.pk}
+
+
+def test_search_by_a_serial_typed_with_spaces(agent_client, chen):
+    response = search(agent_client, "XQG 2021 0309 00042")
+
+    assert response["Location"] == detail_url(chen)
+
+
+def test_search_by_the_last_eight_digits(agent_client, chen):
+    customer_with_phone("+8613900005678", name="张先生")
+
+    response = search(agent_client, "1234 5678")
+
+    assert response["Location"] == detail_url(chen)
+
+
+def test_a_technician_searching_by_five_to_ten_digits_gets_the_four_digit_search(client, technician, chen):
+    """The middle digits a technician cannot see are not probed: only the last four count."""
+    other = customer_with_phone("+8613900005678", name="张先生")
+    client.force_login(technician)
+
+    response = search(client, "12345678")
+
+    assert response.context["kind"] == "last4"
+    assert {c.pk for c in response.context["customers"]} == {chen.pk, other.pk}
+
+
+def test_the_result_count_is_shown_for_a_page_of_matches(agent_client):
+    for n in range(3):
+        customer_with_phone(f"+86138{n:04d}5678", name=f"陈客户{n}")
+
+    response = search(agent_client, "5678")
+
+    assert response.context["result_count"] == 3
+    assert '<span class="kf-result-count">3' in response.content.decode()
+
+
+def test_the_result_count_of_many_number_matches_is_exact(agent_client, django_assert_num_queries):
+    for n in range(23):
+        customer_with_phone(f"+86138{n:04d}5678", name=f"陈客户{n:02d}")
+
+    with django_assert_num_queries(7):  # the page's 6, and one COUNT on the last-four index
+        response = search(agent_client, "5678")
+
+    assert len(response.context["customers"]) == 20
+    assert response.context["result_count"] == 23
+
+
+def test_a_name_matching_more_than_a_page_shows_no_count(agent_client):
+    for n in range(23):
+        customer_with_phone(f"+86138{n:04d}0000", name=f"陈客户{n:02d}")
+
+    response = search(agent_client, "陈")
+
+    assert response.context["result_count"] is None
+    assert "kf-result-count" not in response.content.decode()
+
+
+def test_every_cell_of_a_result_row_links_to_the_customer(agent_client):
+    first = customer_with_phone("+8613812345678", name="陈女士")
+    customer_with_phone("+8613900005678", name="张先生")
+
+    html = search(agent_client, "5678").content.decode()
+
+    row = next(row for row in html.split("<tr")[1:] if "陈女士" in row).split("</tr>")[0]
+    assert row.count(f'href="{detail_url(first)}"') == 5  # one link per cell: the whole row
+    assert row.count('tabindex="-1"') == 4  # only the name is a tab stop
+
+
+def test_nobody_found_by_name_offers_a_new_customer_with_that_name(agent_client):
+    response = search(agent_client, "梁兰英")
+
+    assert response.context["customers"] == []
+    assert reverse("customers:create") + "?name=%E6%A2%81%E5%85%B0%E8%8B%B1" in response.content.decode()
+
+
+def test_the_new_customer_form_is_prefilled_with_the_name(agent_client):
+    response = agent_client.get(reverse("customers:create"), {"name": " 梁兰英 "})
+
+    assert response.context["form"]["name"].value() == "梁兰英"
+
+
 @pytest.mark.parametrize("rows", [2, 20])
 def test_the_search_page_costs_the_same_queries_for_few_and_many_rows(
     agent_client, django_assert_num_queries, rows

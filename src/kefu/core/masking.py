@@ -1,13 +1,21 @@
 """Showing phone numbers to people who need only to recognise them, not to dial them."""
 
+import re
+
 import phonenumbers
 from django.utils.crypto import salted_hmac
 
 TAG_SALT = "kefu.masking.phone-tag"
+# A Chinese mobile number is dialled at home as the eleven digits after +86. Read directly, it
+# costs a regular expression instead of phonenumbers' ~50 µs, which a list page of fifty rows
+# pays for every number (the answer is the same: tests/core/test_masking.py).
+CHINESE_MOBILE = re.compile(r"^\+861[3-9]\d{9}$")
 
 
 def national_digits(e164: str) -> str:
     """The number as dialled inside its country: +8613812341234 → 13812341234, landlines with 0."""
+    if CHINESE_MOBILE.match(e164):
+        return e164[3:]
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -5,10 +5,10 @@ renders with customers.schemas. Phones come masked unless the caller's role sees
 full, and then every answer that shows them is audited.
 """
 
+from collections.abc import Callable
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
-from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router
@@ -45,6 +45,7 @@ from kefu.customers.schemas import (
     TimelineList,
     category_data,
     customer_data,
+    customer_summary_data,
     life_event_data,
     product_data,
     product_model_data,
@@ -62,10 +63,21 @@ KIND_DESCRIPTION = (
 )
 
 
-def _render_customers(request: HttpRequest, customers: list[Customer]) -> list[dict]:
-    """Customers as the caller may see them; showing full numbers leaves an audit row each."""
-    phones = privacy.shown(request.auth, {c: [phone.number for phone in c.phones.all()] for c in customers})
-    return [customer_data(customer, phones=phones[customer.pk]) for customer in customers]
+def _phone_numbers(customer: Customer) -> list[str]:
+    """The stored numbers of a list row (selectors.attach_phone_numbers) or of a whole record
+    (its prefetched phones), primary first."""
+    attached = getattr(customer, "phone_numbers", None)
+    return attached if attached is not None else [phone.number for phone in customer.phones.all()]
+
+
+def _render_customers(
+    request: HttpRequest, customers: list[Customer], data: Callable[..., dict] = customer_data
+) -> list[dict]:
+    """Customers as the caller may see them (`data`: customer_data for whole records,
+    customer_summary_data for list rows); showing full numbers leaves an audit row each
+    (customers.privacy)."""
+    phones = privacy.shown(request.auth, {customer: _phone_numbers(customer) for customer in customers})
+    return [data(customer, phones=phones[customer.pk]) for customer in customers]
 
 
 def _model(model_id: int | None) -> ProductModel | None:
@@ -106,10 +118,12 @@ def _product(product_id: int | None, customer: Customer) -> OwnedProduct | None:
     operation_id="list_customers",
     summary="List or look up customers",
     description=(
-        "With `q`: the hotline lookup by full phone number, last four digits, serial number or the "
-        "start of the name (`match` says which). Without: every customer by id. Each lookup by a "
-        "whole number is audited; a role that may not see numbers may make only so many an hour "
-        "and a day (429 with Retry-After beyond)."
+        "With `q`: the hotline lookup by full phone number, its last four digits, its last 5 to 10 "
+        "digits, serial number (spaces ignored) or part of the name (`match` says which). Without: "
+        "every customer by id. Each row is a summary; GET /customers/{id} gives the whole record. "
+        "Each lookup by a whole number is audited; a role that may not see numbers may make only "
+        "so many an hour and a day (429 with Retry-After beyond), and its 5 to 10 digits are read "
+        "as their last four."
     ),
 )
 def list_customers(
@@ -124,12 +138,15 @@ def list_customers(
     require(request.auth, "customers.view_customer")
     if q.strip():
         lookups.record_phone_lookup(by=request.auth, text=q)
-        result = selectors.find_customers(q, user=request.auth, cursor=cursor, limit=limit, tier=tier)
+        suffixes = lookups.may_look_up_freely(request.auth)
+        result = selectors.find_customers(
+            q, user=request.auth, cursor=cursor, limit=limit, tier=tier, suffixes=suffixes, summary=True
+        )
         page, match = result.page, result.kind
-        prefetch_related_objects(page.items, *selectors.RECORD_PREFETCHES)
     else:
         page, match = selectors.customer_list(user=request.auth, tier=tier, cursor=cursor, limit=limit), None
-    items = _render_customers(request, page.items)
+    selectors.attach_phone_numbers(page.items)
+    items = _render_customers(request, page.items, customer_summary_data)
     return {"items": items, "next_cursor": page.next_cursor, "match": match}
 
 

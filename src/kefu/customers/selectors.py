@@ -7,7 +7,9 @@ with two hundred products costs what a customer with one does.
 import re
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from kefu.core.errors import NotFound, PermissionDenied
@@ -30,9 +32,21 @@ from kefu.customers.validation import clean_serial
 # The longest text the search box reads (page, admin and API alike); the rest is cut off.
 SEARCH_MAX = 100
 LAST_FOUR = re.compile(r"^\d{4}$")
+# The end of a phone number, longer than its last four digits (decision 0015).
+PHONE_SUFFIX = re.compile(r"^\d{5,10}$")
+# How people group the digits they read out: "1234 5678", "1234-5678".
+DIGIT_GROUPING = re.compile(r"[\s\-]")
 SERIAL = re.compile(r"^(?=.*\d)[A-Za-z0-9\-/_.]{5,64}$")
 # The highest code point: every string that starts with q sorts between q and q + this.
 PREFIX_END = "\U0010ffff"
+# SQLite's name index (migration 0005): an FTS5 trigram table holding each name between two
+# NAME_EDGE characters, so that "\x01兰英" finds names that start with 兰英, "兰英\x01" those
+# that end with it.
+NAME_FTS_TABLE = "customers_customer_name_fts"
+NAME_EDGE = "\x01"
+# A trigram index finds a text anywhere in the name from three characters; two characters
+# match the start or the end of the name, one character only the start (decision 0015).
+INFIX_MIN = 3
 
 
 def access_customer(user, customer_id, *, queryset: CustomerQuerySet | None = None) -> Customer:
@@ -59,42 +73,71 @@ def _count(model, **match):
 
 
 def _with_card_data(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
-    """What a search result row shows, in the same query: the primary phone, how many more
-    there are, the default address's city and the number of products. Each is an index
+    """What a row of the search page shows, in the same query: the primary phone, how many
+    more there are, the default address's city and the number of products. Each is an index
     lookup per row, so the hotline's lookup is one SQL statement."""
     primary_phone = CustomerPhone.objects.filter(customer=OuterRef("pk")).order_by("-is_primary", "id")
-    default_city = Address.objects.filter(customer=OuterRef("pk"), is_default=True)
     return queryset.annotate(
         primary_phone=Subquery(primary_phone.values("number")[:1]),
         phone_count=_count(CustomerPhone),
-        city=Subquery(default_city.values("city")[:1]),
+        city=_default_city(),
         product_count=_count(OwnedProduct),
     )
+
+
+# The customer's own columns that a row of the API's list shows.
+SUMMARY_FIELDS = ("id", "name", "tier", "updated_at")
+
+
+def _with_summary_data(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    """What a row of the API's customer list shows beside its phones (attach_phone_numbers), in
+    the same query: the default address's city, the number of products and the last contact
+    (the newest timeline entry's time, else when the record last changed; customer_timeline_idx
+    answers it with one index step per row). Only the columns the row shows are read."""
+    newest_entry = CustomerEvent.objects.filter(customer=OuterRef("pk")).order_by("-occurred_at", "-id")
+    return queryset.only(*SUMMARY_FIELDS).annotate(
+        city=_default_city(),
+        product_count=_count(OwnedProduct),
+        last_contact_at=Coalesce(Subquery(newest_entry.values("occurred_at")[:1]), F("updated_at")),
+    )
+
+
+def _default_city() -> Subquery:
+    return Subquery(Address.objects.filter(customer=OuterRef("pk"), is_default=True).values("city")[:1])
 
 
 @dataclass
 class SearchResult:
     page: Page
-    kind: str  # "last4", "phone", "serial", "name" or "empty": how the text was read
+    # How the text was read: "last4", "suffix", "phone", "serial", "name" or "empty".
+    kind: str
+    # How many customers match in all, where that is cheap to know (find_customers); else None.
+    count: int | None = None
 
 
-def search_kind(text: str) -> tuple[str, str]:
+def search_kind(text: str, *, suffixes: bool = True) -> tuple[str, str]:
     """How the hotline's one search box reads a text, and the value it looks up.
 
     Four digits are the end of a phone number; a text that is a whole phone number looks up
-    that number; letters mixed with digits look up a serial number; anything else is the start
-    of a name.
+    that number; five to ten digits are the end of a number (with `suffixes` False, for a role
+    that may not see numbers, only their last four digits count: a longer end would probe the
+    hidden ones); letters mixed with digits look up a serial number, spaces ignored; anything
+    else is part of a name.
     """
     text = text.strip()
     if not text:
         return "empty", ""
-    if LAST_FOUR.match(text):
-        return "last4", text
+    digits = DIGIT_GROUPING.sub("", text)
+    if LAST_FOUR.match(digits):
+        return "last4", digits
     phone = parse_phone_query(text)
     if phone:
         return "phone", phone
-    if SERIAL.match(text) and not text.isdigit():
-        return "serial", clean_serial(text)
+    if PHONE_SUFFIX.match(digits):
+        return ("suffix", digits) if suffixes else ("last4", digits[-4:])
+    serial = clean_serial(text)
+    if SERIAL.match(serial) and not serial.isdigit():
+        return "serial", serial
     return "name", text
 
 
@@ -103,10 +146,73 @@ def _name_starts_with(value: str) -> Q:
     return Q(name__gte=value, name__lt=value + PREFIX_END)
 
 
+def _fts_phrase(text: str) -> str:
+    """`text` as one FTS5 phrase: the exact characters, in order."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _like_pattern(text: str) -> str:
+    """`text` for LIKE with its own % and _ as plain characters (backslash is LIKE's escape)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _name_match_ids(
+    value: str, *, after: int | None = None, limit: int | None = None, tier: str | None = None
+) -> RawSQL:
+    """The ids of customers whose name holds `value` (at least two characters; two match the
+    start or the end), from the name's trigram index, in id order after `after`, at most
+    `limit` of them (every one on SQLite when `tier` narrows them): a subquery for `pk__in`."""
+    params: list[str | int]
+    if connection.vendor == "postgresql":
+        pattern = _like_pattern(value)
+        if len(value) < INFIX_MIN:
+            where, params = "(name LIKE %s OR name LIKE %s)", [pattern + "%", "%" + pattern]
+        else:
+            where, params = "name LIKE %s", ["%" + pattern + "%"]
+        if tier:
+            where += " AND tier = %s"
+            params.append(tier)
+        # OFFSET 0 keeps the matching apart from the order: without it PostgreSQL, which guesses
+        # that one name in a hundred matches (a given name matches one in ten thousand), walks
+        # the primary key in id order and tests every row. Fenced, the trigram index finds the
+        # matches and only they are sorted.
+        sql = f"SELECT id FROM (SELECT id FROM customers_customer WHERE {where} OFFSET 0) AS found"
+        id_column, and_where = "id", "WHERE"
+    else:
+        value = value.replace(NAME_EDGE, "")
+        if len(value) < INFIX_MIN:
+            query = f"{_fts_phrase(NAME_EDGE + value)} OR {_fts_phrase(value + NAME_EDGE)}"
+        else:
+            query = _fts_phrase(value)
+        sql, params = f"SELECT rowid FROM {NAME_FTS_TABLE} WHERE {NAME_FTS_TABLE} MATCH %s", [query]
+        id_column, and_where = "rowid", "AND"
+        if tier:
+            limit = None  # the tier is the customer table's: every match is read, then narrowed
+    if after is not None:
+        sql += f" {and_where} {id_column} > %s"
+        params.append(after)
+    sql += f" ORDER BY {id_column}"
+    if limit:
+        sql += " LIMIT %s"
+        params.append(limit)
+    return RawSQL(sql, params)
+
+
+def _name_matches(value: str) -> Q:
+    """Customers whose name holds `value`: anywhere from three characters, at the start or the
+    end with two, at the start with one (decision 0015)."""
+    if len(value) < 2:
+        return _name_starts_with(value)
+    return Q(pk__in=_name_match_ids(value))
+
+
 def _matching_rows(kind: str, value: str) -> QuerySet:
     """The phone or product rows that a search of `kind` finds, each naming its customer."""
     if kind == "last4":
         return CustomerPhone.objects.filter(last4=value)
+    if kind == "suffix":
+        # The (last4, customer) index narrows a million numbers to a hundred or so.
+        return CustomerPhone.objects.filter(last4=value[-4:], number__endswith=value)
     if kind == "phone":
         return CustomerPhone.objects.filter(number=value)
     return OwnedProduct.objects.filter(serial_number=value)
@@ -118,41 +224,86 @@ def match_customers(queryset: QuerySet[Customer], text: str) -> QuerySet[Custome
     if kind == "empty":
         return queryset
     if kind == "name":
-        return queryset.filter(_name_starts_with(value))
+        return queryset.filter(_name_matches(value))
     return queryset.filter(pk__in=_matching_rows(kind, value).values("customer_id"))
 
 
+def _after_id(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    (after,) = decode_cursor(cursor, Customer, ("id",))
+    return after
+
+
 def find_customers(
-    text: str, *, user, cursor: str | None = None, limit: int | None = 20, tier: str | None = None
+    text: str,
+    *,
+    user,
+    cursor: str | None = None,
+    limit: int | None = 20,
+    tier: str | None = None,
+    suffixes: bool = True,
+    count: bool = False,
+    summary: bool = False,
 ) -> SearchResult:
-    """Customers matching the search box that `user` may see: by full phone, last four digits,
-    serial or name. Records merged into another are left out (the one they were merged into is
-    found)."""
-    kind, value = search_kind(text)
-    customers = _with_card_data(Customer.objects.visible_to(user).filter(merged_into__isnull=True))
+    """Customers matching the search box that `user` may see (merged records left out: the one
+    they were merged into is found): by full phone, the end of a phone number, serial or
+    name (search_kind; `suffixes` as there). With `count`, also how many match in all when
+    that is cheap: the rows of a single page, or any lookup by a number (an index range of a
+    few hundred entries at most); a name that matches more than a page is not counted.
+    Each row carries what the search page shows of it, or with `summary` what the API's list
+    shows (then call attach_phone_numbers on the page)."""
+    kind, value = search_kind(text, suffixes=suffixes)
+    matching = Customer.objects.visible_to(user).filter(merged_into__isnull=True)
     if tier:
-        customers = customers.filter(tier=tier)
+        matching = matching.filter(tier=tier)
+    customers = (_with_summary_data if summary else _with_card_data)(matching)
     if kind == "empty":
-        return SearchResult(page=Page(items=[], next_cursor=None), kind=kind)
-    if kind == "name":
+        return SearchResult(page=Page(items=[], next_cursor=None), kind=kind, count=0 if count else None)
+    # Read only the page's worth of ids, in id order straight from the index, not every
+    # match (four digits match ~125 of a million customers, a name part perhaps thousands).
+    # With a tier, the matches are narrowed afterwards and every one is read.
+    page_ids = None if tier else clamp_limit(limit) + 1
+    if kind == "name" and len(value) < 2:
         page = keyset_page(
-            customers.filter(_name_starts_with(value)),
-            order=("name", "id"),
-            cursor=cursor,
-            limit=limit,
+            customers.filter(_name_starts_with(value)), order=("name", "id"), cursor=cursor, limit=limit
         )
-        return SearchResult(page=page, kind=kind)
-    matches = _matching_rows(kind, value)
-    if cursor:
-        (after,) = decode_cursor(cursor, Customer, ("id",))
-        matches = matches.filter(customer_id__gt=after)
-    ids = matches.order_by("customer_id").values("customer_id").distinct()
-    if not tier:
-        # Four digits match ~125 of a million customers: read only the page's worth, in
-        # customer order straight from the (last4, customer) index, not every match.
-        ids = ids[: clamp_limit(limit) + 1]
-    page = keyset_page(customers.filter(pk__in=ids), order=("id",), cursor=cursor, limit=limit)
-    return SearchResult(page=page, kind=kind)
+    elif kind == "name":
+        names = _name_match_ids(value, after=_after_id(cursor), limit=clamp_limit(limit) + 1, tier=tier)
+        page = keyset_page(customers.filter(pk__in=names), order=("id",), cursor=cursor, limit=limit)
+    else:
+        matches = _matching_rows(kind, value)
+        after = _after_id(cursor)
+        if after is not None:
+            matches = matches.filter(customer_id__gt=after)
+        ids = matches.order_by("customer_id").values("customer_id").distinct()
+        if page_ids:
+            ids = ids[:page_ids]
+        page = keyset_page(customers.filter(pk__in=ids), order=("id",), cursor=cursor, limit=limit)
+    total = None
+    if count:
+        if cursor is None and page.next_cursor is None:
+            total = len(page.items)
+        elif kind != "name":
+            total = matching.filter(pk__in=_matching_rows(kind, value).values("customer_id")).count()
+    return SearchResult(page=page, kind=kind, count=total)
+
+
+def attach_phone_numbers(customers: list[Customer]) -> None:
+    """Set `customer.phone_numbers` (primary first) on each of `customers`, in one query of two
+    columns: what a list row shows of the phones, without building a model for each."""
+    numbers: dict[int, list[str]] = {customer.pk: [] for customer in customers}
+    if not numbers:
+        return
+    rows = (
+        CustomerPhone.objects.filter(customer_id__in=numbers)
+        .order_by("customer_id", "-is_primary", "id")
+        .values_list("customer_id", "number")
+    )
+    for customer_id, number in rows:
+        numbers[customer_id].append(number)
+    for customer in customers:
+        customer.phone_numbers = numbers[customer.pk]  # type: ignore[attr-defined]
 
 
 RECORD_PREFETCHES = ("phones", "addresses", "consents")  # what the API shows of a customer
@@ -164,13 +315,9 @@ def customer_record(user, customer_id) -> Customer:
 
 
 def customer_list(*, user, tier: str | None = None, cursor=None, limit=50) -> Page[Customer]:
-    """Every customer `user` may see, by id (merged records left out), with what the API shows
-    of each."""
-    customers = (
-        Customer.objects.visible_to(user)
-        .filter(merged_into__isnull=True)
-        .prefetch_related(*RECORD_PREFETCHES)
-    )
+    """Every customer `user` may see, by id (merged records left out), with what a row of the
+    API's list shows of each (as find_customers with `summary`)."""
+    customers = _with_summary_data(Customer.objects.visible_to(user).filter(merged_into__isnull=True))
     if tier:
         customers = customers.filter(tier=tier)
     return keyset_page(customers, order=("id",), cursor=cursor, limit=limit)

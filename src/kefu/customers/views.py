@@ -4,6 +4,9 @@ Views stay thin: parse the form, fetch with access_customer, call a service or a
 render. Every page works without JavaScript; htmx requests get the partial they target.
 """
 
+from functools import partial
+from urllib.parse import quote, urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -69,12 +72,20 @@ def search(request):
         response = render(request, "customers/search.html", context, status=429)
         response["Retry-After"] = str(refusal.retry_after)
         return response
+    find = partial(
+        selectors.find_customers,
+        text,
+        user=request.user,
+        limit=SEARCH_PAGE_SIZE,
+        suffixes=lookups.may_look_up_freely(request.user),
+        count=True,
+    )
     try:
-        result = selectors.find_customers(text, user=request.user, cursor=cursor, limit=SEARCH_PAGE_SIZE)
+        result = find(cursor=cursor)
     except errors.InvalidRequest:
         messages.warning(request, _("That page link has expired; here is the first page."))
         cursor = None
-        result = selectors.find_customers(text, user=request.user, limit=SEARCH_PAGE_SIZE)
+        result = find()
     rows = result.page.items
     if len(rows) == 1 and cursor is None and result.page.next_cursor is None:
         return redirect("customers:detail", pk=rows[0].pk)
@@ -89,11 +100,22 @@ def search(request):
             "search_text": text,
             "kind": result.kind,
             "customers": rows,
+            "result_count": result.count,
             "next_cursor": result.page.next_cursor,
             "is_next_page": cursor is not None,
-            "phone_for_new": text if result.kind in ("phone", "last4") else "",
+            "new_customer_query": _new_customer_query(result.kind, text),
         },
     )
+
+
+def _new_customer_query(kind: str, text: str) -> str:
+    """What the "new customer" link carries into the form from a search: the whole number, or
+    the name that was looked for."""
+    if kind == "phone":
+        return "?" + urlencode({"phone": text}, quote_via=quote)
+    if kind == "name":
+        return "?" + urlencode({"name": text}, quote_via=quote)
+    return ""
 
 
 # --- The 360° page ---------------------------------------------------------------------------
@@ -200,7 +222,12 @@ def create(request):
                 messages.success(request, _("Customer record opened."))
                 return redirect("customers:detail", pk=customer.pk)
     else:
-        form = CustomerForm(initial={"phones": request.GET.get("phone", "").strip()[:40]})
+        form = CustomerForm(
+            initial={
+                "phones": request.GET.get("phone", "").strip()[:40],
+                "name": request.GET.get("name", "").strip()[: Customer._meta.get_field("name").max_length],
+            }
+        )
         addresses = address_formset()
     return render(
         request,

@@ -45,7 +45,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0004_customer_merged_into"),
+        ("customers", "0005_name_search_index"),
     ]
 
     operations = [
