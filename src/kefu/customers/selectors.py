@@ -50,7 +50,9 @@ INFIX_MIN = 3
 
 
 def access_customer(user, customer_id, *, queryset: CustomerQuerySet | None = None) -> Customer:
-    """The customer, if `user` may see the archive; NotFound otherwise (never a 500).
+    """The customer, as `user` may see it: PermissionDenied (403) without the archive's view
+    permission; NotFound (404) when there is no such customer or the visibility rule hides it
+    (never a 500, whatever the id).
 
     `queryset` lets a page fetch the customer with what it shows in the same query.
     """
@@ -324,7 +326,8 @@ def customer_list(*, user, tier: str | None = None, cursor=None, limit=50) -> Pa
 
 
 def access_product(user, product_id) -> OwnedProduct:
-    """The owned product, if `user` may see products; NotFound when there is none."""
+    """The owned product, as `user` may see it: PermissionDenied (403) without the view
+    permission; NotFound (404) when there is none or the visibility rule hides it."""
     if not user.has_perm("customers.view_ownedproduct"):
         raise PermissionDenied()
     try:
