@@ -591,3 +591,22 @@ def test_the_merge_page_of_a_merged_record_leads_to_the_kept_one(supervisor, cli
 
     assert response.status_code == 302
     assert response["Location"] == reverse("customers:detail", args=[kept.pk])
+
+
+def test_only_merged_records_are_indexed_by_merged_into():
+    """A full index on merged_into is one run of NULLs as long as the archive. SQLite's planner
+    takes it for "merged_into IS NULL" instead of the name index, and a one-character name search
+    then reads every customer; so the index holds merged records only."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'customers_customer'")
+        else:
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customers_customer'"
+                " AND sql IS NOT NULL"
+            )
+        definitions = [row[0] for row in cursor.fetchall() if "merged_into_id" in row[0]]
+    assert definitions, "the merged records' index is missing"
+    assert all("WHERE" in definition.upper() for definition in definitions)

@@ -97,6 +97,10 @@ class Customer(VersionedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="merged_from",
+        # Almost every row has none: a full index on it would be one long run of NULLs, which
+        # SQLite's planner then prefers for "merged_into IS NULL" over the name index (a scan of
+        # every customer). The partial index below serves the one lookup that needs it.
+        db_index=False,
     )
 
     objects = CustomerQuerySet.as_manager()
@@ -112,6 +116,12 @@ class Customer(VersionedModel):
         indexes = [
             # Name prefix search: a range scan (name >= q AND name < q + U+10FFFF) on this index.
             models.Index(fields=["name", "id"], name="customer_name_idx"),
+            # The records merged into a given one (re-pointed when that one is merged in turn).
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="customer_merged_into_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="customer_name_not_empty"),

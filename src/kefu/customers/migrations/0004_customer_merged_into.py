@@ -27,11 +27,20 @@ class Migration(migrations.Migration):
             name="merged_into",
             field=models.ForeignKey(
                 blank=True,
+                db_index=False,
                 null=True,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="merged_from",
                 to="customers.customer",
                 verbose_name="merged into",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="customer",
+            index=models.Index(
+                condition=models.Q(("merged_into__isnull", False)),
+                fields=["merged_into"],
+                name="customer_merged_into_idx",
             ),
         ),
         migrations.AddConstraint(
