@@ -24,6 +24,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -300,9 +302,22 @@ class TitledRecord:
         return self.title
 
 
+def _retitled(items: list, titles: dict[str, str]) -> list:
+    """Django's nested list of links to records, with each link's text replaced by its title."""
+    retitled: list = []
+    for item in items:
+        if isinstance(item, list):
+            retitled.append(_retitled(item, titles))
+            continue
+        for old, new in titles.items():
+            item = item.replace(old, new)
+        retitled.append(mark_safe(item))
+    return retitled
+
+
 class LockoutRecordAdmin:
     """Names each record by who, when (local time) and from where, on its change, history and
-    delete pages, where axes' `__str__` would show the time in UTC."""
+    delete pages and its list's checkbox, where axes' `__str__` would show the time in UTC."""
 
     def record_title(self, record) -> str:
         return _("%(username)s, %(time)s, from %(address)s") % {
@@ -314,6 +329,16 @@ class LockoutRecordAdmin:
     def _titled(self, request, object_id) -> TitledRecord | None:
         record = self.get_object(request, unquote(object_id))
         return None if record is None else TitledRecord(record, self.record_title(record))
+
+    def action_checkbox(self, record):
+        return super().action_checkbox(TitledRecord(record, self.record_title(record)))
+
+    def get_deleted_objects(self, objs, request):
+        """The list of what a delete removes, each record by its title (the list holds the
+        records' `__str__` inside their links)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        titles = {f">{escape(record)}<": f">{escape(self.record_title(record))}<" for record in objs}
+        return _retitled(deleted, titles), counts, perms_needed, protected
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         titled = self._titled(request, object_id)
@@ -341,10 +366,6 @@ admin.site.unregister([AccessAttempt, AccessLog, AccessFailureLog])
 @admin.register(AccessAttempt)
 class AccessAttemptAdmin(LockoutRecordAdmin, axes_admin.AccessAttemptAdmin):
     """Failed sign-ins that still count towards a lock; deleting one lifts its lock."""
-
-    @admin.display(description=_("expires at"))
-    def expiration(self, attempt: AccessAttempt):
-        return super().expiration(attempt)
 
     @admin.display(description=_("status"))
     def status(self, attempt: AccessAttempt) -> str:
