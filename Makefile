@@ -97,6 +97,8 @@ lock: | $(PY)
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
 		$(if $(UPGRADE),--upgrade) -o requirements/dev.txt
 
+# makemessages extracts into src/kefu/locale only; compilemessages compiles every catalogue in
+# LOCALE_PATHS, also the hand-kept src/kefu/locale_vendor (Chinese for packages that ship none).
 messages: $(VENV)/.dev.stamp
 	@command -v xgettext >/dev/null || bash scripts/apt-install.sh gettext
 	cd src/kefu && ../../$(PY) ../../manage.py makemessages -l zh_Hans --domain django \

@@ -51,7 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "huey.contrib.djhuey",
-    "axes",
+    "kefu.accounts.apps.LockoutRecordsConfig",  # django-axes, under a name in the reader's language
 ]
 
 MIDDLEWARE = [
@@ -186,7 +186,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "kefu.core.clientip.client_ip"
 AXES_HANDLER = "kefu.accounts.lockout.LockoutHandler"
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "kefu.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 if LOGIN_ADDRESS_FAILURE_LIMIT < 1:
@@ -215,7 +215,8 @@ if not DEBUG:
 # --- Language and time ---------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our catalogue first; then the hand-kept one for packages that ship no Chinese (django-axes).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from kefu.accounts.models import ApiToken, hash_token
+from kefu.core import audit
 from kefu.core.calendar import calendar_warnings
 from kefu.core.models import AuditAction, AuditEvent, BusinessDay, DayKind
 from kefu.customers import services
@@ -248,3 +249,40 @@ def test_admin_times_read_in_shanghai_time(administrator):
     at = datetime.datetime(2026, 1, 1, 20, 30, tzinfo=datetime.UTC)  # 04:30 the next day in Shanghai
     event = AuditEvent(at=at, action=AuditAction.CREATE, target_repr="陈静")
     assert str(event).startswith("2026-01-02 04:30")
+
+
+def test_the_audit_change_view_names_fields_and_choices_in_the_readers_language(client, administrator):
+    """Field names by the model's verbose_name, choice codes by their labels; the JSON stays, folded."""
+    customer = customer_with_phone(name="陈静")
+    event = audit.record(
+        actor=administrator,
+        action=AuditAction.UPDATE,
+        obj=customer,
+        changes={"tier": ["regular", "vip"], "no_such_field": [None, "x"]},
+    )
+    client.force_login(administrator)
+
+    page = client.get(admin_url(AuditEvent, "change", event.pk), HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    html = page.content.decode()
+    readable, raw = html.split("<details", 1)
+    assert "<td>等级</td><td>普通</td><td>VIP</td>" in readable
+    assert "<td>no_such_field</td><td>—</td><td>x</td>" in readable  # no field: its code, as stored
+    assert "regular" not in readable
+    assert "&quot;regular&quot;" in raw  # the stored codes, for experts
+
+
+def test_a_reveal_shows_only_its_stored_json(client, administrator):
+    """A reveal's changes list what was shown, not [before, after]: no table guesses at them."""
+    customer = customer_with_phone(name="陈静")
+    event = audit.record(
+        actor=administrator, action=AuditAction.REVEAL, obj=customer, changes={"fields": ["a", "b"]}
+    )
+    client.force_login(administrator)
+
+    html = client.get(
+        admin_url(AuditEvent, "change", event.pk), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+
+    assert "<table><thead><tr><th>字段</th>" not in html
+    assert "原始记录（JSON）" in html

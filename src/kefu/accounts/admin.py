@@ -3,19 +3,29 @@
 Nobody grants a right they do not hold (accounts/grants.py): a non-superuser sees the superuser
 flag read-only, is offered only the groups and permissions they hold in full, and may only view
 (never change, set the password of or delete) an account that holds a right they lack.
+
+The sign-in lockout's records (django-axes) are shown by axes' own admins with what they lack:
+column headers in the reader's language and each record named by its time in Asia/Shanghai (axes
+names it by its time in UTC). Axes' words are translated in src/kefu/locale_vendor.
 """
 
 from collections.abc import Sequence
 
+from axes import admin as axes_admin  # registers axes' admins, replaced below
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -37,6 +47,32 @@ from kefu.core.models import AuditAction
 ROLE_NOT_YOURS = _("You may give only the roles whose every permission you hold yourself.")
 PERMISSION_NOT_YOURS = _("You may give only the permissions you hold yourself.")
 ABOVE_YOU = _("This account holds rights that you do not hold, so you may only view it.")
+
+
+# A default permission by its action and its model's name in the reader's language; Django
+# stores "Can add customer" in English.
+PERMISSION_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission in the reader's language: "客户 | 客户 | 可以添加客户". A default one is read
+    from its action and its model's translated name, one that a model declares from the model's
+    Meta.permissions (marked for translation there); the stored name is the fallback."""
+    model = permission.content_type.model_class()
+    name = permission.name
+    if model is not None:
+        action, _sep, model_name = permission.codename.partition("_")
+        declared = dict(model._meta.permissions).get(permission.codename)
+        if declared is not None:
+            name = str(declared)
+        elif action in PERMISSION_ACTIONS and model_name == model._meta.model_name:
+            name = PERMISSION_ACTIONS[action] % {"model": model._meta.verbose_name}
+    return f"{permission.content_type} | {name}"
 
 
 def group_label(group: Group) -> str:
@@ -114,6 +150,8 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         field = self._formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name == "groups" and field is not None:
             field.label_from_instance = group_label
+        if db_field.name == "user_permissions" and field is not None:
+            field.label_from_instance = permission_label
         return field
 
     def _formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -199,7 +237,10 @@ class GroupAdmin(AuditedModelAdmin, DjangoGroupAdmin):
         if db_field.name == "permissions" and not is_active_superuser(request.user):
             kwargs["queryset"] = held_permissions(request.user)
             kwargs["error_messages"] = {"invalid_choice": PERMISSION_NOT_YOURS}
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "permissions" and field is not None:
+            field.label_from_instance = permission_label
+        return field
 
     def has_change_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
         if not super().has_change_permission(request, obj):
@@ -240,3 +281,102 @@ class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", revoked) % {"n": revoked},
             messages.SUCCESS,
         )
+
+
+# --- The sign-in lockout's records (django-axes) ---------------------------------------------
+
+
+def local_time(moment) -> str:
+    """A stored time as the reader reads it: in Asia/Shanghai, in the reader's format."""
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+class TitledRecord:
+    """A record as Django's delete and history pages print it: its pk, and the title we give."""
+
+    def __init__(self, record, title: str) -> None:
+        self.pk = record.pk
+        self.title = title
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def _retitled(items: list, titles: dict[str, str]) -> list:
+    """Django's nested list of links to records, with each link's text replaced by its title."""
+    retitled: list = []
+    for item in items:
+        if isinstance(item, list):
+            retitled.append(_retitled(item, titles))
+            continue
+        for old, new in titles.items():
+            item = item.replace(old, new)
+        retitled.append(mark_safe(item))
+    return retitled
+
+
+class LockoutRecordAdmin:
+    """Names each record by who, when (local time) and from where, on its change, history and
+    delete pages and its list's checkbox, where axes' `__str__` would show the time in UTC."""
+
+    def record_title(self, record) -> str:
+        return _("%(username)s, %(time)s, from %(address)s") % {
+            "username": record.username or "-",
+            "time": local_time(record.attempt_time),
+            "address": record.ip_address or "-",
+        }
+
+    def _titled(self, request, object_id) -> TitledRecord | None:
+        record = self.get_object(request, unquote(object_id))
+        return None if record is None else TitledRecord(record, self.record_title(record))
+
+    def action_checkbox(self, record):
+        return super().action_checkbox(TitledRecord(record, self.record_title(record)))
+
+    def get_deleted_objects(self, objs, request):
+        """The list of what a delete removes, each record by its title (the list holds the
+        records' `__str__` inside their links)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        titles = {f">{escape(record)}<": f">{escape(self.record_title(record))}<" for record in objs}
+        return _retitled(deleted, titles), counts, perms_needed, protected
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        titled = self._titled(request, object_id)
+        if titled is not None:
+            extra_context = {"object_title": titled.title, "subtitle": titled.title, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        titled = self._titled(request, object_id)
+        if titled is not None:
+            title = _("Change history: %s") % titled.title
+            extra_context = {"object": titled, "title": title, **(extra_context or {})}
+        return super().history_view(request, object_id, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        titled = self._titled(request, object_id)
+        if titled is not None and request.method != "POST":
+            extra_context = {"object": titled, "escaped_object": titled.title, **(extra_context or {})}
+        return super().delete_view(request, object_id, extra_context)
+
+
+admin.site.unregister([AccessAttempt, AccessLog, AccessFailureLog])
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(LockoutRecordAdmin, axes_admin.AccessAttemptAdmin):
+    """Failed sign-ins that still count towards a lock; deleting one lifts its lock."""
+
+    @admin.display(description=_("status"))
+    def status(self, attempt: AccessAttempt) -> str:
+        return super().status(attempt)
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(LockoutRecordAdmin, axes_admin.AccessLogAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(LockoutRecordAdmin, axes_admin.AccessFailureLogAdmin):
+    pass

@@ -1,3 +1,4 @@
+import axes.apps
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -29,3 +30,11 @@ class AccountsConfig(AppConfig):
         # Permissions exist only after migrate, so roles are kept in step there.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="kefu.accounts.sync_roles")
         _register_start_page_panels()
+
+
+class LockoutRecordsConfig(axes.apps.AppConfig):
+    """django-axes (label "axes"), whose records of sign-in attempts the admin lists under a
+    heading in the reader's language rather than "Axes". Installed in its place in settings."""
+
+    default = False
+    verbose_name = _("Sign-in lockout")

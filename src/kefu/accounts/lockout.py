@@ -11,6 +11,9 @@ Both limits count the same records (`axes.models.AccessAttempt`, one per usernam
 browser). A record's failures count until the cool-off has passed since its last failure, and
 attempts refused during a lock are not recorded (`AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT`
 is False), so a lock ends a cool-off after the last failure that counted.
+
+The sign-in page's answer to a lock (`lockout_response`, AXES_LOCKOUT_CALLABLE) says which limit
+was reached and how many minutes are left, as the API's 429 and Retry-After do.
 """
 
 import datetime
@@ -18,14 +21,21 @@ import math
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_client_parameters, get_client_username, get_cool_off, get_failure_limit
+from axes.helpers import (
+    get_client_parameters,
+    get_client_username,
+    get_cool_off,
+    get_credentials,
+    get_failure_limit,
+)
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db.models import QuerySet, Sum
-from django.http import HttpRequest, QueryDict, RawPostDataException, UnreadablePostError
+from django.http import HttpRequest, HttpResponse, QueryDict, RawPostDataException, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
 
 # What reading request.GET or request.POST may raise: a malformed multipart body, too many fields
 # or too large a body (SuspiciousOperation), a form that is not UTF-8, a client that hung up.
@@ -104,6 +114,23 @@ def seconds_left(request: HttpRequest, credentials: dict) -> int | None:
     if end is None:
         return None
     return max(1, math.ceil((end - request.axes_attempt_time).total_seconds()))
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """The sign-in page when a lock refuses the attempt (429): whether the address or the
+    username is locked, and the minutes until the lock ends (none when only an administrator
+    ends it). Axes' own page would show the cool-off's setting as "PT15M" and always blame the
+    account."""
+    if credentials is None:
+        credentials = get_credentials(get_client_username(request))
+    seconds = seconds_left(request, credentials)
+    context = {
+        "address_locked": is_address_locked(request),
+        "minutes_left": None if seconds is None else math.ceil(seconds / 60),
+    }
+    return render(request, "accounts/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
 
 
 def _forget_unreadable_input(request: HttpRequest) -> None:

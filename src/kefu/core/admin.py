@@ -12,18 +12,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import audit
 from kefu.core.calendar import calendar_warnings, known_years
 from kefu.core.errors import DomainError
-from kefu.core.models import AuditEvent, BusinessDay
+from kefu.core.models import AuditAction, AuditEvent, BusinessDay
 
 admin.site.site_header = _("Kefu 客服")
 admin.site.site_title = _("Kefu 客服 administration")
@@ -228,8 +229,82 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("changes"))
     def changes_text(self, event: AuditEvent) -> Any:
-        text = json.dumps(event.changes, ensure_ascii=False, indent=2, sort_keys=True)
-        return format_html("<pre>{}</pre>", text)
+        """What changed, each field by its name and each coded value by its label in the reader's
+        language, where the record's model knows them; the stored JSON stays below, folded."""
+        raw = json.dumps(event.changes, ensure_ascii=False, indent=2, sort_keys=True)
+        raw_block = format_html(
+            '<details class="kf-raw-changes"><summary>{}</summary><pre>{}</pre></details>',
+            _("As stored (JSON)"),
+            raw,
+        )
+        rows = readable_changes(event)
+        if not rows:
+            return raw_block
+        table = format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("field"),
+            _("before"),
+            _("after"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+        return format_html("{}{}", table, raw_block)
+
+
+# The actions whose changes map each field to [before, after].
+FIELD_CHANGES = frozenset({AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE})
+
+
+def _model_field(model: type[models.Model] | None, name: str):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def field_label(model: type[models.Model] | None, name: str) -> str:
+    """A field of the audited model by its name in the reader's language; the code otherwise.
+    A reverse relation (a customer's phones) reads as the related records' plural name."""
+    field = _model_field(model, name)
+    if field is None:
+        return name
+    if field.auto_created and not field.concrete:
+        return str(capfirst(field.related_model._meta.verbose_name_plural))
+    return str(capfirst(field.verbose_name))
+
+
+def value_label(field, value: Any) -> str:
+    """A stored value as the reader reads it: a choice by its label, yes/no, a dash for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if field is not None and getattr(field, "flatchoices", None):
+        labels = {str(code): label for code, label in field.flatchoices}
+        if str(value) in labels:
+            return str(labels[str(value)])
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def readable_changes(event: AuditEvent) -> list[tuple[str, str, str]]:
+    """The event's changes as (field, before, after) in the reader's language: for a change,
+    an addition or a deletion ({field: [before, after]}); empty for other shapes (a reveal's
+    list of fields, a sweep's counts), which only the raw JSON shows."""
+    changes = event.changes
+    if event.action not in FIELD_CHANGES or not isinstance(changes, dict) or not changes:
+        return []
+    if not all(isinstance(pair, list) and len(pair) == 2 for pair in changes.values()):
+        return []
+    model = event.target_type.model_class()
+    rows = []
+    for name in sorted(changes):
+        before, after = changes[name]
+        field = _model_field(model, name)
+        rows.append((field_label(model, name), value_label(field, before), value_label(field, after)))
+    return rows
 
 
 class YearListFilter(admin.SimpleListFilter):
