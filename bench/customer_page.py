@@ -21,7 +21,7 @@ def page_request(customer_id: int, username: str):
     url = reverse("customers:detail", args=[customer_id])
     client = Client()
     client.force_login(
-        User.objects.get(username=username), backend="django.contrib.auth.backends.ModelBackend"
+        User.objects.get(username=username), backend="kefu.accounts.backends.ModelPermissionBackend"
     )
 
     def fetch():
