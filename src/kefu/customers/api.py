@@ -6,6 +6,7 @@ full, and then every answer that shows them is audited.
 """
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
@@ -78,6 +79,11 @@ def _render_customers(
     (customers.privacy)."""
     phones = privacy.shown(request.auth, {customer: _phone_numbers(customer) for customer in customers})
     return [data(customer, phones=phones[customer.pk]) for customer in customers]
+
+
+def _customer_answer(request: HttpRequest, customer_id: int) -> dict:
+    """The whole record, as the caller may see it: what every customer write answers with."""
+    return _render_customers(request, [selectors.customer_record(request.auth, customer_id)])[0]
 
 
 def _model(model_id: int | None) -> ProductModel | None:
@@ -170,12 +176,11 @@ def create_customer(request: HttpRequest, payload: CustomerIn, idempotency_key: 
             addresses=[address.model_dump() for address in payload.addresses],
             **values,
         )
-        return render(customer.pk)
+        return _customer_answer(request, customer.pk)
 
-    def render(customer_id: int) -> dict:
-        return _render_customers(request, [selectors.customer_record(request.auth, customer_id)])[0]
-
-    return create_once(request, idempotency_key, CustomerOut, create, replay=render)
+    return create_once(
+        request, idempotency_key, CustomerOut, create, replay=partial(_customer_answer, request)
+    )
 
 
 @router.get(
@@ -185,7 +190,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn, idempotency_key: 
     summary="A customer's record",
 )
 def get_customer(request: HttpRequest, customer_id: Id):
-    return _render_customers(request, [selectors.customer_record(request.auth, customer_id)])[0]
+    return _customer_answer(request, customer_id)
 
 
 @router.patch(
@@ -213,7 +218,7 @@ def update_customer(request: HttpRequest, customer_id: Id, payload: CustomerPatc
         changes=changes,
         consent_source=consent_source,
     )
-    return _render_customers(request, [selectors.customer_record(request.auth, customer.pk)])[0]
+    return _customer_answer(request, customer.pk)
 
 
 @router.post(
@@ -236,13 +241,12 @@ def merge_customers(
 
     def merge():
         services.merge_customers(by=request.auth, into_id=customer.pk, from_id=payload.from_)
-        return render(customer.pk)
-
-    def render(customer_id: int) -> dict:
-        return _render_customers(request, [selectors.customer_record(request.auth, customer_id)])[0]
+        return _customer_answer(request, customer.pk)
 
     # A retry after a timeout answers with the first merge's result, not a 409 "already merged".
-    return create_once(request, idempotency_key, CustomerOut, merge, status=200, replay=render)
+    return create_once(
+        request, idempotency_key, CustomerOut, merge, status=200, replay=partial(_customer_answer, request)
+    )
 
 
 @router.post(
