@@ -138,6 +138,19 @@ def test_the_admin_search_is_limited_the_same_way(client, target):
     assert lookup_rows(staff).count() == 20
 
 
+def test_the_admin_search_reads_five_to_ten_digits_as_the_last_four_for_a_masked_role(client, target):
+    """The admin's search box probes no hidden middle digits either (as the search page)."""
+    other = customer_with_phone("+8613900005518", name="张先生")
+    staff = make_user(None, username="archive-clerk", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_customer"))
+    client.force_login(staff)
+
+    response = client.get("/admin/customers/customer/", {"q": "12345518"})
+
+    assert response.status_code == 200
+    assert {c.pk for c in response.context["cl"].result_list} == {target.pk, other.pk}
+
+
 @pytest.mark.postgresql
 def test_a_lookup_inside_another_transaction_leaves_its_commit_durable(agent, target):
     from django.db import connection, transaction

@@ -293,7 +293,7 @@ class CustomerAdmin(ServiceModelAdmin):
         except lookups.TooManyLookups as refusal:
             self.message_user(request, refusal.message, messages.ERROR)
             return queryset.none(), False
-        return match_customers(queryset, term), False
+        return match_customers(queryset, term, suffixes=lookups.may_look_up_freely(request.user)), False
 
     # --- Phones as customers.privacy lets this user see them ---
 

@@ -220,9 +220,10 @@ def _matching_rows(kind: str, value: str) -> QuerySet:
     return OwnedProduct.objects.filter(serial_number=value)
 
 
-def match_customers(queryset: QuerySet[Customer], text: str) -> QuerySet[Customer]:
-    """`queryset` narrowed to what the search box finds for `text`, unpaged (the admin's search)."""
-    kind, value = search_kind(text)
+def match_customers(queryset: QuerySet[Customer], text: str, *, suffixes: bool = True) -> QuerySet[Customer]:
+    """`queryset` narrowed to what the search box finds for `text`, unpaged (the admin's search;
+    `suffixes` as in search_kind)."""
+    kind, value = search_kind(text, suffixes=suffixes)
     if kind == "empty":
         return queryset
     if kind == "name":
