@@ -235,7 +235,7 @@ class GroupAdmin(AuditedModelAdmin, DjangoGroupAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "permissions" and not is_active_superuser(request.user):
-            kwargs["queryset"] = held_permissions(request.user)
+            kwargs["queryset"] = held_permissions(request.user).select_related("content_type")
             kwargs["error_messages"] = {"invalid_choice": PERMISSION_NOT_YOURS}
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name == "permissions" and field is not None:
