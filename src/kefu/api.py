@@ -9,6 +9,8 @@ from kefu.accounts.auth import TokenAuth
 from kefu.core.api import KefuAPI
 from kefu.core.api.auth import SessionAuth
 from kefu.customers.api import router as customers_router
+from kefu.tickets.api import router as tickets_router
+from kefu.tickets.api_portal import router as portal_router
 
 api = KefuAPI(
     title="Kefu API",
@@ -22,3 +24,5 @@ api = KefuAPI(
 )
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
+api.add_router("/", tickets_router)
+api.add_router("/", portal_router)

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "kefu.core",
     "kefu.accounts",
     "kefu.customers",
+    "kefu.notifications",
+    "kefu.tickets",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

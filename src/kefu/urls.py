@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("kefu.core.urls")),
     path("accounts/", include("kefu.accounts.urls")),
     path("customers/", include("kefu.customers.urls")),
+    path("tickets/", include("kefu.tickets.urls")),
+    path("t/", include("kefu.tickets.urls_portal")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

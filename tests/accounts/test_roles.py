@@ -48,10 +48,10 @@ def test_a_new_apps_grants_reach_the_roles_on_the_next_sync(monkeypatch):
 def test_grants_to_an_unknown_role_or_of_an_unknown_permission_are_refused(monkeypatch):
     monkeypatch.setattr(roles, "_GRANTS", dict(roles._GRANTS))
     with pytest.raises(ImproperlyConfigured, match="janitor"):
-        declare_grants("tickets", {"janitor": ["core.view_auditevent"]})
-    declare_grants("tickets", {Role.AGENT: ["tickets.view_ticket"]})
+        declare_grants("warehouse", {"janitor": ["core.view_auditevent"]})
+    declare_grants("warehouse", {Role.AGENT: ["warehouse.view_pallet"]})
     before = granted(Group.objects.get(name=Role.AGENT))
-    with pytest.raises(LookupError, match=r"tickets\.view_ticket"):
+    with pytest.raises(LookupError, match=r"warehouse\.view_pallet"):
         sync_roles()
     assert granted(Group.objects.get(name=Role.AGENT)) == before
 

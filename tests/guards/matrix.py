@@ -116,7 +116,7 @@ def credentials(user: User) -> dict[str, str]:
 def declared_tables() -> dict[str, dict[str, Op]]:
     """Every app's table: tests/<app>/access.py → {module: ACCESS}."""
     tables = {}
-    for path in sorted(Path(__file__).resolve().parents[1].glob("*/access.py")):
-        module = importlib.import_module(f"tests.{path.parent.name}.access")
+    for path in sorted(Path(__file__).resolve().parents[1].glob("*/access*.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.{path.stem}")
         tables[module.__name__] = module.ACCESS
     return tables

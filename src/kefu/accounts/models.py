@@ -12,11 +12,37 @@ from django.utils.translation import gettext_lazy as _
 from kefu.core.models import TimeStampedModel
 
 
+class Team(TimeStampedModel):
+    """A group of staff who share a queue (a hotline shift, a region's service desk), and the
+    supervisor who watches it: the team queue, flagged tickets and escalations go to them."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supervisor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervised_teams",
+    )
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     """A member of staff. Customers are records in the archive, not users."""
 
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
     phone = models.CharField(_("work phone"), max_length=20, blank=True)
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("staff user")
