@@ -22,7 +22,7 @@ def test_the_list_is_newest_first_with_the_unread_count(kind, agent, agent_clien
 
     body = agent_client.get("/api/v1/notifications").json()
 
-    assert [item["id"] for item in body["items"]][0] == newest.pk
+    assert next(item["id"] for item in body["items"]) == newest.pk
     assert body["unread_count"] == 3
     assert body["next_cursor"] is None
     item = body["items"][0]
@@ -69,7 +69,8 @@ def test_mark_one_read(kind, agent, agent_client):
 
     body = agent_client.post(f"/api/v1/notifications/{mine.pk}/read").json()
 
-    assert body["is_read"] is True and body["read_at"]
+    assert body["is_read"] is True
+    assert body["read_at"]
     assert agent_client.post(f"/api/v1/notifications/{mine.pk}/read").status_code == 200  # again: no change
 
 

@@ -32,7 +32,8 @@ def test_the_bell_shows_the_unread_count_with_one_count_query(
 
     assert 'class="kf-bell-count" aria-hidden="true">3</span>' in page
     counts = [q["sql"] for q in counted.captured_queries if "notifications_notification" in q["sql"]]
-    assert len(counts) == 1 and "COUNT(" in counts[0].upper()
+    assert len(counts) == 1
+    assert "COUNT(" in counts[0].upper()
 
 
 def test_the_bell_shows_99_plus_beyond_99(kind, agent, agent_client):
@@ -55,7 +56,8 @@ def test_the_page_lists_ones_own_escaped_newest_first(kind, agent, agent_client)
     page = agent_client.get(LIST).content.decode()
 
     assert page.count('class="kf-notification is-unread"') == 2
-    assert "&lt;b&gt;空调&lt;/b&gt; &amp; 外机" in page and "<b>空调</b>" not in page
+    assert "&lt;b&gt;空调&lt;/b&gt; &amp; 外机" in page
+    assert "<b>空调</b>" not in page
     assert "OTHER-ONE" not in page
 
 
@@ -69,7 +71,8 @@ def test_the_page_pages_by_cursor_in_the_same_queries(kind, agent, agent_client,
     with django_assert_num_queries(len(first_page.captured_queries)):
         second = agent_client.get(LIST, {"cursor": cursor})
 
-    assert len(first.context["notifications"]) == 30 and len(second.context["notifications"]) == 5
+    assert len(first.context["notifications"]) == 30
+    assert len(second.context["notifications"]) == 5
     assert agent_client.get(LIST, {"cursor": "forged"}).status_code == 200  # back to the first page
 
 
@@ -79,7 +82,8 @@ def test_opening_a_notification_marks_it_read_and_goes_to_its_link(kind, agent, 
 
     response = agent_client.post(reverse("notifications:read", args=[mine.pk]), {"next": mine.link})
 
-    assert response.status_code == 302 and response["Location"] == "/customers/?q=5566"
+    assert response.status_code == 302
+    assert response["Location"] == "/customers/?q=5566"
     mine.refresh_from_db()
     assert mine.is_read
 
@@ -105,7 +109,8 @@ def test_with_htmx_mark_read_answers_the_row(kind, agent, agent_client):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.startswith('<li class="kf-notification"') and "is-unread" not in html
+    assert html.startswith('<li class="kf-notification"')
+    assert "is-unread" not in html
     assert '<a href="/customers/">' in html
 
 
