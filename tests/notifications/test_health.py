@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from kefu.notifications import services
+from kefu.notifications import selectors, services
 from kefu.notifications.models import OutboxMessage, OutboxStatus
 from tests.notifications.conftest import CONTEXT
 
@@ -53,3 +53,10 @@ def test_the_admin_banner_warns_of_dead_messages_and_an_old_backlog(kind, admini
 
     assert "1 notification could not be delivered and was given up" in page
     assert "1 notification is waiting to be sent, the oldest for 30 minutes" in page
+
+
+def test_the_backlog_costs_two_queries(kind, django_assert_num_queries):
+    services.send_to_customer(kind=kind, phone="+8613971805566", context=CONTEXT)
+
+    with django_assert_num_queries(2):
+        assert selectors.outbox_backlog()["pending"] == 1

@@ -138,3 +138,17 @@ def test_the_page_works_in_english(kind, agent, agent_client):
     agent_client.post(reverse("set_language"), {"language": "en", "next": LIST})
     html = agent_client.get(LIST).content.decode()
     assert "Mark all read" in html
+
+
+def test_htmx_asks_for_the_next_page_of_the_list_only(kind, agent, agent_client):
+    notify(kind, agent, 35)
+    cursor = agent_client.get(LIST).context["next_cursor"]
+
+    response = agent_client.get(
+        LIST, {"cursor": cursor}, headers={"HX-Request": "true", "HX-Target": "kf-notification-list"}
+    )
+
+    html = response.content.decode()
+    assert html.startswith('<div id="kf-notification-list">')
+    assert "<html" not in html
+    assert html.count('class="kf-notification is-unread"') == 5
