@@ -9,6 +9,7 @@ from kefu.accounts.auth import TokenAuth
 from kefu.core.api import KefuAPI
 from kefu.core.api.auth import SessionAuth
 from kefu.customers.api import router as customers_router
+from kefu.notifications.api import router as notifications_router
 from kefu.tickets.api import router as tickets_router
 from kefu.tickets.api_portal import router as portal_router
 
@@ -25,4 +26,5 @@ api = KefuAPI(
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", tickets_router)
+api.add_router("/", notifications_router)
 api.add_router("/", portal_router)

@@ -261,3 +261,34 @@ KEFU_PHONE_LOOKUPS_PER_HOUR = int(os.environ.get("PHONE_LOOKUPS_PER_HOUR", "20")
 KEFU_PHONE_LOOKUPS_PER_DAY = int(os.environ.get("PHONE_LOOKUPS_PER_DAY", "100"))
 # Demo data may only be loaded into a DEBUG system unless forced.
 KEFU_DEMO_PASSWORD = "kefu-demo"
+
+# --- Notifications (docs/operations.md "Notifications") -------------------------------------
+# The address that links in e-mails and text messages start with (no trailing slash).
+KEFU_SITE_URL = os.environ.get("KEFU_SITE_URL", "http://127.0.0.1:8000")
+# Text messages: the gateway class (notifications/sms/). The local one sends nothing and keeps
+# each message for the admin; a provider's class is named here.
+SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "kefu.notifications.sms.local.LocalSmsGateway")
+# The outbox: tries per message before it is given up (dead), the wait after the first failed
+# try (times four after each further one), how long a claimed message may stay unsent before the
+# drain decides its worker stopped, and the age of the oldest waiting message that the admin
+# banner warns about.
+KEFU_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "6"))
+KEFU_OUTBOX_RETRY_SECONDS = float(os.environ.get("OUTBOX_RETRY_SECONDS", "60"))
+KEFU_OUTBOX_SENDING_TIMEOUT = float(os.environ.get("OUTBOX_SENDING_TIMEOUT", "600"))
+KEFU_OUTBOX_BACKLOG_WARN_SECONDS = int(os.environ.get("OUTBOX_BACKLOG_WARN_SECONDS", "600"))
+# E-mail: SMTP when EMAIL_HOST is set; otherwise each e-mail is written as a file under var/mail
+# (a local implementation that keeps what it would send).
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Kefu <kefu@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+    EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+else:
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+    EMAIL_FILE_PATH = VAR_DIR / "mail"

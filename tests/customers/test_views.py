@@ -207,7 +207,8 @@ def test_the_result_count_of_many_number_matches_is_exact(agent_client, django_a
     for n in range(23):
         customer_with_phone(f"+86138{n:04d}5678", name=f"陈客户{n:02d}")
 
-    with django_assert_num_queries(6):  # the page's 5, and one COUNT on the last-four index
+    # the page's 5, one COUNT on the last-four index, and the bell's unread COUNT
+    with django_assert_num_queries(7):
         response = search(agent_client, "5678")
 
     assert len(response.context["customers"]) == 20
@@ -257,8 +258,9 @@ def test_the_search_page_costs_the_same_queries_for_few_and_many_rows(
         OwnedProductFactory(customer=customer)
         PhoneFactory(customer=customer, number=f"+86139{n:04d}0000", is_primary=False)
 
-    # session, user, the user's and groups' permissions, the customers (one statement), role label
-    with django_assert_num_queries(5):
+    # session, user, the user's and groups' permissions, the customers (one statement), role label,
+    # the bell's unread COUNT
+    with django_assert_num_queries(6):
         response = search(agent_client, "5678")
 
     assert len(response.context["customers"]) == rows
@@ -308,8 +310,9 @@ def test_the_360_page_costs_the_same_queries_for_one_and_thirty_products(
             customer=customer, product=product, occurred_on=datetime.date(2021, 3, 9), description=f"事件{n}"
         )
 
-    # session, user, 2 permission reads, customer + 6 prefetches, timeline, role label
-    with django_assert_num_queries(12):
+    # session, user, 2 permission reads, customer + 6 prefetches, timeline, role label, the bell's
+    # unread COUNT
+    with django_assert_num_queries(13):
         response = agent_client.get(detail_url(customer) + "?products=all")
 
     assert len(response.context["products"]) == products

@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 from kefu.accounts.services import issue_token
 from kefu.customers import services
+from kefu.notifications.models import Notification
 from kefu.wsgi import application
 from tests.factories import ProductModelFactory, make_user
 
@@ -71,13 +72,19 @@ def world(db, one_connection):
         by=admin, customer=customer, model=ProductModelFactory(), purchased_on=customer.created_at.date()
     )
     other_token, _raw = issue_token(user=admin, name="second")
+    notification = Notification.objects.create(recipient=admin, kind="notifications.test", title="测试通知")
     # A second record of the same person, for the merge to take in (body field `from`).
     duplicate = services.create_customer(
         by=admin, name="陈女士", phones=["13812345678"], allow_duplicate_phone=True
     )
     return {
         "headers": {"Authorization": f"Bearer {raw}"},
-        "ids": {"customer_id": customer.pk, "product_id": product.pk, "token_id": other_token.pk},
+        "ids": {
+            "customer_id": customer.pk,
+            "product_id": product.pk,
+            "token_id": other_token.pk,
+            "notification_id": notification.pk,
+        },
         "body_ids": {"from": duplicate.pk},
     }
 

@@ -37,6 +37,9 @@ from kefu.accounts.models import User
 from kefu.core.models import AuditAction, AuditEvent
 from kefu.customers import privacy, services
 from kefu.customers.models import Customer, LifeEventKind
+from kefu.notifications import delivery
+from kefu.notifications.kinds import TEST_MESSAGE
+from kefu.notifications.services import notify, send_to_customer
 from tests.factories import ProductModelFactory
 from tests.guards.leakwalk import (
     KnownNumber,
@@ -169,12 +172,21 @@ def seed_archive(by: User) -> tuple[Customer, Customer, dict[str, int]]:
     return customer, neighbour, {"customer_id": customer.pk, "product_id": product.pk}
 
 
+def seed_notifications(users: list[User], customer: Customer) -> None:
+    """A notification for each walker that links to the customer, and a text message to the
+    customer's mobile, sent through the local gateway: the outbox's admin pages are walked."""
+    notify(kind=TEST_MESSAGE, recipients=users, context={"note": NAME}, link=f"/customers/{customer.pk}/")
+    send_to_customer(kind=TEST_MESSAGE, phone=MOBILE, context={"note": NAME})
+    delivery.drain()
+
+
 @pytest.fixture
 def world(db) -> World:
     viewers = make_viewers()
     reference = reference_rows()
     agent = next(viewer.user for viewer in viewers if viewer.name == "agent")
     customer, neighbour, ids = seed_archive(agent)
+    seed_notifications([viewer.user for viewer in viewers], customer)
     current = [known_number(MOBILE, customer.pk), known_number(LANDLINE, customer.pk)]
     current.append(known_number(NEIGHBOUR, neighbour.pk))
     numbers = [*current, known_number(FORMER, customer.pk)]

@@ -1,7 +1,15 @@
-"""Health of the dependencies a request or a sweep needs, for /healthz and the admin banner."""
+"""Health of the dependencies a request or a sweep needs, for /healthz and the admin banner.
+
+Apps add their own figures without core knowing them: from its AppConfig.ready() an app calls
+`register_check("outbox", report, warnings=...)`; /healthz shows `report()` under that name and
+the admin banner adds `warnings(report)`. Only the database and the queue decide "ok" (and the
+503 a load balancer acts on): an app's figures inform people, they do not take an instance out.
+"""
 
 import sqlite3
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import redis
 from django.conf import settings
@@ -46,11 +54,57 @@ def check_queue() -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Check:
+    name: str
+    report: Callable[[], dict]
+    warnings: Callable[[dict], list] | None = None
+
+
+_CHECKS: dict[str, Check] = {}
+RESERVED = frozenset({"ok", "version", "database", "queue"})
+
+
+def register_check(
+    name: str, report: Callable[[], dict], *, warnings: Callable[[dict], list] | None = None
+) -> None:
+    """Show `report()` (a JSON-able dict) in /healthz under `name`, and `warnings(report)` (the
+    sentences for administrators, empty when all is well) in the admin banner. Registering a
+    name again replaces it."""
+    if name in RESERVED:
+        raise ValueError(f"{name!r} is one of /healthz's own fields")
+    _CHECKS[name] = Check(name, report, warnings)
+
+
+def _run(check: Check) -> dict:
+    try:
+        return check.report()
+    except DatabaseError as error:
+        return {"ok": False, "error": error.__class__.__name__}
+
+
+def registered_reports() -> dict[str, dict]:
+    return {name: _run(check) for name, check in sorted(_CHECKS.items())}
+
+
+def registered_warnings() -> list:
+    """The sentences the registered checks want administrators to read now."""
+    found = []
+    for _name, check in sorted(_CHECKS.items()):
+        report = _run(check)
+        if check.warnings is not None and report.get("ok", True) is not False:
+            found.extend(check.warnings(report))
+    return found
+
+
 def health() -> dict:
     database, queue = check_database(), check_queue()
-    return {
+    report = {
         "ok": database["ok"] and queue["ok"],
         "version": settings.KEFU_VERSION,
         "database": database,
         "queue": queue,
     }
+    if database["ok"]:
+        report.update(registered_reports())
+    return report

@@ -1,11 +1,12 @@
-"""What the admin index warns administrators about: a business calendar missing a year and a
-background worker that is not running (so that neither fails silently)."""
+"""What the admin index warns administrators about: a business calendar missing a year, a
+background worker that is not running, and what the apps' health checks report (an outbox
+backlog, given-up messages), so that none of them fails silently."""
 
 from django import template
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core.calendar import calendar_warnings
-from kefu.core.health import check_queue
+from kefu.core.health import check_queue, registered_warnings
 
 register = template.Library()
 
@@ -24,5 +25,6 @@ def kefu_admin_warnings(context):
                     "until it is started again (see /healthz)."
                 )
             )
+        warnings.extend(registered_warnings())
         warnings.extend(calendar_warnings())
     return {"kefu_warnings": warnings}

@@ -1,0 +1,68 @@
+"""The notification centre: a person's list, and marking read. Works without JavaScript (plain
+form posts that redirect); with htmx, marking one read swaps just its row."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kefu.core import errors
+from kefu.core.web import domain_errors, is_htmx
+from kefu.notifications import selectors, services
+
+PAGE_SIZE = 30
+LIST_TARGET = "kf-notification-list"
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+@require_GET
+@login_required
+def notification_list(request):
+    """Newest first, or only the unread ones (`?unread=1`); keyset pages."""
+    unread = request.GET.get("unread") == "1"
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = selectors.notification_page(user=request.user, unread=unread, cursor=cursor, limit=PAGE_SIZE)
+    except errors.InvalidRequest:
+        messages.warning(request, _("That page link has expired; here is the first page."))
+        cursor = None
+        page = selectors.notification_page(user=request.user, unread=unread, limit=PAGE_SIZE)
+    context = {
+        "notifications": page.items,
+        "next_cursor": page.next_cursor,
+        "is_next_page": cursor is not None,
+        "unread_only": unread,
+        "list_target": LIST_TARGET,
+    }
+    template = "notifications/list_items.html" if is_htmx(request, LIST_TARGET) else "notifications/list.html"
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+@domain_errors
+def mark_read(request, pk: int):
+    """Mark one read; then go where `next` says (the thing notified about) or back to the list."""
+    notification = selectors.access_notification(request.user, pk)
+    services.mark_read(user=request.user, ids=[notification.pk])
+    if is_htmx(request) and not request.POST.get("next"):
+        notification.refresh_from_db(fields=["read_at"])
+        return render(request, "notifications/notification_row.html", {"notification": notification})
+    return redirect(_safe_next(request, "notifications:list"))
+
+
+@require_POST
+@login_required
+def mark_all_read(request):
+    marked = services.mark_all_read(user=request.user)
+    if marked:
+        messages.success(request, _("All notifications are marked read."))
+    return redirect("notifications:list")
