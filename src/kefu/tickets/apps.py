@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "kefu.tickets"
     verbose_name = _("Tickets")
+
+    def ready(self):
+        # The tickets' places in the shared registries (decisions 0016, 0018).
+        from kefu.accounts import roles
+        from kefu.customers import timeline as customer_timeline
+        from kefu.tickets import selectors, timeline
+        from kefu.tickets.permissions import ROLE_GRANTS
+
+        roles.declare_grants(self.label, ROLE_GRANTS)
+        timeline.register_ticket_kinds()
+        customer_timeline.register_source(timeline.SOURCE, selectors.customer_timeline_entries)
