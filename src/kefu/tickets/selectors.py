@@ -24,10 +24,11 @@ from kefu.tickets.services import INTAKE_USERNAME, NUMBER_PATTERN
 
 QUEUES = ("mine", "team", "unassigned", "flagged")
 # What each action on a ticket needs beyond seeing it (403 without it, before any lookup).
-ACTION_PERMISSIONS = {
+ACTION_PERMISSIONS: dict[str, str | tuple[str, ...] | None] = {
     "view": None,
     "change": "tickets.change_ticket",
-    "transfer": None,  # the owner or tickets.transfer_any_ticket: services.transfer_ticket decides
+    # Either; then the owner, or a holder of transfer_any_ticket: services.transfer_ticket decides.
+    "transfer": ("tickets.change_ticket", "tickets.transfer_any_ticket"),
     "claim": "tickets.change_ticket",
     "comment": "tickets.add_comment",
     "attach": "tickets.add_attachment",
@@ -68,7 +69,8 @@ def access_ticket(user, ref, *, action: str = "view", queryset: QuerySet[Ticket]
     if not may_use_tickets(user):
         raise PermissionDenied()
     permission = ACTION_PERMISSIONS[action]
-    if permission and not user.has_perm(permission):
+    needed = (permission,) if isinstance(permission, str) else permission or ()
+    if needed and not any(user.has_perm(perm) for perm in needed):
         raise PermissionDenied()
     lookup = ticket_lookup(ref)
     base = queryset if queryset is not None else Ticket.objects.select_related(*RELATED)
@@ -194,6 +196,15 @@ def ticket_timeline(
     page = keyset_page(events, order=("occurred_at", "id"), cursor=cursor, limit=limit)
     attach_comments(page.items)
     return page
+
+
+def ticket_comments(ticket: Ticket, *, cursor: str | None = None, limit: int | None = None) -> Page[Comment]:
+    """The ticket's replies and notes, oldest first, with those of the tickets merged into it
+    (fetched through access_ticket first). One query a page, authors with it."""
+    comments = Comment.objects.filter(Q(ticket=ticket) | Q(ticket__merged_into=ticket)).select_related(
+        "author"
+    )
+    return keyset_page(comments, order=("created_at", "id"), cursor=cursor, limit=limit)
 
 
 def customer_open_tickets(customer: Customer, *, user, limit: int = 20) -> list[Ticket]:

@@ -91,7 +91,7 @@ class TransitionNotAllowed(Conflict):
         super().__init__(
             _("A ticket that is “%(from)s” cannot become “%(to)s”.")
             % {"from": Status(ticket.status).label, "to": Status(status).label},
-            status=ticket.status,
+            current_status=ticket.status,
             allowed=sorted(TRANSITIONS[ticket.status]),
         )
         self.fields = {"status": [str(self.message)]}
@@ -116,7 +116,7 @@ class TicketNotOpen(Conflict):
     def __init__(self, ticket: Ticket, message=None):
         super().__init__(
             message or _("Ticket %(number)s is resolved or closed.") % {"number": ticket.number},
-            status=ticket.status,
+            current_status=ticket.status,
         )
 
 
