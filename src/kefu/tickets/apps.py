@@ -16,3 +16,8 @@ class TicketsConfig(AppConfig):
         roles.declare_grants(self.label, ROLE_GRANTS)
         timeline.register_ticket_kinds()
         customer_timeline.register_source(timeline.SOURCE, selectors.customer_timeline_entries)
+        # The screens' places outside the tickets' own pages: start-page panels, the 360° page's
+        # new-ticket buttons and open tickets, a ticket number in the search box (tickets/panels.py).
+        from kefu.tickets.panels import register_panels
+
+        register_panels()
