@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from ninja import Field, File, Form, Path, Query, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from kefu.core.api.errors import errors
 from kefu.core.api.helpers import LocalDateTime, require
@@ -42,6 +43,8 @@ Token = Annotated[
     ),
 ]
 PHONE_MAX = 40
+# A reply's files: optional, at most as many as the service takes at once.
+REPLY_FILES = File(None, max_length=services.MAX_FILES)
 
 
 # --- Schemas ----------------------------------------------------------------------------------
@@ -218,7 +221,7 @@ def _attachment_data(attachment: Attachment) -> dict:
 def create_portal_link(request: HttpRequest, ticket_ref: TicketRef):
     ticket = selectors.access_ticket(request.auth, ticket_ref)
     url, expires_at = portal.portal_link(ticket, by=request.auth, request=request)
-    return 201, {"url": url, "expires_at": expires_at}
+    return Status(201, {"url": url, "expires_at": expires_at})
 
 
 @router.post(
@@ -241,7 +244,7 @@ def add_ticket_attachment(
     ticket = selectors.access_ticket(request.auth, ticket_ref)
     require(request.auth, "tickets.add_attachment")
     attachment = services.add_attachment(ticket=ticket, by=request.auth, upload=file, public=public)
-    return 201, _attachment_data(attachment)
+    return Status(201, _attachment_data(attachment))
 
 
 # --- The customer: their link -----------------------------------------------------------------
@@ -279,7 +282,7 @@ def create_public_reply(
     request: HttpRequest,
     token: Token,
     body: Form[Annotated[str, Field(max_length=TEXT_MAX)]],
-    files: File[Annotated[list[UploadedFile], Field(max_length=services.MAX_FILES)]] = None,  # type: ignore[assignment]
+    files: list[UploadedFile] | None = REPLY_FILES,
 ):
     ticket = portal.open_link(token)
     _refuse_nul(body=body)
@@ -294,7 +297,7 @@ def create_public_reply(
         )
         for item in comment.attachments.order_by("pk")
     ]
-    return 201, {"at": comment.created_at, "text": comment.body, "files": _files_out(stored, request)}
+    return Status(201, {"at": comment.created_at, "text": comment.body, "files": _files_out(stored, request)})
 
 
 @router.post(
@@ -313,7 +316,7 @@ def urge_public_ticket(request: HttpRequest, token: Token):
     ticket = portal.open_link(token)
     already = portal.urge(ticket)
     ticket.refresh_from_db(fields=["urge_count"])
-    return 200, {
+    return {
         "urge_count": ticket.urge_count,
         "already_urged_recently": already,
         "message": str(portal.urge_message(already)),
@@ -337,7 +340,7 @@ def create_public_request(request: HttpRequest, payload: PublicRequestIn):
     address = client_ip(request)
     ticket = portal.open_public_request(address=address, **payload.model_dump())
     url, expires_at = portal.portal_link(ticket, by=None, request=request)
-    return 201, {"number": ticket.number, "url": url, "expires_at": expires_at}
+    return Status(201, {"number": ticket.number, "url": url, "expires_at": expires_at})
 
 
 # --- The telephony system's screen pop ------------------------------------------------------------
