@@ -55,7 +55,8 @@ def test_images_and_pdf_pass_and_are_described_by_their_content(content, mime, e
     assert checked.size == len(content)
     assert checked.sha256 == hashlib.sha256(content).hexdigest()
     assert checked.name == f"x.{extension}"
-    assert checked.file.name.endswith(f".{extension}") and len(checked.file.name) == 33 + len(extension)
+    assert checked.file.name.endswith(f".{extension}")
+    assert len(checked.file.name) == 33 + len(extension)
 
 
 @pytest.mark.parametrize("content", [ELF, PE, ZIP, b"<html><script>alert(1)</script>", b"just text"])
@@ -107,7 +108,8 @@ def test_odd_names_are_cleaned_for_display(given, shown):
 def test_an_overlong_name_is_cut_keeping_its_extension():
     name = attachments.clean_name("长" * 300 + ".pdf", "pdf")
 
-    assert len(name) == attachments.NAME_MAX and name.endswith(".pdf")
+    assert len(name) == attachments.NAME_MAX
+    assert name.endswith(".pdf")
 
 
 def test_a_disguised_executable_on_a_ticket_is_refused_with_nothing_written(agent, media):
@@ -141,7 +143,8 @@ def test_a_stored_file_keeps_its_content_under_a_random_name(agent, media):
 
     assert attachment.name == "维修单.pdf"
     assert attachment.content_type == "application/pdf"
-    assert attachment.file.name.startswith("tickets/") and "维修单" not in attachment.file.name
+    assert attachment.file.name.startswith("tickets/")
+    assert "维修单" not in attachment.file.name
     with attachment.file.open("rb") as stored:
         assert stored.read() == PDF
 

@@ -15,7 +15,6 @@ from kefu.customers.models import Customer
 from kefu.tickets import portal, services
 from kefu.tickets.models import Attachment, Comment, Ticket, TicketEvent
 from tests.factories import customer_with_phone
-from tests.tickets.factories import TicketFactory
 from tests.tickets.test_attachments import ELF, PNG
 
 pytestmark = pytest.mark.django_db
@@ -96,8 +95,10 @@ def test_staff_add_a_file_and_a_disguised_one_is_refused_with_nothing_written(cl
     )
 
     assert added.status_code == 201
-    assert added.json()["content_type"] == "image/png" and added.json()["public"] is False
-    assert refused.status_code == 422 and "file" in refused.json()["fields"]
+    assert added.json()["content_type"] == "image/png"
+    assert added.json()["public"] is False
+    assert refused.status_code == 422
+    assert "file" in refused.json()["fields"]
     assert (Attachment.objects.count(), TicketEvent.objects.count(), AuditEvent.objects.count()) == before
 
 
@@ -112,7 +113,8 @@ def test_an_oversized_file_is_refused_with_nothing_written(client, ticket, agent
         headers=headers,
     )
 
-    assert response.status_code == 422 and "file" in response.json()["fields"]
+    assert response.status_code == 422
+    assert "file" in response.json()["fields"]
     assert (Attachment.objects.count(), AuditEvent.objects.count()) == before
 
 
@@ -135,11 +137,15 @@ def test_the_link_shows_public_things_only(client, ticket, agent):
     assert response.status_code == 200
     body = response.json()
     text = response.content.decode()
-    assert body["number"] == ticket.number and body["status"] == "new"
+    assert body["number"] == ticket.number
+    assert body["status"] == "new"
     assert [step["state"] for step in body["steps"]] == ["current", "todo", "todo", "todo"]
     assert "师傅明天上午到" in [entry["text"] for entry in body["entries"]]
-    assert "配件缺货" not in text and "内部.png" not in text
-    assert "5566" not in text and agent.username not in text and str(agent) not in text
+    assert "配件缺货" not in text
+    assert "内部.png" not in text
+    assert "5566" not in text
+    assert agent.username not in text
+    assert str(agent) not in text
 
 
 def test_a_tampered_or_expired_token_is_a_404_and_writes_nothing(client, ticket, settings):
@@ -152,7 +158,8 @@ def test_a_tampered_or_expired_token_is_a_404_and_writes_nothing(client, ticket,
         assert client.post(f"/api/v1/public/tickets/{bad}/urge").status_code == 404
     settings.TICKET_LINK_MAX_AGE = -1
     response = client.post(f"/api/v1/public/tickets/{token}/urge")
-    assert response.status_code == 404 and response.json()["code"] == "link_not_found"
+    assert response.status_code == 404
+    assert response.json()["code"] == "link_not_found"
     assert (Comment.objects.count(), TicketEvent.objects.count(), AuditEvent.objects.count()) == before
 
 
@@ -210,7 +217,8 @@ def test_the_public_request_never_reveals_whether_the_phone_is_known(client, tic
     assert Customer.objects.count() == customers + 1
     # And the link shows nothing of the record behind it.
     page = client.get(f"/api/v1/public/tickets/{token_of(known.json()['url'])}").content.decode()
-    assert known_customer.name not in page.replace("王先生", "") and "5566" not in page
+    assert known_customer.name not in page.replace("王先生", "")
+    assert "5566" not in page
 
 
 def test_the_public_request_opens_an_unassigned_portal_ticket_and_is_audited(client):
@@ -251,7 +259,8 @@ def test_public_requests_are_limited_per_client_address(client, settings):
 
     refused = post_json(client, "/api/v1/public/requests", REQUEST)
 
-    assert refused.status_code == 429 and int(refused["Retry-After"]) > 3000
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 3000
     assert refused.json()["code"] == "too_many_requests"
     assert (Ticket.objects.count(), AuditEvent.objects.count()) == before
     elsewhere = Client(REMOTE_ADDR="203.0.113.9")
@@ -283,7 +292,8 @@ def test_one_customer_with_the_number_opens_the_new_ticket_form(client, agent):
     assert response.status_code == 302
     assert response["Location"] == f"/tickets/new/?customer={customer.pk}"
     row = AuditEvent.objects.get(actor=agent, action=AuditAction.LOOKUP)
-    assert "13971805566" not in json.dumps(row.changes) and row.target_repr == "139****5566"
+    assert "13971805566" not in json.dumps(row.changes)
+    assert row.target_repr == "139****5566"
 
 
 def test_several_customers_with_the_number_open_the_search_results(client, agent):
@@ -332,7 +342,8 @@ def test_the_screen_pop_is_limited_like_any_whole_number_lookup(client, technici
 
     refused = client.get("/api/v1/channels/cti/screen-pop", {"caller": "13600001112"}, headers=headers)
 
-    assert refused.status_code == 429 and "Retry-After" in refused
+    assert refused.status_code == 429
+    assert "Retry-After" in refused
     assert lookups_of(technician) == 1
 
 
