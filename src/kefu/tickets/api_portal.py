@@ -26,14 +26,11 @@ from kefu.customers import lookups
 from kefu.customers import selectors as customer_selectors
 from kefu.customers.models import Customer, ProductCategory
 from kefu.tickets import portal, selectors, services
+from kefu.tickets.api import TicketPath
 from kefu.tickets.models import Attachment, Ticket, TicketType
 
 router = Router(tags=["customer portal"])
 
-# A ticket in a path: its id or its number (KF2611240001).
-TicketRef = Annotated[
-    str, Path(max_length=20, pattern=r"^(?:[1-9][0-9]{0,18}|KF[0-9]{10,11})$", description="Id or number.")
-]
 Token = Annotated[
     str,
     Path(
@@ -208,7 +205,7 @@ def _attachment_data(attachment: Attachment) -> dict:
 
 
 @router.post(
-    "/tickets/{ticket_ref}/portal-link",
+    "/tickets/{ticket}/portal-link",
     response={201: PortalLinkOut, **errors(403, 404)},
     operation_id="create_portal_link",
     summary="A link for the customer to follow and answer the ticket",
@@ -218,14 +215,14 @@ def _attachment_data(attachment: Attachment) -> dict:
         "Anyone who may see the ticket may issue one."
     ),
 )
-def create_portal_link(request: HttpRequest, ticket_ref: TicketRef):
-    ticket = selectors.access_ticket(request.auth, ticket_ref)
-    url, expires_at = portal.portal_link(ticket, by=request.auth, request=request)
+def create_portal_link(request: HttpRequest, ticket: TicketPath):
+    found = selectors.access_ticket(request.auth, ticket)
+    url, expires_at = portal.portal_link(found, by=request.auth, request=request)
     return Status(201, {"url": url, "expires_at": expires_at})
 
 
 @router.post(
-    "/tickets/{ticket_ref}/attachments",
+    "/tickets/{ticket}/attachments",
     response={201: AttachmentOut, **errors(400, 403, 404, 409, 413, 415, 422)},
     operation_id="add_ticket_attachment",
     summary="Add a file (a photo or a PDF) to a ticket",
@@ -237,13 +234,12 @@ def create_portal_link(request: HttpRequest, ticket_ref: TicketRef):
 )
 def add_ticket_attachment(
     request: HttpRequest,
-    ticket_ref: TicketRef,
+    ticket: TicketPath,
     file: File[UploadedFile],
     public: Form[bool] = True,
 ):
-    ticket = selectors.access_ticket(request.auth, ticket_ref)
-    require(request.auth, "tickets.add_attachment")
-    attachment = services.add_attachment(ticket=ticket, by=request.auth, upload=file, public=public)
+    found = selectors.access_ticket(request.auth, ticket, action="attach")
+    attachment = services.add_attachment(ticket=found, by=request.auth, upload=file, public=public)
     return Status(201, _attachment_data(attachment))
 
 
