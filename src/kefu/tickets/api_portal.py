@@ -227,8 +227,8 @@ def create_portal_link(request: HttpRequest, ticket: TicketPath):
     operation_id="add_ticket_attachment",
     summary="Add a file (a photo or a PDF) to a ticket",
     description=(
-        "Multipart: `file` and `public` (false keeps it for staff only). The type is read from "
-        "the file's content: JPEG, PNG, GIF, WebP or PDF; anything else, or a file over "
+        "Multipart: `file` and `public` (`true` or `false`; false keeps it for staff only). "
+        "The type is read from the content: JPEG, PNG, GIF, WebP or PDF; anything else, or a file over "
         "TICKET_ATTACHMENT_MAX_BYTES (10 MiB by default), is a 422 with nothing written."
     ),
 )
@@ -236,10 +236,10 @@ def add_ticket_attachment(
     request: HttpRequest,
     ticket: TicketPath,
     file: File[UploadedFile],
-    public: Form[bool] = True,
+    public: Form[Literal["true", "false"]] = "true",
 ):
     found = selectors.access_ticket(request.auth, ticket, action="attach")
-    attachment = services.add_attachment(ticket=found, by=request.auth, upload=file, public=public)
+    attachment = services.add_attachment(ticket=found, by=request.auth, upload=file, public=public == "true")
     return Status(201, _attachment_data(attachment))
 
 
