@@ -216,3 +216,18 @@ def test_reindex_restores_every_ticket_and_drops_rows_of_missing_tickets(agent, 
     assert search.reindex(batch=2) == len(tickets)
     assert search_rows() == len(tickets)
     assert found("洗衣机 漏水") == {tickets["washer"].number}
+
+
+def test_insert_from_select_indexes_tickets_written_in_sql(tickets):
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {search.TABLE}")
+    line = search.document("电视黑屏")
+    inserted = search.insert_from_select(
+        f"SELECT id, %s || '  ' || lower(number) || ' ' FROM {Ticket._meta.db_table}",
+        [line],
+        expected=len(tickets),
+    )
+    assert inserted == len(tickets)
+    assert found("电视 黑屏") == {t.number for t in tickets.values()}
+    assert found(tickets["heater"].number) == {tickets["heater"].number}
+    assert found("热水器") == set()

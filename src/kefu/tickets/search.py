@@ -20,6 +20,7 @@ being typed. Every word is made only of letters and digits before it reaches the
 quotes, `*`, `-`, `NEAR`, `&`, `:` or a NUL in a query are plain separators, never syntax.
 """
 
+import contextlib
 import functools
 import logging
 import re
@@ -255,6 +256,34 @@ def _copy_line(ticket_id: int, words: str) -> str:
     return f"{int(ticket_id)}\t{words}\n"
 
 
+@contextlib.contextmanager
+def _bulk_writes(cursor, expected: int):
+    """On PostgreSQL, when `expected` new rows are many next to the table, drop the GIN index and
+    build it once at the end, sorted (DDL is transactional: a failure leaves it as it was), then
+    refresh the planner's statistics of the words. Use inside a transaction."""
+    rebuild = connection.vendor == "postgresql" and expected > 0 and expected * 4 >= _estimated_rows()
+    if rebuild:
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
+    yield
+    if rebuild:
+        cursor.execute(CREATE_GIN_INDEX)
+        # The planner needs the words' frequencies to choose between the index and a scan.
+        cursor.execute(f"ANALYZE {TABLE}")
+
+
+def insert_from_select(select_sql: str, params=(), *, expected: int = 0) -> int:
+    """Index new tickets set-wise from a SELECT of (ticket id, index line) rows, for a generator
+    that writes its tickets in SQL from a few texts: it cuts each distinct text once with
+    `document`, puts the lines in a table of its own, and selects them joined to its tickets
+    (lines may be joined with `||` and spaces: empty words are ignored). No row may exist yet for
+    these tickets. Returns the number of rows inserted."""
+    column = "ticket_id" if connection.vendor == "postgresql" else "rowid"
+    with transaction.atomic(), connection.cursor() as cursor, _bulk_writes(cursor, expected):
+        cursor.execute(f"INSERT INTO {TABLE} ({column}, words) {select_sql}", params or None)
+        return cursor.rowcount
+
+
 def bulk_index(
     rows: Iterable[tuple[int, str]], *, new: bool = False, expected: int = 0, batch: int = BATCH
 ) -> int:
@@ -274,16 +303,14 @@ def bulk_index(
                 _upsert(chunk)
                 written += len(chunk)
             return written
-        with connection.cursor() as cursor:
-            rebuild = expected > 0 and expected * 4 >= _estimated_rows()
-            if rebuild:
-                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-                cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
+        with connection.cursor() as cursor, _bulk_writes(cursor, expected):
             if new:
-                with cursor.cursor.copy(f"COPY {TABLE} (ticket_id, words) FROM STDIN") as copy:
-                    for chunk in _batched(rows, batch):
+                # One COPY per batch: `rows` may read the database (reindex does), which it cannot
+                # do on this connection while a COPY is open.
+                for chunk in _batched(rows, batch):
+                    with cursor.cursor.copy(f"COPY {TABLE} (ticket_id, words) FROM STDIN") as copy:
                         copy.write("".join(_copy_line(*row) for row in chunk))
-                        written += len(chunk)
+                    written += len(chunk)
             else:
                 cursor.execute(
                     "CREATE TEMPORARY TABLE IF NOT EXISTS ticket_search_stage "
@@ -300,10 +327,6 @@ def bulk_index(
                         f"WHERE {TABLE}.words IS DISTINCT FROM EXCLUDED.words"
                     )
                     written += len(chunk)
-            if rebuild:
-                cursor.execute(CREATE_GIN_INDEX)
-                # The planner needs the words' frequencies to choose between the index and a scan.
-                cursor.execute(f"ANALYZE {TABLE}")
     return written
 
 

@@ -28,7 +28,9 @@ POSTGRES_FORWARD = [
     f"""CREATE TABLE {TABLE} (
         ticket_id bigint PRIMARY KEY,
         words text NOT NULL DEFAULT '',
-        document tsvector GENERATED ALWAYS AS (array_to_tsvector(string_to_array(words, ' '))) STORED
+        document tsvector GENERATED ALWAYS AS (
+            array_to_tsvector(array_remove(string_to_array(words, ' '), ''))
+        ) STORED
     )""",
     f"CREATE INDEX ticket_search_document_idx ON {TABLE} USING gin (document)",
 ]
