@@ -6,6 +6,7 @@ waits for it (tests/races/parallel.py)."""
 import json
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from kefu.core.models import IdempotencyKey
@@ -28,6 +29,17 @@ def answers(outcomes: list[Outcome]) -> list:
 
 def hold_row(obj):
     return lambda: type(obj).objects.select_for_update().get(pk=obj.pk)
+
+
+@pytest.fixture
+def roomy_pool():
+    """Room in the connection pool for every racer and the test's own connection (settings keep
+    ten per process, DB_POOL_MAX): the pool grows for the test and shrinks back after it."""
+    pool = connection.pool
+    min_size, max_size = pool.min_size, pool.max_size
+    pool.resize(min_size, max(max_size, 60))
+    yield
+    pool.resize(min_size, max_size)
 
 
 @pytest.fixture
@@ -56,7 +68,7 @@ def test_two_agents_updating_one_ticket_one_gets_409(agent, supervisor, ticket, 
     assert TicketEvent.objects.filter(ticket=ticket, kind="ticket_updated").count() == 1
 
 
-def test_fifty_parallel_creates_with_one_key_open_one_ticket(agent, customer, client_for):
+def test_fifty_parallel_creates_with_one_key_open_one_ticket(agent, customer, client_for, roomy_pool):
     body = {"customer": customer.pk, "subject": "空调不制冷", "type": "repair", "channel": "phone"}
 
     def post():
@@ -77,7 +89,7 @@ def test_fifty_parallel_creates_with_one_key_open_one_ticket(agent, customer, cl
     assert IdempotencyKey.objects.count() == 1
 
 
-def test_tickets_opened_at_once_get_distinct_numbers(agent, customer):
+def test_tickets_opened_at_once_get_distinct_numbers(agent, customer, roomy_pool):
     day = timezone.localtime(timezone.now(), services.NUMBER_ZONE).date()
 
     def hold_counter():
