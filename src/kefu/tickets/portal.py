@@ -30,7 +30,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from kefu.core import audit
 from kefu.core.errors import NotFound, TooManyRequests
@@ -324,8 +323,8 @@ def _customer_for(name: str, number: str) -> Customer:
 STEPS = (
     ("received", _("Received")),
     ("in_progress", _("In progress")),
-    ("resolved", pgettext_lazy("portal step", "Resolved")),
-    ("closed", pgettext_lazy("portal step", "Closed")),
+    ("resolved", _("Resolved")),
+    ("closed", _("Closed")),
 )
 STEP_OF_STATUS = {
     Status.NEW: 0,
