@@ -19,6 +19,7 @@ from kefu.tickets.models import (
     Comment,
     Ticket,
     TicketEvent,
+    TicketQuerySet,
 )
 from kefu.tickets.services import INTAKE_USERNAME, NUMBER_PATTERN
 
@@ -62,7 +63,7 @@ def ticket_lookup(ref) -> Q:
     raise NotFound()
 
 
-def access_ticket(user, ref, *, action: str = "view", queryset: QuerySet[Ticket] | None = None) -> Ticket:
+def access_ticket(user, ref, *, action: str = "view", queryset: TicketQuerySet | None = None) -> Ticket:
     """The ticket `ref` (id or number) as `user` may act on it: PermissionDenied (403) when the user
     has no business with tickets or lacks the action's permission; NotFound (404) when there is no
     such ticket or the visibility rule hides it. `queryset` fetches more with it."""
@@ -75,7 +76,7 @@ def access_ticket(user, ref, *, action: str = "view", queryset: QuerySet[Ticket]
     lookup = ticket_lookup(ref)
     base = queryset if queryset is not None else Ticket.objects.select_related(*RELATED)
     try:
-        return base.visible_to(user).get(lookup)
+        return base.visible_to(user).get(lookup)  # type: ignore[attr-defined]  # TicketQuerySet's
     except Ticket.DoesNotExist:
         raise NotFound() from None
 
@@ -140,7 +141,7 @@ def ticket_queue(
     account), `flagged` (bouncing or urged, in the user's teams; every team for a manager with none).
     Without a queue: every ticket, newest first. Filters narrow either; `q` is the full-text search.
     Keyset on (created_at, id): two queries (the page and its tags), whatever the page size."""
-    tickets = Ticket.objects.visible_to(user)
+    tickets: QuerySet[Ticket] = Ticket.objects.visible_to(user)
     if queue:
         tickets = _queue(tickets, user, queue)
     filters = {
