@@ -8,6 +8,7 @@ sees why and keeps what they typed.
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -29,8 +30,6 @@ from kefu.tickets.models import (
 
 User = get_user_model()
 
-# The most files one reply carries (each is checked and limited by tickets.attachments).
-MAX_FILES = 5
 # Tags typed in one box: separated by commas (Chinese or Latin), semicolons or spaces.
 TAG_SEPARATORS = re.compile(r"[\s,;，；、]+")
 MAX_TAGS = 10
@@ -131,8 +130,10 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
-        if len(files) > MAX_FILES:
-            raise ValidationError(_("Attach at most %(n)d files to one reply.") % {"n": MAX_FILES})
+        # The most files one reply carries (each is checked and limited by tickets.attachments).
+        limit = settings.TICKET_ATTACHMENTS_PER_REPLY
+        if len(files) > limit:
+            raise ValidationError(_("Attach at most %(n)d files to one reply.") % {"n": limit})
         return [super(MultipleFileField, self).clean(file, initial) for file in files]
 
 
@@ -155,6 +156,10 @@ class ReplyForm(StyledForm):
         widget=forms.RadioSelect,
     )
     files = MultipleFileField(label=_("Attachments"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visibility"].widget.attrs["class"] = "form-check-input"  # radios, not a text box
 
     @property
     def is_public(self) -> bool:
@@ -187,7 +192,7 @@ class StatusForm(StyledForm):
 class UrgeForm(StyledForm):
     note = forms.CharField(
         label=_("What the caller said"),
-        max_length=200,
+        max_length=500,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("For example: asked when the technician comes")}),
     )
