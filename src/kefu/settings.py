@@ -267,6 +267,8 @@ KEFU_DEMO_PASSWORD = "kefu-demo"
 # Files go to STORAGES["default"]: local files under MEDIA_ROOT, or S3-compatible storage by
 # setting (docs/operations.md, "Attachments").
 TICKET_ATTACHMENT_MAX_BYTES = int(os.environ.get("TICKET_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# Files one reply may carry (the staff reply box and the customer's link; the services take 10).
+TICKET_ATTACHMENTS_PER_REPLY = int(os.environ.get("TICKET_ATTACHMENTS_PER_REPLY", "10"))
 # The largest API body that carries files (multipart): several attachments and their text.
 KEFU_MULTIPART_MAX_BYTES = int(
     os.environ.get("KEFU_MULTIPART_MAX_BYTES", str(5 * TICKET_ATTACHMENT_MAX_BYTES + 1024 * 1024))
