@@ -21,3 +21,9 @@ class TicketsConfig(AppConfig):
         from kefu.tickets.panels import register_panels
 
         register_panels()
+        # The generator's and the demo's steps (decision 0019; tickets.generate, tickets.demo).
+        from kefu.core import generation
+        from kefu.tickets import demo, generate
+
+        generation.register_step(generate.TICKETS_STEP)
+        generation.register_demo_step(demo.DEMO_STEP)
