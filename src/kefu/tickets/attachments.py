@@ -44,7 +44,7 @@ EXTENSIONS = {"jpg": {"jpg", "jpeg"}, "png": {"png"}, "gif": {"gif"}, "webp": {"
 # Bytes read to judge the type (filetype needs at most 8 KiB; PDF's header may start late).
 HEAD_BYTES = 8192
 CHUNK = 64 * 1024
-NAME_MAX = Attachment._meta.get_field("name").max_length
+NAME_MAX: int = Attachment._meta.get_field("name").max_length or 120
 # Control characters and the characters that file systems or headers treat specially.
 UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\/]')
 
