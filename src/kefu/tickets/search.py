@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 TABLE = "tickets_ticket_search"
@@ -184,11 +184,19 @@ def matching(queryset: QuerySet, q: str) -> QuerySet:
         return queryset
     numbers = sorted({found.upper() for found in NUMBER.findall(q.lower())})
     terms, prefix = query_terms(q)
-    condition = Q(number__in=numbers) if numbers else Q(pk__in=[])
+    if not terms and not numbers:
+        return queryset.none()
+    parts, params = [], []
     if terms:
-        sql, params = _match_sql(terms, prefix)
-        condition |= Q(pk__in=RawSQL(sql, params))
-    return queryset.filter(condition)
+        sql, term_params = _match_sql(terms, prefix)
+        parts.append(sql)
+        params += term_params
+    if numbers:
+        # Also by the number column (one subquery, not an OR beside it: the planner keeps a
+        # semi-join), should the number be missing from the index.
+        parts.append(f"SELECT id FROM tickets_ticket WHERE number IN ({', '.join(['%s'] * len(numbers))})")
+        params += numbers
+    return queryset.filter(pk__in=RawSQL(" UNION ALL ".join(parts), params))
 
 
 def _ticket_texts(ticket_ids: list[int]) -> Iterator[tuple[int, str]]:
