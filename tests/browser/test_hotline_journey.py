@@ -79,6 +79,7 @@ def test_a_call_becomes_a_ticket_that_changes_hands_and_is_resolved(page, live_s
     page.locator(f"[data-new-ticket-product='{product.pk}']").click()
     expect(page.locator("#id_ticket-product")).to_have_value(str(product.pk))
     expect(page.locator("#id_ticket-channel")).to_have_value("phone")
+    screenshot(page, "ticket-new")
     page.fill("#id_ticket-subject", "洗衣机脱水时漏水")
     page.locator("#new-ticket button[type=submit]").click()  # click 2: the ticket is open
 
@@ -111,6 +112,7 @@ def test_a_call_becomes_a_ticket_that_changes_hands_and_is_resolved(page, live_s
     expect(page.locator("[data-panel='tickets.mine']")).to_contain_text(ticket.number)
     page.locator(".kf-nav a[href='/tickets/']").click()
     expect(page.locator(".kf-queue")).to_contain_text(ticket.number)
+    screenshot(page, "ticket-queue")
     page.locator(".kf-queue a.kf-cell-link").first.click()
     expect(page).to_have_url(f"{live_server.url}/tickets/{ticket.number}/")
     page.locator("button[data-status='resolved']").click()

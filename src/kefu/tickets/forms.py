@@ -30,6 +30,8 @@ from kefu.tickets.models import (
 
 User = get_user_model()
 
+# Files one reply may carry unless settings.TICKET_ATTACHMENTS_PER_REPLY says otherwise.
+DEFAULT_FILES_PER_REPLY = 5
 # Tags typed in one box: separated by commas (Chinese or Latin), semicolons or spaces.
 TAG_SEPARATORS = re.compile(r"[\s,;，；、]+")
 MAX_TAGS = 10
@@ -131,7 +133,7 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
         # The most files one reply carries (each is checked and limited by tickets.attachments).
-        limit = settings.TICKET_ATTACHMENTS_PER_REPLY
+        limit = getattr(settings, "TICKET_ATTACHMENTS_PER_REPLY", DEFAULT_FILES_PER_REPLY)
         if len(files) > limit:
             raise ValidationError(_("Attach at most %(n)d files to one reply.") % {"n": limit})
         return [super(MultipleFileField, self).clean(file, initial) for file in files]
