@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def load(*args) -> str:
     out = io.StringIO()
     with override_settings(DEBUG=True):
-        call_command("load_demo_data", "--customers", "20", "--seed", "3", *args, stdout=out)
+        call_command("load_demo_data", "--customers", "30", "--seed", "3", *args, stdout=out)
     return out.getvalue()
 
 
@@ -112,3 +112,9 @@ def test_loading_again_adds_no_tickets(loaded):
 def test_zero_tickets_asked_adds_none():
     load("--tickets", "0")
     assert not Ticket.objects.exists()
+
+
+def test_a_small_archive_gets_at_most_three_tickets_per_customer():
+    with override_settings(DEBUG=True):
+        call_command("load_demo_data", "--customers", "4", "--seed", "2", stdout=io.StringIO())
+    assert Ticket.objects.count() == 12

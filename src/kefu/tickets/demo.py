@@ -323,6 +323,7 @@ def subject_variants(ticket_type: str, category: str, spoken: str) -> tuple[str,
 # --- The demo ------------------------------------------------------------------------------------
 
 DEFAULT_TICKETS = 300
+TICKETS_PER_CUSTOMER = 3  # at most: a small archive gets a few tickets per customer
 DAYS_BACK = 60  # the demo's tickets were opened over the last two months
 # Colleagues of the demo logins, to hand tickets to (they cannot sign in).
 COLLEAGUES = {
@@ -552,8 +553,9 @@ def _spoken(category: str) -> str:
 
 @transaction.atomic
 def load_demo_data(*, tickets: int = DEFAULT_TICKETS, seed: int | None = None) -> DemoResult:
-    """Into a database without tickets, `tickets` demo tickets for the demo customers, through the
-    services. Idempotent: nothing is added when there are tickets already."""
+    """Into a database without tickets, `tickets` demo tickets (at most three per customer) for the
+    demo customers, through the services. Idempotent: nothing is added when there are tickets
+    already."""
     from kefu.customers.models import Customer
     from kefu.tickets import services
 
@@ -566,6 +568,7 @@ def load_demo_data(*, tickets: int = DEFAULT_TICKETS, seed: int | None = None) -
     )
     if not customers:
         return DemoResult(skipped=True)
+    tickets = min(tickets, TICKETS_PER_CUSTOMER * len(customers))
     rng = random.Random(seed)
     now = timezone.now()
     outcomes = [_pick(rng, OUTCOMES) for _ in range(tickets)]
@@ -616,6 +619,6 @@ def _load_step(counts, seed: int | None) -> list[str]:
 
 DEMO_STEP = generation.DemoStep(
     name="tickets",
-    options=(("tickets", DEFAULT_TICKETS, "How many demo tickets to open"),),
+    options=(("tickets", DEFAULT_TICKETS, "How many demo tickets to open, at most three per customer"),),
     load=_load_step,
 )
