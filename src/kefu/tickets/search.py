@@ -184,6 +184,12 @@ def matching(queryset: QuerySet, q: str) -> QuerySet:
         return queryset
     numbers = sorted({found.upper() for found in NUMBER.findall(q.lower())})
     terms, prefix = query_terms(q)
+    if numbers:
+        # A whole ticket number is looked up by its unique column; as a word (a prefix, even)
+        # PostgreSQL cannot guess how rare it is.
+        whole = {number.lower() for number in numbers}
+        prefix = prefix and bool(terms) and terms[-1] not in whole
+        terms = [term for term in terms if term not in whole]
     if not terms and not numbers:
         return queryset.none()
     parts, params = [], []
