@@ -147,8 +147,8 @@ def test_the_tabs_follow_the_permissions(client, agent, supervisor, technician):
     def tabs(user):
         return [tab.code for tab, _count in queue(as_user(client, user)).context["tabs"]]
 
-    assert tabs(agent) == ["mine", "team", "unassigned"]
-    assert tabs(supervisor) == ["mine", "team", "unassigned", "flagged"]
+    assert tabs(agent) == ["mine", "team", "unassigned", "all"]
+    assert tabs(supervisor) == ["mine", "team", "unassigned", "flagged", "all"]
     assert tabs(technician) == ["mine"]
 
 
@@ -231,6 +231,27 @@ def test_filters_narrow_the_queue(client, agent, ticket, chen):
     assert listed(queue(client, status="resolved")) == []
     # A value the filter does not know is dropped, not an error.
     assert set(listed(queue(client, priority="nonsense"))) == {ticket.number, urgent.number}
+
+
+def test_searching_every_ticket_and_a_queue_by_words(client, agent, ticket, chen):
+    services.open_ticket(by=agent, customer=chen, subject="空调不制冷", type="repair", channel="phone")
+    as_user(client, agent)
+
+    everywhere = queue(client, queue="all", q="漏水")
+    mine = queue(client, q="空调")
+
+    assert listed(everywhere) == [ticket.number]
+    assert listed(mine) == [Ticket.objects.get(subject="空调不制冷").number]
+    assert everywhere.context["filtered"]
+
+
+def test_all_tickets_lists_closed_ones_too_and_is_not_counted(client, agent, ticket):
+    services.transition_ticket(ticket=ticket, by=agent, status="resolved")
+
+    response = queue(as_user(client, agent), queue="all")
+
+    assert listed(response) == [ticket.number]
+    assert {tab.code: count for tab, count in response.context["tabs"]}["all"] is None
 
 
 def test_an_empty_queue_says_what_to_do(client, agent):

@@ -35,6 +35,8 @@ DEFAULT_FILES_PER_REPLY = 5
 # Tags typed in one box: separated by commas (Chinese or Latin), semicolons or spaces.
 TAG_SEPARATORS = re.compile(r"[\s,;，；、]+")
 MAX_TAGS = 10
+# The longest text a ticket search takes.
+SEARCH_MAX = 100
 # A ticket is named by its number (KF2611240001) or its id.
 TICKET_REF = re.compile(r"^(?:KF\d{10,11}|\d{1,18})$", re.IGNORECASE)
 
@@ -307,8 +309,15 @@ class QueueFilterForm(StyledForm):
     channel = forms.ChoiceField(label=_("Channel"), choices=_blank(Channel.choices), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
     tag = forms.CharField(label=_("Tag"), max_length=Tag._meta.get_field("name").max_length, required=False)
+    q = forms.CharField(
+        label=_("Words"),
+        max_length=SEARCH_MAX,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. 空调不制冷, KF2611240001")}),
+    )
 
-    FIELDS = ("status", "type", "priority", "channel", "category", "tag")
+    FIELDS = ("q", "status", "type", "priority", "channel", "category", "tag")
+    field_order = FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

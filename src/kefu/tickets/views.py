@@ -115,7 +115,11 @@ TABS = (
         gettext_lazy("Flagged"),
         gettext_lazy("No ticket bounces between owners, and no customer urged one."),
     ),
+    # Every ticket, open or not, newest first: where a search over all tickets goes.
+    Tab("all", gettext_lazy("All tickets"), gettext_lazy("No ticket yet.")),
 )
+# The tabs whose size is counted (open tickets on a partial index); "all" is not.
+COUNTED = ("mine", "team", "unassigned", "flagged")
 
 
 def tabs_for(user) -> list[Tab]:
@@ -123,7 +127,7 @@ def tabs_for(user) -> list[Tab]:
     read every ticket; the flagged ones (bouncing, urged) for those who may reassign any ticket."""
     shown = []
     for tab in TABS:
-        if tab.code in ("team", "unassigned") and not user.has_perm("tickets.view_ticket"):
+        if tab.code in ("team", "unassigned", "all") and not user.has_perm("tickets.view_ticket"):
             continue
         if tab.code == "flagged" and not user.has_perm("tickets.transfer_any_ticket"):
             continue
@@ -135,7 +139,7 @@ def tab_counts(user, codes: list[str]) -> dict[str, str]:
     """How many open tickets each queue holds, exact up to COUNT_CAP - 1 ("99+" beyond): one
     bounded count per tab on the partial indexes of open tickets, whatever the numbers."""
     counts = {}
-    for code in codes:
+    for code in (code for code in codes if code in COUNTED):
         tickets = selectors._queue(Ticket.objects.visible_to(user), user, code)
         n = Ticket.objects.filter(pk__in=tickets.order_by().values("pk")[:COUNT_CAP]).count()
         counts[code] = f"{COUNT_CAP - 1}+" if n >= COUNT_CAP else str(n)
@@ -146,7 +150,8 @@ def tab_counts(user, codes: list[str]) -> dict[str, str]:
 @login_required
 @domain_errors
 def queue(request):
-    """A queue of open tickets (mine, my team's, unassigned, flagged), filtered, by keyset pages."""
+    """A queue of open tickets (mine, my team's, unassigned, flagged) or every ticket, filtered
+    and searched (`q`: the words of the subject, description and replies), by keyset pages."""
     if not selectors.may_use_tickets(request.user):
         raise PermissionDenied
     tabs = tabs_for(request.user)
@@ -160,7 +165,11 @@ def queue(request):
 
     def fetch(cursor=None):
         return selectors.ticket_queue(
-            user=request.user, queue=current, cursor=cursor, limit=QUEUE_PAGE_SIZE, **filters
+            user=request.user,
+            queue=None if current == "all" else current,
+            cursor=cursor,
+            limit=QUEUE_PAGE_SIZE,
+            **filters,
         )
 
     try:
