@@ -387,9 +387,10 @@ class _Clock:
 
     def advance(self, rng: random.Random, *, low: int, high: int) -> datetime.datetime:
         """Move on by `low` to `high` minutes, never past the real now."""
-        moved = self.at + datetime.timedelta(minutes=rng.randrange(low, high))
-        self.at = min(moved, self._real() - datetime.timedelta(seconds=1))
-        return self.at
+        moved = (self.at or self._real()) + datetime.timedelta(minutes=rng.randrange(low, high))
+        at = min(moved, self._real() - datetime.timedelta(seconds=1))
+        self.at = at
+        return at
 
 
 @contextlib.contextmanager

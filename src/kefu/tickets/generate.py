@@ -119,17 +119,10 @@ DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
 
 def intake_user() -> User:
-    """The intake account, through the services when they are there (its one definition)."""
-    try:
-        from kefu.tickets.services import intake_user as from_services
-    except ImportError:
-        from_services = None
-    if from_services is not None:
-        return from_services()
-    user, _created = User.objects.get_or_create(
-        username="intake", defaults={"display_name": "前台受理", "password": make_password(None)}
-    )
-    return user
+    """The intake account (tickets.services: its one definition)."""
+    from kefu.tickets.services import intake_user as from_services
+
+    return from_services()
 
 
 def _staff_name(rng: random.Random) -> str:
@@ -140,7 +133,7 @@ def _staff_name(rng: random.Random) -> str:
 def ensure_agents(rng: random.Random) -> list[tuple[int, int | None]]:
     """(user id, team id) of the generated agents, in a fixed order; five teams of eight agents,
     each with its supervisor, are created when there are none."""
-    found = list(
+    found: list[tuple[int, int | None]] = list(
         User.objects.filter(username__startswith=AGENT_PREFIX, is_active=True)
         .order_by("username")
         .values_list("id", "team_id")
