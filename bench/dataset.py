@@ -1,7 +1,8 @@
 """Build, or reuse, the data set a benchmark measures (runs inside a configured Django).
 
 A data set is made once per size and database with core.generation (the code behind
-`manage.py generate_data`: every app's step, customers' with their timelines), plus one
+`manage.py generate_data`: every app's step, customers' with their timelines, tickets' with
+theirs; SQLite's holds at most SQLITE_TICKETS tickets), plus one
 customer with 200 products and life events written through the services (for the 360° page),
 and a benchmark agent login. A marker file beside
 the data records what was built and the generator's figures, so later runs reuse it.
@@ -15,7 +16,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.db import connection
 
-from bench import SEED, SIZES, marker_path, read_marker
+from bench import SEED, SIZES, SQLITE_TICKETS, marker_path, read_marker
 
 PAGE_CUSTOMER_NAME = "全景测试客户"
 PAGE_PRODUCTS = 200
@@ -82,7 +83,9 @@ def ensure(size: str, var_dir: Path, say) -> dict:
     from kefu.core.generation import generate
     from kefu.customers.models import Customer
 
-    customers, products = SIZES[size]
+    customers, products, tickets = SIZES[size]
+    if connection.vendor != "postgresql":
+        tickets = min(tickets, SQLITE_TICKETS)
     marker = read_marker(var_dir)
     call_command("migrate", verbosity=0)
     if (
@@ -100,13 +103,26 @@ def ensure(size: str, var_dir: Path, say) -> dict:
             f"{connection.settings_dict['NAME']} holds data but no marker: remove it (bench does this "
             "for its own databases when the marker is missing) or choose another database."
         )
-    say(f"building the {size} data set: {customers:,} customers, {products:,} products …")
+    say(
+        f"building the {size} data set: {customers:,} customers, {products:,} products, {tickets:,} tickets …"
+    )
+    started = time.perf_counter()
+    steps: dict[str, float] = {}
+
+    def progress(message: str) -> None:
+        # The tickets step says "tickets: starting" first: the time before it is the archive's.
+        if message.startswith("tickets: starting"):
+            steps["archive"] = time.perf_counter() - started
+        elif message == "analyzing":
+            steps["tickets"] = time.perf_counter() - started - steps.get("archive", 0.0)
+        say(f"  {time.perf_counter() - started:7.1f} s  {message}")
+
     result = generate(
-        {"customers": customers, "products": products}, seed=SEED, progress=lambda m: say(f"  {m}")
+        {"customers": customers, "products": products, "tickets": tickets}, seed=SEED, progress=progress
     )
     say(
         f"  generated in {result.seconds:.1f} s "
-        f"({result.main_rows_per_second:,.0f} customers+products/s, {result.rows:,} rows)"
+        f"({result.main_rows_per_second:,.0f} customers+products+tickets/s, {result.rows:,} rows)"
     )
     started = time.perf_counter()
     page_customer_id = _page_customer(datetime.date.today())
@@ -119,12 +135,16 @@ def ensure(size: str, var_dir: Path, say) -> dict:
         "size": size,
         "customers": customers,
         "products": products,
+        "tickets": tickets,
         "seed": SEED,
         "page_customer_id": page_customer_id,
         "generator": {
             "seconds": result.seconds,
             "rows": result.rows,
             "customers_products_per_second": result.main_rows_per_second,
+            "main_rows_per_second": result.main_rows_per_second,
+            "steps": steps,
+            "rows_by_kind": {kind: result.count(kind) for kind in ("ticket events", "comments", "transfers")},
         },
         "built_at": datetime.datetime.now().isoformat(timespec="seconds"),
     }

@@ -1,7 +1,8 @@
-"""The data generator's figures (DESIGN.md: 1M customers + 2M products + 10M tickets in
-< 5 min on PostgreSQL). Read from the data set's marker: the generator runs once per size
-and database, when the data set is built. Tickets do not exist yet, so the time measured
-covers customers (with phones and addresses) and products only."""
+"""The data generator's figures (DESIGN.md: 1M customers + 2M products + 10M tickets in < 5 min
+on PostgreSQL). Read from the data set's marker: the generator runs once per size and database,
+when the data set is built, and the marker keeps its time, split between the archive's step
+(customers, products, their timelines) and the tickets' (tickets, transfers, comments, events,
+search rows; the planner's statistics at the end are counted with the tickets)."""
 
 from bench import Figure
 
@@ -9,23 +10,45 @@ TARGET_SECONDS = 300.0
 
 
 def figures(marker: dict, vendor: str) -> list[Figure]:
-    """The target is set for PostgreSQL; on SQLite the time is shown for information."""
+    """The target is set for PostgreSQL (at 1M + 2M + 10M); SQLite's time is shown for information."""
     generator = marker["generator"]
     seconds = generator["seconds"]
-    label = f"{marker['customers']:,} customers + {marker['products']:,} products"
-    return [
+    tickets = marker.get("tickets", 0)
+    label = f"{marker['customers']:,} customers + {marker['products']:,} products + {tickets:,} tickets"
+    on_postgres = vendor == "postgresql"
+    result = [
         Figure(
-            "data generator: customers+products per second",
-            round(generator["customers_products_per_second"]),
+            "data generator: customers+products+tickets per second",
+            round(generator.get("main_rows_per_second", generator["customers_products_per_second"])),
             "rows/s",
             "(info)",
             None,
         ),
+        # As before tickets: on PostgreSQL every size is held to the large size's target.
         Figure(
-            f"data generator: time for {label} (no tickets yet)",
+            f"data generator: time for {label}",
             round(seconds, 1),
             "s",
-            "< 300 s for 1M+2M+10M tickets" if vendor == "postgresql" else "(info; target is PostgreSQL's)",
-            seconds < TARGET_SECONDS if vendor == "postgresql" else None,
+            "< 300 s for 1M+2M+10M tickets" if on_postgres else "(info; target is PostgreSQL's)",
+            seconds < TARGET_SECONDS if on_postgres else None,
         ),
     ]
+    steps = generator.get("steps", {})
+    if "tickets" in steps:
+        result += [
+            Figure(
+                f"data generator: the archive's step ({label})",
+                round(steps["archive"], 1),
+                "s",
+                "(info)",
+                None,
+            ),
+            Figure(
+                f"data generator: the tickets' step ({tickets:,} tickets with their rows)",
+                round(steps["tickets"], 1),
+                "s",
+                "(info)",
+                None,
+            ),
+        ]
+    return result

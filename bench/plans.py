@@ -28,6 +28,21 @@ def explain(sql: str) -> str:
         return "\n".join(row[-1] for row in cursor.fetchall())
 
 
+# The ticket search's index (decision 0023): a serial number found in one ticket must be looked up
+# in it, not by reading the tickets.
+TICKET_SEARCH_INDEX = {"postgresql": "ticket_search_document_idx", "sqlite": "tickets_ticket_search"}
+
+
+def check_ticket_search(q: str) -> tuple[list[Figure], str]:
+    """The plan of the ticket search's page query for a rare word (bench.ticket_search)."""
+    from bench.ticket_search import page_query_sql
+
+    plan = explain(page_query_sql(q))
+    index = TICKET_SEARCH_INDEX[connection.vendor]
+    used = index in plan
+    return [Figure(f"ticket search for a serial number uses {index}", int(used), "bool", "1", used)], plan
+
+
 def main_query_plan(text: str) -> str:
     """The plan of the first query of a lookup (the one that finds the customers)."""
     with CaptureQueriesContext(connection) as queries:

@@ -20,7 +20,17 @@ def main(size: str, database: str, out: str) -> None:
     django.setup()
     from django.conf import settings
 
-    from bench import api_lookup, customer_page, dataset, generate, lookup, plans
+    from bench import (
+        api_lookup,
+        customer_page,
+        dataset,
+        generate,
+        lookup,
+        plans,
+        ticket_open_load,
+        ticket_queue,
+        ticket_search,
+    )
 
     def say(message: str) -> None:
         print(f"[{database}/{size}] {message}", flush=True)
@@ -53,8 +63,19 @@ def main(size: str, database: str, out: str) -> None:
     page_figures, how = customer_page.measure(marker["page_customer_id"], dataset.AGENT_USERNAME)
     say(f"  measured through {how}")
     figures += page_figures
+    say("ticket search …")
+    figures += ticket_search.measure(dataset.AGENT_USERNAME, say=say)
+    if ticket_search.has_tickets():
+        search_plan_figures, search_plan = plans.check_ticket_search(ticket_search.rare_query())
+        figures += search_plan_figures
+        say("plan, ticket search:\n    " + search_plan.replace("\n", "\n    "))
+    say("agent queue 'mine' …")
+    figures += ticket_queue.measure(say=say)
     from django.db import connection
 
+    if connection.vendor == "postgresql":
+        say("opening tickets through the API under load …")
+        figures += ticket_open_load.measure(dataset.AGENT_USERNAME, say=say)
     figures += generate.figures(marker, connection.vendor)
     for figure in figures:
         figure.size, figure.database = size, database

@@ -292,3 +292,26 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# --- Tickets: attachments, the customer's link, the public request form --------------------
+# The largest attachment accepted (images and PDF, checked by content: tickets.attachments).
+# Files go to STORAGES["default"]: local files under MEDIA_ROOT, or S3-compatible storage by
+# setting (docs/operations.md, "Attachments").
+TICKET_ATTACHMENT_MAX_BYTES = int(os.environ.get("TICKET_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# Files one reply may carry (the staff reply box and the customer's link; the services take 10).
+TICKET_ATTACHMENTS_PER_REPLY = int(os.environ.get("TICKET_ATTACHMENTS_PER_REPLY", "10"))
+# The largest API body that carries files (multipart): several attachments and their text.
+KEFU_MULTIPART_MAX_BYTES = int(
+    os.environ.get("KEFU_MULTIPART_MAX_BYTES", str(5 * TICKET_ATTACHMENT_MAX_BYTES + 1024 * 1024))
+)
+# How long the customer's link to a ticket opens it, in seconds (tickets.portal): 30 days.
+TICKET_LINK_MAX_AGE = int(os.environ.get("TICKET_LINK_MAX_AGE", str(30 * 24 * 3600)))
+# The address the customer's links start with (https://kefu.example.com), for links sent by
+# SMS or email; empty: the address of the request that made the link.
+KEFU_PUBLIC_URL = os.environ.get("KEFU_PUBLIC_URL", "")
+# Public requests (the form at /t/request/ and POST /api/v1/public/requests) per client address.
+PUBLIC_REQUESTS_PER_HOUR = int(os.environ.get("PUBLIC_REQUESTS_PER_HOUR", "20"))
+PUBLIC_REQUESTS_PER_DAY = int(os.environ.get("PUBLIC_REQUESTS_PER_DAY", "50"))
+# A second urge through the link within this many minutes is counted, and the page says that
+# the first one was already passed on.
+TICKET_URGE_NOTED_MINUTES = int(os.environ.get("TICKET_URGE_NOTED_MINUTES", "30"))

@@ -27,6 +27,8 @@ from kefu.accounts.roles import Role
 from kefu.accounts.services import issue_token
 from kefu.customers import services
 from kefu.customers.models import Customer, OwnedProduct, ProductModel
+from kefu.tickets import services as ticket_services
+from kefu.tickets.models import Ticket
 from tests.factories import PASSWORD, ProductModelFactory, make_user
 
 ROLES = tuple(role.value for role in Role)
@@ -70,6 +72,8 @@ class World:
     product: OwnedProduct
     model: ProductModel
     colleague: User  # whose tokens only an administrator may revoke
+    # Opened by the agent; the technician helps with it, so it is one of the few they see.
+    ticket: Ticket
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def unique(self, prefix: str) -> str:
@@ -99,6 +103,15 @@ def build_world() -> World:
     product = services.register_product(
         by=users[Role.AGENT], customer=customer, model=model, purchased_on=customer.created_at.date()
     )
+    ticket = ticket_services.open_ticket(
+        by=users[Role.AGENT],
+        customer=customer,
+        product=product,
+        subject="空调不制冷",
+        type="repair",
+        channel="phone",
+    )
+    ticket_services.add_collaborator(ticket=ticket, by=users[Role.AGENT], user=users[Role.TECHNICIAN])
     return World(
         users=users,
         tokens=tokens,
@@ -106,6 +119,7 @@ def build_world() -> World:
         product=product,
         model=model,
         colleague=make_user(None, username="colleague"),
+        ticket=ticket,
     )
 
 

@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
 from kefu.accounts.services import issue_token
 from kefu.customers import services
 from kefu.notifications.models import Notification
+from kefu.tickets import services as ticket_services
 from kefu.wsgi import application
 from tests.factories import ProductModelFactory, make_user
 
@@ -77,6 +78,15 @@ def world(db, one_connection):
     duplicate = services.create_customer(
         by=admin, name="陈女士", phones=["13812345678"], allow_duplicate_phone=True
     )
+    # Tickets of that customer: one to act on (by id or number in the path), one to link or merge
+    # into, and a colleague to transfer to or ask for help.
+    ticket = ticket_services.open_ticket(
+        by=admin, customer=customer, product=product, subject="空调不制冷", type="repair", channel="phone"
+    )
+    original = ticket_services.open_ticket(
+        by=admin, customer=customer, subject="空调不制冷", type="repair", channel="phone"
+    )
+    colleague = make_user("agent", username="fuzz-colleague")
     return {
         "headers": {"Authorization": f"Bearer {raw}"},
         "ids": {
@@ -84,8 +94,19 @@ def world(db, one_connection):
             "product_id": product.pk,
             "token_id": other_token.pk,
             "notification_id": notification.pk,
+            "ticket": ticket.pk,
+            "ticket_ref": ticket.pk,  # the portal's operations name it so
         },
-        "body_ids": {"from": duplicate.pk},
+        "body_ids": {
+            "from": duplicate.pk,
+            "customer": customer.pk,
+            "product": product.pk,
+            "owner": colleague.pk,
+            "to_user": colleague.pk,
+            "user": colleague.pk,
+            "to_ticket": original.pk,
+            "into": original.pk,
+        },
     }
 
 
@@ -94,16 +115,21 @@ def aim_at_real_records(case, ids: dict, body_ids: dict) -> None:
     reaches past the 404 (or the body's 422) into the operations themselves; the choice follows
     the generated data, so a failing example stays reproducible."""
     for name, real in ids.items():
-        if _aimable((case.path_parameters or {}).get(name)):
-            case.path_parameters[name] = real
+        value = (case.path_parameters or {}).get(name)
+        if _aimable(value):
+            case.path_parameters[name] = real if isinstance(value, int) else str(real)
     for name, real in body_ids.items():
-        if isinstance(case.body, dict) and _aimable(case.body.get(name)):
-            case.body[name] = real
+        value = case.body.get(name) if isinstance(case.body, dict) else None
+        if _aimable(value):
+            case.body[name] = real if isinstance(value, int) else str(real)
 
 
 def _aimable(value) -> bool:
     """An odd id that is a valid one: an id that breaks the schema on purpose (0, -3) must stay
-    as it is, or the fuzzer would see its refusal answered with the real record."""
+    as it is, or the fuzzer would see its refusal answered with the real record. A ticket is
+    named by a text (its id or its number): an odd id written in digits counts too."""
+    if isinstance(value, str) and value.isascii() and value.isdecimal() and not value.startswith("0"):
+        value = int(value)
     return isinstance(value, int) and not isinstance(value, bool) and value > 0 and value % 2 == 1
 
 

@@ -40,6 +40,9 @@ from kefu.customers.models import Customer, LifeEventKind
 from kefu.notifications import delivery
 from kefu.notifications.kinds import TEST_MESSAGE
 from kefu.notifications.services import notify, send_to_customer
+from kefu.tickets import portal
+from kefu.tickets import services as ticket_services
+from kefu.tickets.models import Ticket
 from tests.factories import ProductModelFactory
 from tests.guards.leakwalk import (
     KnownNumber,
@@ -84,7 +87,7 @@ class World:
     viewers: list[Viewer]
     numbers: list[KnownNumber]
     current: list[KnownNumber]  # the numbers customers have now, which the pages show
-    ids: dict[str, int]  # a path parameter's name → the id of a seeded record
+    ids: dict[str, int | str]  # a path parameter's name → the id (or token) of a seeded record
     # The highest id of each table before the seed: rows of migrations and the walkers' accounts,
     # which hold no customer's data; the walk renders one admin page per route of them.
     reference: dict[type[models.Model], int]
@@ -134,7 +137,7 @@ def make_viewers() -> list[Viewer]:
     return viewers
 
 
-def seed_archive(by: User) -> tuple[Customer, Customer, dict[str, int]]:
+def seed_archive(by: User) -> tuple[Customer, Customer, dict[str, int | str]]:
     """A customer as real work leaves one: opened, phones changed once, a product, a life event
     and a reveal, each through its service (so the audit trail and the timeline are real); and a
     neighbour whose number ends in the same four digits, so that a search lists both."""
@@ -169,7 +172,34 @@ def seed_archive(by: User) -> tuple[Customer, Customer, dict[str, int]]:
     )
     privacy.shown_phones(by, customer, reveal=True, reason="核对来电")
     neighbour = services.create_customer(by=by, name="陈先生", phones=[NEIGHBOUR])
-    return customer, neighbour, {"customer_id": customer.pk, "product_id": product.pk}
+    ticket = seed_ticket(by, customer, product)
+    ids = {
+        "customer_id": customer.pk,
+        "product_id": product.pk,
+        "ticket": ticket.pk,
+        "ticket_ref": ticket.pk,
+        "token": portal.make_token(ticket),  # the customer's link to it
+    }
+    return customer, neighbour, ids
+
+
+def seed_ticket(by: User, customer: Customer, product) -> Ticket:
+    """A ticket as the hotline leaves one: opened for the product, a public reply, an internal
+    note, a transfer and an urge by phone; a second ticket merged into it. Its pages and API answers
+    name the customer, and must show their numbers as the archive's pages do."""
+    ticket = ticket_services.open_ticket(
+        by=by, customer=customer, product=product, subject="空调不制冷", type="repair", channel="phone"
+    )
+    ticket_services.add_comment(ticket=ticket, by=by, body="师傅明天上午上门", public=True)
+    ticket_services.add_comment(ticket=ticket, by=by, body="客户希望上午来", public=False)
+    duplicate = ticket_services.open_ticket(
+        by=by, customer=customer, subject="空调不制冷（重复）", type="repair", channel="portal"
+    )
+    ticket_services.merge_ticket(duplicate=duplicate, into=ticket, by=None)
+    ticket_services.urge_ticket(ticket=ticket, by=by, via="phone", note="客户来电催促")
+    colleague = User.objects.create_user(username="walk-colleague", password=None)
+    colleague.groups.add(Group.objects.get(name="agent"))
+    return ticket_services.transfer_ticket(ticket=ticket, by=by, to_user=colleague, reason="片区调整")
 
 
 def seed_notifications(users: list[User], customer: Customer) -> None:

@@ -72,7 +72,8 @@ class RequestHygieneMiddleware:
     """Refuses, before any view runs, the classes of malformed request that no view should meet.
 
     - Any page: a NUL character in the query string (PostgreSQL cannot store or compare it).
-    - The API: a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE (413); a body that is not JSON
+    - The API: a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE, or a multipart body (files)
+      larger than KEFU_MULTIPART_MAX_BYTES (413); a body that is not JSON
       in UTF-8 or multipart with a valid boundary (415); a multipart type without a boundary
       (400), which would otherwise break whatever reads the form data first.
 
@@ -109,10 +110,13 @@ class RequestHygieneMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return _refusal(request, 400, "invalid", _("The Content-Length header is not a number."))
+        content_type, options = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if content_type == MULTIPART:
+            # Files (ticket attachments) come as multipart: their own, larger limit.
+            limit = getattr(settings, "KEFU_MULTIPART_MAX_BYTES", limit)
         if limit is not None and length > limit:
             return too_large()  # only API bodies are checked here
-        content_type, options = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
         if content_type == MULTIPART:
             boundary = options.get("boundary", "")
             if not boundary or not MultiPartParser.boundary_re.fullmatch(boundary):

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kefu.core import errors
 from kefu.core.forms import show_service_errors
 from kefu.core.web import domain_errors, is_htmx, require_perm
-from kefu.customers import lookups, privacy, selectors, services, timeline
+from kefu.customers import extensions, lookups, privacy, selectors, services, timeline
 from kefu.customers.forms import (
     CustomerForm,
     LifeEventForm,
@@ -65,6 +65,10 @@ def search(request):
     require_perm(request.user, "customers.view_customer")
     text = request.GET.get("q", "").strip()[: selectors.SEARCH_MAX]
     cursor = request.GET.get("cursor") or None
+    # Another app's record named outright (a ticket number) opens that record.
+    target = extensions.jump_for(request.user, text)
+    if target:
+        return redirect(target)
     try:
         lookups.record_phone_lookup(by=request.user, text=text)
     except lookups.TooManyLookups as refusal:
@@ -166,6 +170,8 @@ def render_detail(request, pk: int, *, reveal: bool = False) -> HttpResponse:
         "addresses": addresses,
         "consents": [(purpose.label, granted.get(purpose.value)) for purpose in ConsentPurpose],
         "unattached_life_events": customer.unattached_life_events,
+        # What other apps add to the page (a new-ticket button, the open tickets).
+        "parts": extensions.parts_for(request, customer),
         **phones_context(request, customer, reveal=reveal),
         **timeline_context(request, customer),
     }

@@ -1,0 +1,795 @@
+"""The tickets' generator step: `manage.py generate_data --tickets N` (decision 0019).
+
+Ten million tickets cannot be built in Python within the figure DESIGN.md sets (< 5 min with
+1M customers and 2M products): building and streaming each row through COPY costs about
+10 µs, and a ticket comes with three or four timeline rows. So the rows are made by the database
+itself, set-based: one `INSERT … SELECT` per table and batch over a series of ticket positions
+(`generate_series` on PostgreSQL, a recursive CTE on SQLite), every choice drawn from a
+deterministic hash of (seed, position, what is drawn) — `hashint8extended` on PostgreSQL, a
+small Python function registered on SQLite's connection. The same seed gives the same data set
+on the same database. Python only prepares small tables (agents, days, texts) and memory stays
+flat whatever N.
+
+What the rows hold, as the services would have written them:
+- tickets opened over the last three years, evenly in time, numbered `KF<yymmdd><serial>` per
+  opening day (Asia/Shanghai) after what the day's counter already gave, and the counters moved
+  on, so that a ticket opened later continues the day's serial;
+- realistic mixes of type, channel, priority; each ticket takes from minutes to four months to be
+  resolved (most within a day) and is closed three to five days later, so that nearly all are
+  closed and the recent ones are new, open or pending;
+- one owner always: the opener (an agent) for phone, walk-in and sales-visit tickets; for those
+  opened through the portal, email, social media or by the system, the intake account until an
+  agent claims them (half of those still open are unclaimed: the unassigned queue);
+- transfers with a reason, each a Transfer row and a `ticket_transferred` event, with
+  `bounce_count` equal to the ticket's bounce transfers; claims as non-bounce transfers;
+- urges (`ticket_urged` events, as many as `urge_count`), public replies, internal notes and the
+  customers' own replies (Comment rows, each with its event);
+- the status changes on the timeline (opened; new → resolved → closed, or new → open →
+  pending), every event carrying the ticket's customer and product.
+
+Staff: the tickets go to the generated agents (`gen-agent-001` …, five teams with a supervisor
+each), created when there are none.
+"""
+
+import datetime
+import random
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.utils import timezone
+
+from kefu.accounts.models import Team, User
+from kefu.core import bulk
+from kefu.core.generation import Context, GenerateError, GeneratorStep, Option, Written
+from kefu.customers.demo import SPOKEN_NAMES
+from kefu.customers.models import Customer, OwnedProduct, ProductCategory
+from kefu.customers.samples import GIVEN_NAME_CHARS, SURNAMES
+from kefu.tickets import demo as words
+from kefu.tickets import search, timeline
+from kefu.tickets.models import (
+    OPEN_STATUSES,
+    Channel,
+    Comment,
+    Priority,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketNumberCounter,
+    TicketType,
+    Transfer,
+)
+
+DAYS = 1095  # three years of tickets
+AGENT_PREFIX = "gen-agent-"
+SUPERVISOR_PREFIX = "gen-supervisor-"
+TEAMS = ("华东热线组", "华南热线组", "华北热线组", "华中热线组", "西南热线组")
+AGENTS_PER_TEAM = 8
+VARIANTS = 8  # subjects per (type, category); every word list has eight entries
+
+# Mixes in parts per ten thousand.
+TYPE_MIX = (
+    (TicketType.REPAIR, 4500),
+    (TicketType.INSTALLATION, 2000),
+    (TicketType.CONSULTATION, 1500),
+    (TicketType.MAINTENANCE, 800),
+    (TicketType.COMPLAINT, 500),
+    (TicketType.RETURN, 400),
+    (TicketType.CARE, 300),
+)
+CHANNEL_MIX = (
+    (Channel.PHONE, 5500),
+    (Channel.PORTAL, 1500),
+    (Channel.SOCIAL, 1000),
+    (Channel.WALK_IN, 800),
+    (Channel.SYSTEM, 500),
+    (Channel.EMAIL, 400),
+    (Channel.SALES_VISIT, 300),
+)
+# Opened without a member of staff: owned by the intake account until claimed.
+INTAKE_CHANNELS = (Channel.PORTAL, Channel.SOCIAL, Channel.SYSTEM, Channel.EMAIL)
+PRIORITY_MIX = ((Priority.NORMAL, 7000), (Priority.HIGH, 1500), (Priority.LOW, 1000), (Priority.URGENT, 500))
+BOUNCE_MIX = ((0, 8200), (1, 1200), (2, 450), (3, 150))
+URGE_MIX = ((0, 9300), (1, 500), (2, 200))
+# Time to a resolution: (from, to) seconds, weight. A ticket younger than its time is still open.
+RESOLVE_MIX = (
+    (600, 86_400, 6000),
+    (86_400, 5 * 86_400, 3000),
+    (5 * 86_400, 30 * 86_400, 900),
+    (30 * 86_400, 120 * 86_400, 100),
+)
+CLOSE_AFTER = (3 * 86_400, 5 * 86_400)  # closed when the customer confirms, or after three days
+OPEN_STATUS_MIX = (
+    (Status.NEW, 1500),
+    (Status.OPEN, 5000),
+    (Status.PENDING_CUSTOMER, 1500),
+    (Status.PENDING_PARTS, 2000),
+)
+UNCLAIMED_SHARE = 5000  # of the open tickets that came in through the intake account
+NO_PRODUCT_TYPES = (TicketType.CONSULTATION, TicketType.COMPLAINT, TicketType.CARE)
+REPLY_SHARE, NOTE_SHARE, CUSTOMER_REPLY_SHARE = 45, 12, 8  # per cent of tickets
+EXCERPT = 60
+
+TABLES = (Ticket, Comment, Transfer, TicketEvent)
+DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+
+
+# --- Staff -----------------------------------------------------------------------------------
+
+
+def intake_user() -> User:
+    """The intake account (tickets.services: its one definition)."""
+    from kefu.tickets.services import intake_user as from_services
+
+    return from_services()
+
+
+def _staff_name(rng: random.Random) -> str:
+    surnames, weights = zip(*SURNAMES, strict=True)
+    return rng.choices(surnames, weights)[0] + "".join(rng.choices(GIVEN_NAME_CHARS, k=rng.choice((1, 2))))
+
+
+def ensure_agents(rng: random.Random) -> list[tuple[int, int | None]]:
+    """(user id, team id) of the generated agents, in a fixed order; five teams of eight agents,
+    each with its supervisor, are created when there are none."""
+    found: list[tuple[int, int | None]] = list(
+        User.objects.filter(username__startswith=AGENT_PREFIX, is_active=True)
+        .order_by("username")
+        .values_list("id", "team_id")
+    )
+    if len(found) >= 2:
+        return found
+    unusable = make_password(None)
+    groups = {group.name: group for group in Group.objects.filter(name__in=("agent", "supervisor"))}
+    for number, team_name in enumerate(TEAMS, 1):
+        supervisor, _created = User.objects.get_or_create(
+            username=f"{SUPERVISOR_PREFIX}{number}",
+            defaults={"display_name": _staff_name(rng), "password": unusable},
+        )
+        if "supervisor" in groups:
+            supervisor.groups.add(groups["supervisor"])
+        team, _created = Team.objects.get_or_create(name=team_name, defaults={"supervisor": supervisor})
+        supervisor.team = team
+        supervisor.save(update_fields=["team"])
+        for seat in range(AGENTS_PER_TEAM):
+            agent, _created = User.objects.get_or_create(
+                username=f"{AGENT_PREFIX}{(number - 1) * AGENTS_PER_TEAM + seat + 1:03d}",
+                defaults={"display_name": _staff_name(rng), "password": unusable, "team": team},
+            )
+            if "agent" in groups:
+                agent.groups.add(groups["agent"])
+    return ensure_agents(rng)
+
+
+# --- SQL of each database --------------------------------------------------------------------
+
+_MASK64 = (1 << 64) - 1
+
+
+def _mix(position: int, key: int) -> int:
+    """SQLite's stand-in for hashint8extended: splitmix64 of (position, key), 31 bits."""
+    x = (position * 0x9E3779B97F4A7C15 + key * 0xBF58476D1CE4E5B9 + 0x632BE59BD9B4E019) & _MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return (x ^ (x >> 31)) & 0x7FFFFFFF
+
+
+def _quote(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+@dataclass
+class _Sql:
+    """The few expressions in which PostgreSQL and SQLite differ; everything else is shared."""
+
+    seed: int
+    epoch: int  # the unix time of offset 0
+
+    def __post_init__(self):
+        self.pg = connection.vendor == "postgresql"
+        if not self.pg:
+            connection.ensure_connection()
+            connection.connection.create_function("kf_hash", 2, _mix, deterministic=True)
+
+    def h(self, salt: int, position: str = "g.i") -> str:
+        """A hash in [0, 2³¹) of the seed, the position and what is drawn (`salt`)."""
+        key = self.seed * 1000 + salt
+        if self.pg:
+            return f"(hashint8extended(({position})::bigint, {key}) & 2147483647)"
+        return f"kf_hash({position}, {key})"
+
+    def series(self, start: int, stop: int) -> tuple[str, str]:
+        """(prefix, source) of the positions start … stop - 1 as `g.i`."""
+        if self.pg:
+            return "", f"generate_series({start}::bigint, {stop - 1}) AS g(i)"
+        return (
+            f"WITH RECURSIVE g(i) AS (SELECT {start} UNION ALL SELECT i + 1 FROM g WHERE i < {stop - 1})",
+            "g",
+        )
+
+    def ts(self, seconds: str) -> str:
+        """The moment `seconds` after offset 0, as a datetime column stores it."""
+        if self.pg:
+            return f"to_timestamp({self.epoch} + ({seconds}))"
+        return f"datetime({self.epoch} + ({seconds}), 'unixepoch')"
+
+    def seconds(self, column: str) -> str:
+        """A datetime column as seconds after offset 0."""
+        if self.pg:
+            return f"(extract(epoch FROM {column})::bigint - {self.epoch})"
+        return f"(unixepoch({column}) - {self.epoch})"
+
+    def pad(self, number: str) -> str:
+        """The daily serial: four digits, five after 9999."""
+        if self.pg:
+            return (
+                f"(CASE WHEN {number} < 10000 THEN lpad(({number})::text, 4, '0') ELSE ({number})::text END)"
+            )
+        return f"printf('%04d', {number})"
+
+    def json(self, *pairs: tuple[str, str]) -> str:
+        args = ", ".join(f"{_quote(key)}, {value}" for key, value in pairs)
+        return f"jsonb_build_object({args})" if self.pg else f"json_object({args})"
+
+    @property
+    def fence(self) -> str:
+        """Ends a subquery that the planner must not fold into the outer query: its columns are
+        computed once per row instead of once per use."""
+        return " OFFSET 0" if self.pg else " LIMIT -1 OFFSET 0"
+
+    def temp(self, name: str, columns: str) -> str:
+        return (
+            f"CREATE TEMP TABLE {name} ({columns}) ON COMMIT DROP"
+            if self.pg
+            else f"CREATE TEMP TABLE {name} ({columns})"
+        )
+
+
+def _case(value: str, mix, *, literal=True) -> str:
+    """CASE picking from `mix` ((choice, weight per ten thousand) …) by `value` in [0, 10000)."""
+    parts, bound = [], 0
+    for choice, weight in mix[:-1]:
+        bound += weight
+        parts.append(f"WHEN {value} < {bound} THEN {_quote(choice) if literal else choice}")
+    last = mix[-1][0]
+    return f"CASE {' '.join(parts)} ELSE {_quote(last) if literal else last} END"
+
+
+def _in(values) -> str:
+    return "(" + ", ".join(_quote(value) for value in values) + ")"
+
+
+# --- Small tables ------------------------------------------------------------------------------
+
+_TEMP_TABLES = ("kf_gen_agents", "kf_gen_days", "kf_gen_texts", "kf_gen_lines", "kf_gen_docs", "kf_gen_slots")
+
+
+def _drop_temp_tables(cursor) -> None:
+    for name in _TEMP_TABLES:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _category_codes() -> list[str]:
+    """The categories that have words, then one for anything else."""
+    return [*words.FAULTS, words.GENERIC_CATEGORY]
+
+
+def _texts(rng: random.Random) -> list[tuple[int, str, str]]:
+    """(key, subject, description) for every (type, category, variant): key = (type × categories
+    + category) × VARIANTS + variant."""
+    codes = _category_codes()
+    rows = []
+    for type_index, ticket_type in enumerate(words.TYPES):
+        for category_index, code in enumerate(codes):
+            subjects = words.subject_variants(ticket_type, code, SPOKEN_NAMES.get(code, "家电"))
+            for variant, subject in enumerate(subjects):
+                detail = rng.choice(words.DETAILS[ticket_type])
+                key = (type_index * len(codes) + category_index) * VARIANTS + variant
+                rows.append((key, subject, f"{subject}。{detail}"))
+    return rows
+
+
+LINES = (words.REPLIES, words.NOTES, words.CUSTOMER_REPLIES, words.TRANSFER_REASONS)
+
+
+def _prepare(cursor, sql: _Sql, *, agents, days, texts) -> int:
+    """Fill the small tables the INSERTs join; returns the number of slots (products, or customers
+    when there are no products) that tickets are drawn for."""
+    _drop_temp_tables(cursor)
+    cursor.execute(sql.temp("kf_gen_agents", "idx integer PRIMARY KEY, user_id bigint, team_id bigint"))
+    cursor.executemany(
+        "INSERT INTO kf_gen_agents VALUES (%s, %s, %s)",
+        [(index, user_id, team_id) for index, (user_id, team_id) in enumerate(agents)],
+    )
+    cursor.execute(sql.temp("kf_gen_days", "d integer PRIMARY KEY, label varchar(6), last integer"))
+    cursor.executemany("INSERT INTO kf_gen_days VALUES (%s, %s, %s)", days)
+    cursor.execute(sql.temp("kf_gen_texts", "k integer PRIMARY KEY, subject text, description text"))
+    cursor.executemany("INSERT INTO kf_gen_texts VALUES (%s, %s, %s)", texts)
+    cursor.execute(
+        sql.temp("kf_gen_lines", "kind integer, k integer, body text, words text, PRIMARY KEY (kind, k)")
+    )
+    cursor.executemany(
+        "INSERT INTO kf_gen_lines VALUES (%s, %s, %s, %s)",
+        [
+            (kind, k, body, search.document(body))
+            for kind, lines in enumerate(LINES)
+            for k, body in enumerate(lines)
+        ],
+    )
+    # The search words of each distinct (subject, description), cut once here by tickets.search.
+    cursor.execute(
+        sql.temp(
+            "kf_gen_docs", "subject text, description text, words text, PRIMARY KEY (subject, description)"
+        )
+    )
+    cursor.executemany(
+        "INSERT INTO kf_gen_docs VALUES (%s, %s, %s)",
+        [
+            (subject, description, search.document(subject, description))
+            for subject, description in sorted({(row[1], row[2]) for row in texts})
+        ],
+    )
+    codes = _category_codes()
+    category_index = {
+        pk: codes.index(code) if code in codes else len(codes) - 1
+        for pk, code in ProductCategory.objects.values_list("id", "code")
+    }
+    cases = " ".join(f"WHEN {pk} THEN {index}" for pk, index in category_index.items())
+    cat = f"CASE m.category_id {cases} ELSE {len(codes) - 1} END" if cases else str(len(codes) - 1)
+    cursor.execute(
+        sql.temp("kf_gen_slots", "n bigint PRIMARY KEY, customer_id bigint, product_id bigint, cat integer")
+    )
+    if OwnedProduct.objects.exists():
+        cursor.execute(
+            "INSERT INTO kf_gen_slots (n, customer_id, product_id, cat) "
+            f"SELECT row_number() OVER (ORDER BY p.id) - 1, p.customer_id, p.id, {cat} "
+            f"FROM {OwnedProduct._meta.db_table} p JOIN customers_productmodel m ON m.id = p.model_id"
+        )
+    else:
+        cursor.execute(
+            "INSERT INTO kf_gen_slots (n, customer_id, product_id, cat) "
+            f"SELECT row_number() OVER (ORDER BY c.id) - 1, c.id, NULL, {len(codes) - 1} "
+            f"FROM {Customer._meta.db_table} c"
+        )
+    cursor.execute("SELECT COUNT(*) FROM kf_gen_slots")
+    return cursor.fetchone()[0]
+
+
+# --- The writes --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """The run's fixed numbers: N tickets evenly over `span` seconds from offset 0 (local
+    midnight DAYS - 1 days ago), ids from `first_id`."""
+
+    n: int
+    span: int
+    first_id: int
+    agents: int
+    intake_id: int
+    slots: int
+    categories: int
+
+    def first_of_day(self, day: int) -> int:
+        """The first position opened on day `day` (positions are in time order)."""
+        return min(self.n, (day * 86_400 * self.n + self.span - 1) // self.span)
+
+
+def _ticket_sql(sql: _Sql, plan: _Plan, start: int, stop: int) -> str:
+    prefix, source = sql.series(start, stop)
+    h = sql.h
+    n, span, agents = plan.n, plan.span, plan.agents
+    type_index = _case(
+        f"{h(1)} % 10000", [(index, weight) for index, (_t, weight) in enumerate(TYPE_MIX)], literal=False
+    )
+    type_codes = [ticket_type for ticket_type, _w in TYPE_MIX]
+    type_of = (
+        "CASE e.tix "
+        + " ".join(f"WHEN {index} THEN {_quote(code)}" for index, code in enumerate(type_codes))
+        + " END"
+    )
+    # The texts table is keyed by the type's position in words.TYPES.
+    text_type = (
+        "CASE e.tix "
+        + " ".join(f"WHEN {index} THEN {words.TYPES.index(code)}" for index, code in enumerate(type_codes))
+        + " END"
+    )
+    no_product = [index for index, code in enumerate(type_codes) if code in NO_PRODUCT_TYPES]
+    bucket = f"{h(6)} % 10000"
+    spread = h(7)
+    resolve = (
+        "CASE "
+        + "".join(
+            f"WHEN {bucket} < {bound} THEN {low} + {spread} % {high - low} "
+            for bound, (low, high) in zip(
+                _bounds([weight for _l, _h, weight in RESOLVE_MIX]),
+                [(low, high) for low, high, _w in RESOLVE_MIX],
+                strict=True,
+            )
+        )
+        + "ELSE NULL END"
+    )
+    close_after = f"{CLOSE_AFTER[0]} + {h(9)} % {CLOSE_AFTER[1] - CLOSE_AFTER[0]}"
+    open_status = _case("b0.us", OPEN_STATUS_MIX)
+    bounce = _case("d.ub", BOUNCE_MIX, literal=False)
+    done = f"e.status IN {_in(DONE_STATUSES)}"
+    last_off = (
+        f"CASE e.status WHEN 'closed' THEN e.off + e.res + e.cl WHEN 'resolved' THEN e.off + e.res "
+        f"ELSE e.off + (({span} - e.off) * 9) / 10 END"
+    )
+    serial = f"(dd.last + e.i - ((e.off / 86400) * 86400 * {n} + {span} - 1) / {span} + 1)"
+    return f"""
+{prefix}{"," if prefix else "WITH"} b0 AS MATERIALIZED (
+                SELECT g.i,
+                    (g.i * {span}) / {n} AS off,
+                    {type_index} AS tix,
+                    {_case(f"{h(2)} % 10000", CHANNEL_MIX)} AS channel,
+                    {_case(f"{h(3)} % 10000", PRIORITY_MIX)} AS priority,
+                    {resolve} AS res,
+                    {close_after} AS cl,
+                    {_case(f"{h(5)} % 10000", URGE_MIX, literal=False)} AS u,
+                    {h(4)} % 10000 AS ub,
+                    {h(10)} % 10000 AS us,
+                    {h(11)} % 10000 AS ua,
+                    {h(12)} % {agents} AS o,
+                    1 + {h(13)} % {agents - 1} AS k,
+                    {h(14)} % {plan.slots} AS slot,
+                    {h(15)} % {VARIANTS} AS var,
+                    {h(16)} % 2 AS unp
+                FROM {source}
+)
+INSERT INTO {Ticket._meta.db_table} (
+    id, created_at, updated_at, version, number, customer_id, product_id, channel, type, priority,
+    status, subject, description, owner_id, team_id, opened_by_id, bounce_count, urge_count,
+    reopen_count, merged_into_id, resolved_at, closed_at, last_activity_at)
+SELECT
+    {plan.first_id} + e.i,
+    {sql.ts("e.off")},
+    {sql.ts(last_off)},
+    1 + (CASE WHEN {done} THEN 1 ELSE 0 END) + (CASE WHEN e.status = 'closed' THEN 1 ELSE 0 END)
+      + e.b + (CASE WHEN e.intake THEN 1 ELSE 0 END),
+    'KF' || dd.label || {sql.pad(serial)},
+    s.customer_id,
+    CASE WHEN e.tix IN ({", ".join(map(str, no_product)) or "-1"}) AND e.unp = 0 THEN NULL
+         ELSE s.product_id END,
+    e.channel,
+    {type_of},
+    e.priority,
+    e.status,
+    x.subject,
+    x.description,
+    CASE WHEN e.unclaimed THEN {plan.intake_id} ELSE a.user_id END,
+    CASE WHEN e.unclaimed THEN NULL ELSE a.team_id END,
+    CASE WHEN e.intake THEN NULL ELSE a0.user_id END,
+    e.b,
+    e.u,
+    0,
+    NULL,
+    CASE WHEN {done} THEN {sql.ts("e.off + e.res")} END,
+    CASE WHEN e.status = 'closed' THEN {sql.ts("e.off + e.res + e.cl")} END,
+    {sql.ts(last_off)}
+FROM (
+    SELECT d.*,
+        CASE WHEN d.unclaimed THEN 0 ELSE {bounce} END AS b
+    FROM (
+        SELECT c.*,
+            c.channel IN {_in(INTAKE_CHANNELS)} AS intake,
+            (c.channel IN {_in(INTAKE_CHANNELS)} AND c.status IN {_in(OPEN_STATUSES)}
+             AND c.ua < {UNCLAIMED_SHARE}) AS unclaimed
+        FROM (
+            SELECT b0.*,
+                CASE WHEN b0.res IS NULL OR b0.off + b0.res > {span} THEN {open_status}
+                     WHEN b0.off + b0.res + b0.cl > {span} THEN 'resolved'
+                     ELSE 'closed' END AS status
+            FROM b0{sql.fence}
+        ) c{sql.fence}
+    ) d{sql.fence}
+) e
+JOIN kf_gen_agents a ON a.idx = e.o
+JOIN kf_gen_agents a0 ON a0.idx = (e.o + e.b * e.k) % {agents}
+JOIN kf_gen_slots s ON s.n = e.slot
+JOIN kf_gen_days dd ON dd.d = e.off / 86400
+JOIN kf_gen_texts x ON x.k = (({text_type}) * {plan.categories} + s.cat) * {VARIANTS} + e.var
+"""
+
+
+def _bounds(weights) -> list[int]:
+    total, bounds = 0, []
+    for weight in weights:
+        total += weight
+        bounds.append(total)
+    return bounds
+
+
+def _position(plan: _Plan) -> str:
+    return f"(t.id - {plan.first_id})"
+
+
+def _range(plan: _Plan) -> str:
+    return f"t.id >= {plan.first_id} AND t.id < {plan.first_id + plan.n}"
+
+
+# The comments a ticket gets: (kind in LINES, per cent of tickets, salt, when between the
+# opening and the resolution, author, by the customer, public). The search rows draw the same.
+COMMENTS = (
+    (0, REPLY_SHARE, 20, "/ 2", "t.owner_id", "FALSE", "TRUE"),
+    (1, NOTE_SHARE, 21, "/ 3", "t.owner_id", "FALSE", "FALSE"),
+    (2, CUSTOMER_REPLY_SHARE, 22, "* 2 / 3", "NULL", "TRUE", "TRUE"),
+)
+
+
+def _has_comment(sql: _Sql, plan: _Plan, kind: int) -> str:
+    _kind, share, salt, *_rest = COMMENTS[kind]
+    return f"({sql.h(salt, _position(plan))} % 100 < {share} AND t.owner_id <> {plan.intake_id})"
+
+
+def _comment_line(sql: _Sql, plan: _Plan, kind: int, alias: str) -> str:
+    salt = COMMENTS[kind][2]
+    return f"{alias}.kind = {kind} AND {alias}.k = {sql.h(salt + 10, _position(plan))} % {len(LINES[kind])}"
+
+
+def _comments_sql(sql: _Sql, plan: _Plan) -> list[str]:
+    """Public replies (by the owner), internal notes, the customers' replies."""
+    table = Comment._meta.db_table
+    created, end = sql.seconds("t.created_at"), f"COALESCE({sql.seconds('t.resolved_at')}, {plan.span})"
+    statements = []
+    for kind, _share, _salt, at, author, by_customer, public in COMMENTS:
+        moment = sql.ts(f"{created} + ({end} - {created}) {at}")
+        statements.append(
+            f"INSERT INTO {table} "
+            "(created_at, updated_at, ticket_id, author_id, by_customer, is_public, body) "
+            f"SELECT {moment}, {moment}, t.id, {author}, {by_customer}, {public}, l.body "
+            f"FROM {Ticket._meta.db_table} t JOIN kf_gen_lines l ON {_comment_line(sql, plan, kind, 'l')} "
+            f"WHERE {_range(plan)} AND {_has_comment(sql, plan, kind)}"
+        )
+    return statements
+
+
+def _search_sql(sql: _Sql, plan: _Plan) -> str:
+    """The SELECT of each ticket's search row for tickets.search.insert_from_select: the words of
+    its number, subject and description, then of its comments in their order, each text cut once
+    (a word in two of them appears twice: both databases read it as one)."""
+    words_expr = "lower(t.number) || ' ' || x.words"
+    joins = []
+    for kind in (1, 0, 2):  # the note, the reply, the customer's reply: their order in time
+        joins.append(
+            f"LEFT JOIN kf_gen_lines l{kind} ON {_comment_line(sql, plan, kind, f'l{kind}')} "
+            f"AND {_has_comment(sql, plan, kind)}"
+        )
+        words_expr += f" || COALESCE(' ' || l{kind}.words, '')"
+    return (
+        f"SELECT t.id, {words_expr} "
+        f"FROM {Ticket._meta.db_table} t "
+        f"JOIN kf_gen_docs x ON x.subject = t.subject AND x.description = t.description "
+        + " ".join(joins)
+        + f" WHERE {_range(plan)}"
+    )
+
+
+_STEPS = "(SELECT 1 AS j UNION ALL SELECT 2 UNION ALL SELECT 3)"
+
+
+def _transfers_sql(sql: _Sql, plan: _Plan) -> list[str]:
+    """The bounces (a chain of agents ending with the owner) and the claims before them."""
+    table = Transfer._meta.db_table
+    pos = _position(plan)
+    agents = plan.agents
+    k = f"(1 + {sql.h(13, pos)} % {agents - 1})"
+    created, end = sql.seconds("t.created_at"), f"COALESCE({sql.seconds('t.resolved_at')}, {plan.span})"
+    span = f"({end} - {created})"
+    columns = "(at, from_user_id, to_user_id, by_id, reason, is_bounce, ticket_id)"
+    bounce_at = sql.ts(f"{created} + ({span} * j.j) / (t.bounce_count + 2)")
+    claim_at = sql.ts(f"{created} + {span} / (2 * (t.bounce_count + 2))")
+    return [
+        f"INSERT INTO {table} {columns} "
+        f"SELECT {bounce_at}, af.user_id, at_.user_id, af.user_id, l.body, TRUE, t.id "
+        f"FROM {Ticket._meta.db_table} t "
+        f"JOIN kf_gen_agents a ON a.user_id = t.owner_id "
+        f"JOIN {_STEPS} j ON j.j <= t.bounce_count "
+        f"JOIN kf_gen_agents af ON af.idx = (a.idx + (t.bounce_count - j.j + 1) * {k}) % {agents} "
+        f"JOIN kf_gen_agents at_ ON at_.idx = (a.idx + (t.bounce_count - j.j) * {k}) % {agents} "
+        f"JOIN kf_gen_lines l ON l.kind = 3 "
+        f"AND l.k = ({sql.h(23, pos)} + j.j) % {len(words.TRANSFER_REASONS)} "
+        f"WHERE {_range(plan)} AND t.bounce_count > 0",
+        f"INSERT INTO {table} {columns} "
+        f"SELECT {claim_at}, {plan.intake_id}, a0.user_id, a0.user_id, "
+        f"{_quote(words.CLAIM_REASON)}, FALSE, t.id "
+        f"FROM {Ticket._meta.db_table} t "
+        f"JOIN kf_gen_agents a ON a.user_id = t.owner_id "
+        f"JOIN kf_gen_agents a0 ON a0.idx = (a.idx + t.bounce_count * {k}) % {agents} "
+        f"WHERE {_range(plan)} AND t.opened_by_id IS NULL",
+    ]
+
+
+def _events_sql(sql: _Sql, plan: _Plan, *, first_comment: int, first_transfer: int) -> list[str]:
+    table = TicketEvent._meta.db_table
+    tickets = Ticket._meta.db_table
+    columns = "(ticket_id, customer_id, product_id, occurred_at, kind, actor_id, is_public, data)"
+    pos = _position(plan)
+    created = sql.seconds("t.created_at")
+    now_span = f"({plan.span} - {created})"
+    number = ("number", "t.number")
+
+    def status(frm: str, to: str) -> str:
+        return sql.json(number, ("from", _quote(frm)), ("to", _quote(to)))
+
+    def insert(select: str, where: str, joins: str = "") -> str:
+        return (
+            f"INSERT INTO {table} {columns} SELECT {select} FROM {tickets} t {joins} "
+            f"WHERE {_range(plan)} AND {where}"
+        )
+
+    base = "t.id, t.customer_id, t.product_id"
+    pending = [s for s in OPEN_STATUSES if s.startswith("pending")]
+    urge_at = sql.ts(
+        f"{created} + ((COALESCE({sql.seconds('t.resolved_at')}, {plan.span}) - {created}) * (2 * j.j - 1)) "
+        f"/ (2 * t.urge_count + 2)"
+    )
+    via_phone = f"{sql.h(24, pos)} % 2 = 0"
+    via = f"CASE WHEN {via_phone} THEN 'phone' ELSE 'portal' END"
+    urge_data = sql.json(number, ("via", via), ("urge_count", "j.j"))
+    statements = [
+        insert(
+            f"{base}, t.created_at, {_quote(timeline.TICKET_OPENED)}, t.opened_by_id, TRUE, "
+            f"{sql.json(number, ('subject', 't.subject'))}",
+            "TRUE",
+        ),
+        insert(
+            f"{base}, t.resolved_at, {_quote(timeline.TICKET_STATUS_CHANGED)}, t.owner_id, TRUE, "
+            f"{status(Status.NEW, Status.RESOLVED)}",
+            f"t.status IN {_in(DONE_STATUSES)}",
+        ),
+        insert(
+            f"{base}, t.closed_at, {_quote(timeline.TICKET_STATUS_CHANGED)}, NULL, TRUE, "
+            f"{status(Status.RESOLVED, Status.CLOSED)}",
+            "t.status = 'closed'",
+        ),
+        insert(
+            f"{base}, {sql.ts(f'{created} + {now_span} / 10')}, {_quote(timeline.TICKET_STATUS_CHANGED)}, "
+            f"t.owner_id, TRUE, {status(Status.NEW, Status.OPEN)}",
+            f"t.status IN {_in([Status.OPEN, *pending])}",
+        ),
+        *[
+            insert(
+                f"{base}, {sql.ts(f'{created} + ({now_span} * 8) / 10')}, "
+                f"{_quote(timeline.TICKET_STATUS_CHANGED)}, t.owner_id, TRUE, {status(Status.OPEN, code)}",
+                f"t.status = {_quote(code)}",
+            )
+            for code in pending
+        ],
+        insert(
+            f"{base}, {urge_at}, {_quote(timeline.TICKET_URGED)}, "
+            f"CASE WHEN {via_phone} THEN t.owner_id END, TRUE, {urge_data}",
+            "t.urge_count > 0",
+            f"JOIN {_STEPS} j ON j.j <= t.urge_count",
+        ),
+        # Transfers and claims, from the rows just written.
+        f"INSERT INTO {table} {columns} "
+        f"SELECT {base}, r.at, CASE WHEN r.is_bounce THEN {_quote(timeline.TICKET_TRANSFERRED)} "
+        f"ELSE {_quote(timeline.TICKET_CLAIMED)} END, r.by_id, FALSE, "
+        + sql.json(
+            number,
+            ("from", "r.from_user_id"),
+            ("to", "r.to_user_id"),
+            ("from_name", "COALESCE(NULLIF(uf.display_name, ''), uf.username)"),
+            ("to_name", "COALESCE(NULLIF(ut.display_name, ''), ut.username)"),
+            ("reason", "r.reason"),
+        )
+        + f" FROM {Transfer._meta.db_table} r JOIN {tickets} t ON t.id = r.ticket_id "
+        f"JOIN {User._meta.db_table} uf ON uf.id = r.from_user_id "
+        f"JOIN {User._meta.db_table} ut ON ut.id = r.to_user_id "
+        f"WHERE r.id >= {first_transfer}",
+        # Replies, notes and the customers' replies.
+        f"INSERT INTO {table} {columns} "
+        f"SELECT {base}, m.created_at, "
+        f"CASE WHEN m.by_customer THEN {_quote(timeline.TICKET_CUSTOMER_REPLIED)} "
+        f"WHEN m.is_public THEN {_quote(timeline.TICKET_REPLIED)} ELSE {_quote(timeline.TICKET_NOTED)} END, "
+        f"m.author_id, m.is_public, "
+        + sql.json(number, ("comment", "m.id"), ("excerpt", f"substr(m.body, 1, {EXCERPT})"))
+        + f" FROM {Comment._meta.db_table} m JOIN {tickets} t ON t.id = m.ticket_id "
+        f"WHERE m.id >= {first_comment}",
+    ]
+    return statements
+
+
+def _count(cursor, model, *, first_id: int) -> int:
+    cursor.execute(f"SELECT COUNT(*) FROM {model._meta.db_table} WHERE id >= %s", [first_id])
+    return cursor.fetchone()[0]
+
+
+def _check(context: Context) -> None:
+    if not context.counts["tickets"]:
+        return
+    if not context.counts["customers"] and not Customer.objects.exists():
+        raise GenerateError("There are no customers to open tickets for; ask for customers too.")
+
+
+def _write(context: Context) -> Written:
+    n = context.counts["tickets"]
+    if not n:
+        return Written(rows={"tickets": 0}, main=0)
+    say = context.say
+    say(f"tickets: starting ({n:,})")
+    seed = context.rng.randrange(2**31)
+    agents = ensure_agents(context.rng)
+    intake_id = intake_user().pk
+    now = timezone.localtime()
+    start = (now - datetime.timedelta(days=DAYS - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    epoch = int(start.timestamp())
+    span = int(now.timestamp()) - epoch
+    day_count = span // 86_400 + 1
+    dates = [start.date() + datetime.timedelta(days=day) for day in range(day_count)]
+    counters = dict(TicketNumberCounter.objects.filter(day__gte=dates[0]).values_list("day", "last"))
+    sql = _Sql(seed=seed, epoch=epoch)
+    plan = _Plan(
+        n=n,
+        span=span,
+        first_id=bulk.next_id(Ticket),
+        agents=len(agents),
+        intake_id=intake_id,
+        slots=0,
+        categories=len(_category_codes()),
+    )
+    with connection.cursor() as cursor:
+        plan.slots = _prepare(
+            cursor,
+            sql,
+            agents=agents,
+            days=[(day, date.strftime("%y%m%d"), counters.get(date, 0)) for day, date in enumerate(dates)],
+            texts=_texts(random.Random(seed)),
+        )
+        first_comment, first_transfer = bulk.next_id(Comment), bulk.next_id(Transfer)
+        first_event = bulk.next_id(TicketEvent)
+        with bulk.bulk_mode(TABLES, new_rows=n * 5):
+            for done, size in bulk.batches(n, max(context.batch, 1_000_000)):
+                cursor.execute(_ticket_sql(sql, plan, done, done + size))
+                say(f"tickets {done + size:,}/{n:,}")
+            for statement in _comments_sql(sql, plan):
+                cursor.execute(statement)
+            say("comments")
+            for statement in _transfers_sql(sql, plan):
+                cursor.execute(statement)
+            say("transfers")
+            for statement in _events_sql(
+                sql, plan, first_comment=first_comment, first_transfer=first_transfer
+            ):
+                cursor.execute(statement)
+            say("timeline events")
+            search.insert_from_select(_search_sql(sql, plan), expected=n)
+            say("search rows")
+            counters_table = TicketNumberCounter._meta.db_table
+            cursor.executemany(
+                f"INSERT INTO {counters_table} (day, last) VALUES (%s, %s) "
+                f"ON CONFLICT (day) DO UPDATE SET last = {counters_table}.last + excluded.last",
+                [
+                    (date, plan.first_of_day(day + 1) - plan.first_of_day(day))
+                    for day, date in enumerate(dates)
+                    if plan.first_of_day(day + 1) > plan.first_of_day(day)
+                ],
+            )
+            say("building indexes and checking keys" if sql.pg else "committing")
+            bulk.reset_sequences((Ticket,))
+        rows = {
+            "tickets": n,
+            "comments": _count(cursor, Comment, first_id=first_comment),
+            "transfers": _count(cursor, Transfer, first_id=first_transfer),
+            "ticket events": _count(cursor, TicketEvent, first_id=first_event),
+        }
+        _drop_temp_tables(cursor)
+    return Written(rows=rows, main=n, tables=(*TABLES, TicketNumberCounter))
+
+
+TICKETS_STEP = GeneratorStep(
+    name="tickets",
+    options=(
+        Option(
+            "tickets",
+            "Tickets to add over the last three years, for the existing or new customers and products, "
+            "with transfers, urges, replies and their timeline events (default 0).",
+        ),
+    ),
+    check=_check,
+    write=_write,
+)

@@ -1,0 +1,287 @@
+"""What the tickets' API reads and writes (API.md "Core fields": ticket), and how a ticket becomes
+its answer. Staff users and customers are referred to by id, with a name beside for display;
+no phone number is part of a ticket's answer."""
+
+from typing import Annotated
+
+from ninja import Field, Schema
+
+from kefu.core.api.errors import ConflictError
+from kefu.core.api.helpers import LocalDateTime
+from kefu.core.api.schema import TEXT_MAX, Page, RecordId, StrictSchema, Version, max_length
+from kefu.tickets import services, timeline
+from kefu.tickets.models import (
+    Channel,
+    Collaborator,
+    Comment,
+    LinkKind,
+    Priority,
+    Status,
+    Tag,
+    Ticket,
+    TicketEvent,
+    TicketType,
+    Transfer,
+)
+
+SUBJECT_MAX = max_length(Ticket, "subject")
+TAG_MAX = max_length(Tag, "name")
+REASON_MAX = max_length(Transfer, "reason")
+NOTE_MAX = max_length(Collaborator, "note")
+URGE_NOTE_MAX = 500
+TagName = Annotated[str, Field(min_length=1, max_length=TAG_MAX)]
+# A ticket named in a body: its id or its readable number.
+TicketRef = Annotated[str, Field(min_length=1, max_length=20, description="A ticket's id or number.")]
+
+
+# --- In ------------------------------------------------------------------------------------------
+
+
+class TicketIn(StrictSchema):
+    customer: RecordId = Field(description="The customer's id.")
+    product: RecordId | None = Field(None, description="One of the customer's products.")
+    subject: str = Field(min_length=1, max_length=SUBJECT_MAX)
+    description: str = Field("", max_length=TEXT_MAX)
+    type: TicketType
+    channel: Channel = Channel.PHONE
+    priority: Priority = Priority.NORMAL
+    owner: RecordId | None = Field(None, description="A staff user's id; not given: the caller.")
+    tags: list[TagName] = Field(default_factory=list, max_length=services.MAX_TAGS)
+    status: Status = Field(Status.NEW, description="`new` or `open`.")
+
+
+class TicketPatch(StrictSchema):
+    """The fields to change, each optional; `product` may be null (no product); `tags` replaces the list."""
+
+    version: Version | None = Field(None, description="The version you edited (or the If-Match header).")
+    subject: str | None = Field(None, min_length=1, max_length=SUBJECT_MAX)
+    description: str | None = Field(None, max_length=TEXT_MAX)
+    type: TicketType | None = None
+    priority: Priority | None = None
+    product: RecordId | None = None
+    tags: list[TagName] | None = Field(None, max_length=services.MAX_TAGS)
+
+
+class TransitionIn(StrictSchema):
+    status: Status
+    version: Version | None = Field(None, description="The version you saw; a stale one is a 409.")
+
+
+class TransferIn(StrictSchema):
+    to_user: RecordId = Field(description="The new owner: an active staff user's id.")
+    reason: str = Field(min_length=1, max_length=REASON_MAX)
+
+
+class CollaboratorIn(StrictSchema):
+    user: RecordId = Field(description="A staff user's id.")
+    note: str = Field("", max_length=NOTE_MAX, description="What they are asked to do.")
+
+
+class CommentIn(StrictSchema):
+    body: str = Field(min_length=1, max_length=TEXT_MAX)
+    public: bool = Field(description="True: a reply the customer sees; false: an internal note.")
+
+
+class UrgeIn(StrictSchema):
+    note: str = Field("", max_length=URGE_NOTE_MAX, description="What the customer said on the phone.")
+
+
+class LinkIn(StrictSchema):
+    to_ticket: TicketRef
+    kind: LinkKind
+
+
+class MergeIn(StrictSchema):
+    into: TicketRef = Field(description="The original: this ticket is its duplicate.")
+    reason: str = Field("", max_length=REASON_MAX)
+
+
+# --- Out -----------------------------------------------------------------------------------------
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    customer: int
+    customer_name: str
+    product: int | None
+    product_name: str | None
+    channel: Channel
+    channel_label: str
+    type: TicketType
+    type_label: str
+    priority: Priority
+    priority_label: str
+    status: Status
+    status_label: str
+    subject: str
+    description: str
+    owner: int
+    owner_name: str
+    team: int | None
+    team_name: str | None
+    tags: list[str]
+    bounce_count: int
+    is_bouncing: bool = Field(description="Transferred twice or more: flagged for the supervisor.")
+    urge_count: int
+    reopen_count: int
+    merged_into: int | None
+    promises: list[dict] = Field(description="Service promises (due times); empty until promises exist.")
+    created_at: LocalDateTime
+    updated_at: LocalDateTime
+    last_activity_at: LocalDateTime | None
+    resolved_at: LocalDateTime | None
+    closed_at: LocalDateTime | None
+    version: int
+
+
+class TicketList(Page[TicketOut]):
+    pass
+
+
+class CollaboratorOut(Schema):
+    id: int
+    user: int
+    user_name: str
+    note: str
+    created_at: LocalDateTime
+
+
+class CommentOut(Schema):
+    id: int
+    ticket: int
+    author: int | None
+    author_name: str | None
+    by_customer: bool
+    public: bool
+    body: str
+    created_at: LocalDateTime
+
+
+class CommentList(Page[CommentOut]):
+    pass
+
+
+class EventOut(Schema):
+    id: int
+    ticket: int
+    occurred_at: LocalDateTime
+    kind: str
+    text: str = Field(description="The event in the caller's language.")
+    actor: int | None
+    public: bool
+    data: dict
+    comment: CommentOut | None = Field(description="The reply or note, for events of replies and notes.")
+
+
+class EventList(Page[EventOut]):
+    pass
+
+
+class LinkOut(Schema):
+    id: int
+    from_ticket: int
+    to_ticket: int
+    kind: LinkKind
+    created_at: LocalDateTime
+
+
+class TicketConflictError(ConflictError):
+    """A 409: a stale version (`current_version`), a step the lifecycle does not allow (`allowed`),
+    a merged ticket (`merged_into`), a merged customer record."""
+
+    current_status: str | None = None
+    allowed: list[str] | None = None
+    merged_into: int | None = None
+
+
+# --- Rendering -----------------------------------------------------------------------------------
+
+
+def ticket_data(ticket: Ticket) -> dict:
+    """A ticket fetched with selectors.RELATED and its tags prefetched: no query more."""
+    product = ticket.product
+    return {
+        "id": ticket.pk,
+        "number": ticket.number,
+        "customer": ticket.customer_id,
+        "customer_name": ticket.customer.name,
+        "product": ticket.product_id,
+        "product_name": product.model.name if product is not None else None,
+        "channel": ticket.channel,
+        "channel_label": ticket.get_channel_display(),
+        "type": ticket.type,
+        "type_label": ticket.get_type_display(),
+        "priority": ticket.priority,
+        "priority_label": ticket.get_priority_display(),
+        "status": ticket.status,
+        "status_label": ticket.get_status_display(),
+        "subject": ticket.subject,
+        "description": ticket.description,
+        "owner": ticket.owner_id,
+        "owner_name": str(ticket.owner),
+        "team": ticket.team_id,
+        "team_name": ticket.team.name if ticket.team is not None else None,
+        "tags": sorted(tag.name for tag in ticket.tags.all()),
+        "bounce_count": ticket.bounce_count,
+        "is_bouncing": ticket.is_bouncing,
+        "urge_count": ticket.urge_count,
+        "reopen_count": ticket.reopen_count,
+        "merged_into": ticket.merged_into_id,
+        "promises": [],
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "last_activity_at": ticket.last_activity_at,
+        "resolved_at": ticket.resolved_at,
+        "closed_at": ticket.closed_at,
+        "version": ticket.version,
+    }
+
+
+def comment_data(comment: Comment) -> dict:
+    return {
+        "id": comment.pk,
+        "ticket": comment.ticket_id,
+        "author": comment.author_id,
+        "author_name": str(comment.author) if comment.author is not None else None,
+        "by_customer": comment.by_customer,
+        "public": comment.is_public,
+        "body": comment.body,
+        "created_at": comment.created_at,
+    }
+
+
+def event_data(event: TicketEvent) -> dict:
+    """An event read through selectors.ticket_timeline (its comment attached)."""
+    comment = getattr(event, "comment", None)
+    return {
+        "id": event.pk,
+        "ticket": event.ticket_id,
+        "occurred_at": event.occurred_at,
+        "kind": event.kind,
+        "text": timeline.describe(event),
+        "actor": event.actor_id,
+        "public": event.is_public,
+        "data": event.data,
+        "comment": comment_data(comment) if comment is not None else None,
+    }
+
+
+def collaborator_data(collaborator: Collaborator) -> dict:
+    return {
+        "id": collaborator.pk,
+        "user": collaborator.user_id,
+        "user_name": str(collaborator.user),
+        "note": collaborator.note,
+        "created_at": collaborator.created_at,
+    }
+
+
+def link_data(link) -> dict:
+    return {
+        "id": link.pk,
+        "from_ticket": link.from_ticket_id,
+        "to_ticket": link.to_ticket_id,
+        "kind": link.kind,
+        "created_at": link.created_at,
+    }

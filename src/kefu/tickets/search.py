@@ -1,0 +1,387 @@
+"""Chinese full-text search over tickets (decision 0023): subject, description and every comment
+(public replies and internal notes alike: the search is for staff), plus the ticket's number.
+
+Chinese has no spaces between words, so neither database can cut it into words by itself. Each
+ticket's text is cut here with jieba (search mode: a long word and the shorter dictionary words
+inside it, 洗衣机 → 洗衣 洗衣机) into a line of distinct lower-case words separated by spaces, kept
+in one row per ticket of the table `tickets_ticket_search` (migration 0100_search):
+
+- SQLite: an FTS5 table (unicode61 tokenizer, rowid = ticket id) over that line;
+- PostgreSQL: a table (ticket_id, words) with a generated tsvector `document` made of the words
+  exactly as they are (array_to_tsvector: no parser, no stemming) and a GIN index on it.
+
+The table is written only here: `index_ticket` after every change of a ticket's text (the
+services call it inside their transaction), `bulk_index` for generated tickets, `reindex` for
+all of them (manage.py reindex_tickets). `matching` narrows any ticket queryset to a query's
+tickets; it keeps the caller's order (the queues' keyset, newest first).
+
+A query is cut the same way; its words are ANDed, the last one as a prefix while it is still
+being typed. Every word is made only of letters and digits before it reaches the database, so
+quotes, `*`, `-`, `NEAR`, `&`, `:` or a NUL in a query are plain separators, never syntax.
+"""
+
+import contextlib
+import functools
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+TABLE = "tickets_ticket_search"
+GIN_INDEX = "ticket_search_document_idx"
+CREATE_GIN_INDEX = f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON {TABLE} USING gin (document)"
+
+# Longer queries are cut short: nobody types more, and every word costs an index lookup.
+MAX_QUERY_CHARS = 100
+MAX_QUERY_TERMS = 12
+# A prefix of one Latin letter or digit would read a large part of the index (one Chinese
+# character is a word's start: 冰 → 冰箱, 冰柜).
+MIN_LATIN_PREFIX_CHARS = 2
+# Rows per write batch in bulk_index and reindex.
+BATCH = 5_000
+# Ticket numbers as services.next_ticket_number gives them (KF + yymmdd + 4 or 5 digits).
+NUMBER = re.compile(r"kf\d{10,11}")
+# Particles that say nothing about a ticket: left out of queries (the index keeps them).
+QUERY_STOP_WORDS = frozenset({"的", "了", "吗", "呢", "啊", "吧", "呀", "嘛", "么", "哦", "哈"})
+
+_jieba_lock = threading.Lock()
+_tokenizer = None
+
+
+def _jieba():
+    """jieba's tokenizer, its dictionary loaded once per process on first use (about a second),
+    with its progress messages kept quiet."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _jieba_lock:
+            if _tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                _tokenizer = tokenizer
+    return _tokenizer
+
+
+def _is_word_char(char: str) -> bool:
+    # The characters SQLite's unicode61 tokenizer keeps in a token (categories L*, N*, Co):
+    # cut on everything else here, so that both databases see exactly the words made here.
+    category = unicodedata.category(char)
+    return category[0] in "LN" or category == "Co"
+
+
+def _parts(token: str) -> list[str]:
+    """A jieba token as index words: lower case, split at anything but letters and digits
+    (XQB80-BZ12 → xqb80, bz12)."""
+    parts, current = [], []
+    for char in token.lower():
+        if _is_word_char(char):
+            current.append(char)
+        elif current:
+            parts.append("".join(current))
+            current = []
+    if current:
+        parts.append("".join(current))
+    return parts
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_words(text: str) -> tuple[str, ...]:
+    return _segment(text)
+
+
+def _segment(text: str) -> tuple[str, ...]:
+    words: dict[str, None] = {}
+    for token in _jieba().cut_for_search(text, HMM=False):
+        for part in _parts(token):
+            words[part] = None
+    return tuple(words)
+
+
+def text_words(text: str) -> tuple[str, ...]:
+    """The distinct index words of one text, in order of first appearance.
+
+    HMM is off: without it jieba cuts the same characters the same way wherever they stand
+    (a word it does not know becomes single characters), so a query's words are the document's.
+    Short texts are remembered (the generator repeats its phrases).
+    """
+    if not text:
+        return ()
+    return _cached_words(text) if len(text) <= 200 else _segment(text)
+
+
+def document(*texts: str) -> str:
+    """The index line of a ticket: the distinct words of its number, subject, description and
+    comments, separated by single spaces. `bulk_index` takes rows of (ticket id, this)."""
+    words: dict[str, None] = {}
+    for text in texts:
+        for word in text_words(text):
+            words[word] = None
+    return " ".join(words)
+
+
+def query_terms(q: str) -> tuple[list[str], bool]:
+    """The words a query asks for, and whether the last one is a prefix (still being typed).
+
+    The query is cut in search mode like the documents; a word inside a longer word of the query
+    (洗衣 in 洗衣机) is left out, since every document holding the longer word also holds it.
+    """
+    q = q[:MAX_QUERY_CHARS]
+    spans = [
+        (start, end)
+        for word, start, end in _jieba().tokenize(q, mode="search", HMM=False)
+        if any(_is_word_char(char) for char in word)
+    ]
+    widest = [
+        (start, end)
+        for start, end in spans
+        if not any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans)
+    ]
+    terms: dict[str, None] = {}
+    last_end = 0
+    for start, end in sorted(set(widest)):
+        for part in _parts(q[start:end]):
+            if part not in QUERY_STOP_WORDS and (part in terms or len(terms) < MAX_QUERY_TERMS):
+                terms.pop(part, None)  # a repeated word moves to the end
+                terms[part] = None
+                last_end = end
+    words = list(terms)
+    # The last word is still being typed when nothing follows it.
+    still_typing = bool(words) and last_end == len(q) and _is_word_char(q[-1])
+    prefix = still_typing and (len(words[-1]) >= MIN_LATIN_PREFIX_CHARS or not words[-1].isascii())
+    return words, prefix
+
+
+def _match_sql(terms: list[str], prefix: bool) -> tuple[str, list[str]]:
+    """The subquery of the ids of the tickets holding every term (the last as a prefix)."""
+    if connection.vendor == "postgresql":
+        # tsquery input syntax, each lexeme quoted (terms hold letters and digits only).
+        lexemes = [f"'{term}'" for term in terms]
+        if prefix:
+            lexemes[-1] += ":*"
+        return f"SELECT ticket_id FROM {TABLE} WHERE document @@ %s::tsquery", [" & ".join(lexemes)]
+    # FTS5 query syntax, each term a quoted string (quotes doubled, though terms hold none).
+    strings = ['"{}"'.format(term.replace('"', '""')) for term in terms]
+    if prefix:
+        strings[-1] += "*"
+    return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [" AND ".join(strings)]
+
+
+def matching(queryset: QuerySet, q: str) -> QuerySet:
+    """The tickets of `queryset` whose text holds every word of `q`, or whose number `q` names.
+
+    A blank query changes nothing; a query without a word (only punctuation) matches nothing.
+    The caller's order stays: it reads the ids of the matching tickets as a subquery.
+    """
+    q = (q or "").replace("\x00", " ").lstrip()
+    if not q.strip():
+        return queryset
+    numbers = sorted({found.upper() for found in NUMBER.findall(q.lower())})
+    terms, prefix = query_terms(q)
+    if numbers:
+        # A whole ticket number is looked up by its unique column; as a word (a prefix, even)
+        # PostgreSQL cannot guess how rare it is.
+        whole = {number.lower() for number in numbers}
+        prefix = prefix and bool(terms) and terms[-1] not in whole
+        terms = [term for term in terms if term not in whole]
+    if not terms and not numbers:
+        return queryset.none()
+    parts, params = [], []
+    if terms:
+        sql, term_params = _match_sql(terms, prefix)
+        parts.append(sql)
+        params += term_params
+    if numbers:
+        # Also by the number column (one subquery, not an OR beside it: the planner keeps a
+        # semi-join), should the number be missing from the index.
+        parts.append(f"SELECT id FROM tickets_ticket WHERE number IN ({', '.join(['%s'] * len(numbers))})")
+        params += numbers
+    return queryset.filter(pk__in=RawSQL(" UNION ALL ".join(parts), params))
+
+
+def _ticket_texts(ticket_ids: list[int]) -> Iterator[tuple[int, str]]:
+    """(id, index line) of the given tickets that exist: two queries for any number of them."""
+    from kefu.tickets.models import Comment, Ticket
+
+    bodies: dict[int, list[str]] = {ticket_id: [] for ticket_id in ticket_ids}
+    for ticket_id, body in (
+        Comment.objects.filter(ticket_id__in=ticket_ids)
+        .order_by("ticket_id", "created_at", "id")
+        .values_list("ticket_id", "body")
+    ):
+        bodies[ticket_id].append(body)
+    for ticket_id, number, subject, description in (
+        Ticket.objects.filter(pk__in=ticket_ids)
+        .order_by("id")
+        .values_list("id", "number", "subject", "description")
+    ):
+        yield ticket_id, document(number, subject, description, *bodies[ticket_id])
+
+
+def _upsert(rows: list[tuple[int, str]]) -> None:
+    """Write the rows, replacing the tickets' earlier ones (unchanged rows untouched on PG)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.executemany(
+                f"INSERT INTO {TABLE} (ticket_id, words) VALUES (%s, %s) ON CONFLICT (ticket_id) "
+                f"DO UPDATE SET words = EXCLUDED.words WHERE {TABLE}.words IS DISTINCT FROM EXCLUDED.words",
+                rows,
+            )
+        else:
+            cursor.executemany(f"DELETE FROM {TABLE} WHERE rowid = %s", [(row[0],) for row in rows])
+            cursor.executemany(f"INSERT INTO {TABLE} (rowid, words) VALUES (%s, %s)", rows)
+
+
+def index_ticket(ticket_id: int) -> None:
+    """Cut the ticket's number, subject, description and every comment again and store the
+    words: three statements (two reads, one write; on SQLite two writes). The services call it
+    inside their transaction, so the index changes with the ticket or not at all."""
+    rows = list(_ticket_texts([ticket_id]))
+    if rows:
+        _upsert(rows)
+
+
+def _batched(rows: Iterable[tuple[int, str]], size: int) -> Iterator[list[tuple[int, str]]]:
+    batch: list[tuple[int, str]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _estimated_rows() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE relname = %s", [TABLE])
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _copy_line(ticket_id: int, words: str) -> str:
+    # Words hold letters, digits and single spaces only: nothing COPY would need escaped.
+    return f"{int(ticket_id)}\t{words}\n"
+
+
+@contextlib.contextmanager
+def _bulk_writes(cursor, expected: int):
+    """On PostgreSQL, when `expected` new rows are many next to the table, drop the GIN index and
+    build it once at the end, sorted (DDL is transactional: a failure leaves it as it was), then
+    refresh the planner's statistics of the words. Use inside a transaction."""
+    rebuild = connection.vendor == "postgresql" and expected > 0 and expected * 4 >= _estimated_rows()
+    if rebuild:
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
+    yield
+    if rebuild:
+        cursor.execute(CREATE_GIN_INDEX)
+        # The planner needs the words' frequencies to choose between the index and a scan.
+        cursor.execute(f"ANALYZE {TABLE}")
+
+
+def insert_from_select(select_sql: str, params=(), *, expected: int = 0) -> int:
+    """Index new tickets set-wise from a SELECT of (ticket id, index line) rows, for a generator
+    that writes its tickets in SQL from a few texts: it cuts each distinct text once with
+    `document`, puts the lines in a table of its own, and selects them joined to its tickets
+    (lines may be joined with `||` and spaces: empty words are ignored). No row may exist yet for
+    these tickets. Returns the number of rows inserted."""
+    column = "ticket_id" if connection.vendor == "postgresql" else "rowid"
+    with transaction.atomic(), connection.cursor() as cursor, _bulk_writes(cursor, expected):
+        cursor.execute(f"INSERT INTO {TABLE} ({column}, words) {select_sql}", params or None)
+        return cursor.rowcount
+
+
+def bulk_index(
+    rows: Iterable[tuple[int, str]], *, new: bool = False, expected: int = 0, batch: int = BATCH
+) -> int:
+    """Store many tickets' index lines, `rows` of (ticket id, `document(...)`), set-wise.
+
+    `new=True` says no row exists yet for these tickets (the generator's fresh tickets): on
+    PostgreSQL they are COPYed straight in; otherwise they go through a staging table and
+    replace the earlier rows in one statement per batch. When `expected` rows are many next to
+    the table, the GIN index is dropped and built once at the end, sorted (PostgreSQL's DDL is
+    transactional: a failure leaves the index as it was). On SQLite, batches of executemany.
+    Returns the number of rows written. Runs in one transaction (the caller's, if any).
+    """
+    written = 0
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
+            for chunk in _batched(rows, batch):
+                _upsert(chunk)
+                written += len(chunk)
+            return written
+        with connection.cursor() as cursor, _bulk_writes(cursor, expected):
+            if new:
+                # One COPY per batch: `rows` may read the database (reindex does), which it cannot
+                # do on this connection while a COPY is open.
+                for chunk in _batched(rows, batch):
+                    with cursor.cursor.copy(f"COPY {TABLE} (ticket_id, words) FROM STDIN") as copy:
+                        copy.write("".join(_copy_line(*row) for row in chunk))
+                    written += len(chunk)
+            else:
+                cursor.execute(
+                    "CREATE TEMPORARY TABLE IF NOT EXISTS ticket_search_stage "
+                    "(ticket_id bigint, words text) ON COMMIT DROP"
+                )
+                for chunk in _batched(rows, batch):
+                    cursor.execute("TRUNCATE ticket_search_stage")
+                    with cursor.cursor.copy("COPY ticket_search_stage (ticket_id, words) FROM STDIN") as copy:
+                        copy.write("".join(_copy_line(*row) for row in chunk))
+                    cursor.execute(
+                        f"INSERT INTO {TABLE} (ticket_id, words) "
+                        "SELECT ticket_id, words FROM ticket_search_stage "
+                        f"ON CONFLICT (ticket_id) DO UPDATE SET words = EXCLUDED.words "
+                        f"WHERE {TABLE}.words IS DISTINCT FROM EXCLUDED.words"
+                    )
+                    written += len(chunk)
+    return written
+
+
+def _all_rows(batch: int, progress, total: int) -> Iterator[tuple[int, str]]:
+    from kefu.tickets.models import Ticket
+
+    done, last = 0, 0
+    while True:
+        ids = list(Ticket.objects.filter(pk__gt=last).order_by("id").values_list("id", flat=True)[:batch])
+        if not ids:
+            return
+        yield from _ticket_texts(ids)
+        done, last = done + len(ids), ids[-1]
+        if progress:
+            progress(done, total)
+
+
+def reindex(*, batch: int = 2_000, progress=None) -> int:
+    """Index every ticket again (manage.py reindex_tickets), `batch` tickets at a time in id
+    order, each batch read with two queries; rows of tickets that no longer exist are removed.
+
+    An empty index (a new database, a restore) is filled in one transaction, on PostgreSQL by
+    COPY with the GIN index built once at the end. Otherwise each batch replaces its rows in a
+    transaction of its own, so that the services' own index writes never wait long behind it.
+    Returns the number of tickets indexed.
+    """
+    from kefu.tickets.models import Ticket
+
+    total = Ticket.objects.count()
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        column = "ticket_id" if postgres else "rowid"
+        cursor.execute(f"DELETE FROM {TABLE} WHERE {column} NOT IN (SELECT id FROM tickets_ticket)")
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {TABLE})")
+        empty = not cursor.fetchone()[0]
+    if empty:
+        return bulk_index(_all_rows(batch, progress, total), new=True, expected=total, batch=batch)
+    done = 0
+    for rows in _batched(_all_rows(batch, progress, total), batch):
+        done += bulk_index(rows, batch=batch)
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {TABLE}")
+    return done

@@ -1,0 +1,238 @@
+"""Reads of tickets that matter: the permission-checked fetch, the queues, a ticket's timeline, a
+customer's open tickets and the tickets' part of the customer's timeline.
+
+Each costs a fixed number of queries whatever the data (asserted in tests), and every one starts
+from Ticket.objects.visible_to(user), so a list and a detail page never disagree.
+"""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from kefu.core.errors import InvalidRequest, NotFound, PermissionDenied
+from kefu.core.pagination import Page, keyset_page
+from kefu.customers import timeline as customer_timeline
+from kefu.customers.models import Customer
+from kefu.tickets import timeline
+from kefu.tickets.models import (
+    BOUNCE_FLAG_AT,
+    OPEN_STATUSES,
+    Attachment,
+    Comment,
+    Ticket,
+    TicketEvent,
+    TicketQuerySet,
+)
+from kefu.tickets.services import INTAKE_USERNAME, NUMBER_PATTERN
+
+QUEUES = ("mine", "team", "unassigned", "flagged")
+# What each action on a ticket needs beyond seeing it (403 without it, before any lookup).
+ACTION_PERMISSIONS: dict[str, str | tuple[str, ...] | None] = {
+    "view": None,
+    "change": "tickets.change_ticket",
+    # Either; then the owner, or a holder of transfer_any_ticket: services.transfer_ticket decides.
+    "transfer": ("tickets.change_ticket", "tickets.transfer_any_ticket"),
+    "claim": "tickets.change_ticket",
+    "comment": "tickets.add_comment",
+    "attach": "tickets.add_attachment",
+    "collaborate": "tickets.add_collaborator",
+    "link": "tickets.add_ticketlink",
+    "merge": "tickets.merge_ticket",
+    "urge": "tickets.change_ticket",
+}
+# What a row of a list and the header of a ticket show, fetched with it.
+RELATED = ("customer", "owner", "team", "product__model__category")
+
+
+def may_use_tickets(user) -> bool:
+    """Whether `user` has anything to do with tickets at all: some permission of the app (a
+    technician's is commenting on the tickets they own or help with)."""
+    return bool(user is not None and user.is_active and user.has_module_perms("tickets"))
+
+
+def ticket_lookup(ref) -> Q:
+    """The ticket a reference names: an id (as a number or its digits) or a readable number
+    (KF2611240001, any case). Anything else names no ticket: NotFound."""
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        if 1 <= ref <= 2**63 - 1:
+            return Q(pk=ref)
+        raise NotFound()
+    text = str(ref).strip()
+    if text.isdecimal() and text.isascii() and 0 < len(text) <= 18:
+        return Q(pk=int(text))
+    if NUMBER_PATTERN.match(text.upper()):
+        return Q(number=text.upper())
+    raise NotFound()
+
+
+def access_ticket(user, ref, *, action: str = "view", queryset: TicketQuerySet | None = None) -> Ticket:
+    """The ticket `ref` (id or number) as `user` may act on it: PermissionDenied (403) when the user
+    has no business with tickets or lacks the action's permission; NotFound (404) when there is no
+    such ticket or the visibility rule hides it. `queryset` fetches more with it."""
+    if not may_use_tickets(user):
+        raise PermissionDenied()
+    permission = ACTION_PERMISSIONS[action]
+    needed = (permission,) if isinstance(permission, str) else permission or ()
+    if needed and not any(user.has_perm(perm) for perm in needed):
+        raise PermissionDenied()
+    lookup = ticket_lookup(ref)
+    base = queryset if queryset is not None else Ticket.objects.select_related(*RELATED)
+    try:
+        return base.visible_to(user).get(lookup)  # type: ignore[attr-defined]  # TicketQuerySet's
+    except Ticket.DoesNotExist:
+        raise NotFound() from None
+
+
+def ticket_detail(user, ref, *, action: str = "view") -> Ticket:
+    """The ticket with what its page and its API answer show: tags, collaborators, links."""
+    queryset = Ticket.objects.select_related(*RELATED).prefetch_related(
+        "tags", Prefetch("collaborators", queryset=_collaborators())
+    )
+    return access_ticket(user, ref, action=action, queryset=queryset)
+
+
+def _collaborators():
+    from kefu.tickets.models import Collaborator
+
+    return Collaborator.objects.select_related("user").order_by("created_at", "id")
+
+
+def user_team_ids(user) -> list[int]:
+    """The teams whose queue `user` works: their own, and those they supervise."""
+    ids = set(user.supervised_teams.values_list("id", flat=True))
+    if user.team_id:
+        ids.add(user.team_id)
+    return sorted(ids)
+
+
+def _queue(tickets: QuerySet[Ticket], user, queue: str) -> QuerySet[Ticket]:
+    if queue not in QUEUES:
+        raise InvalidRequest({"queue": [f"Choose one of: {', '.join(QUEUES)}."]})
+    open_tickets = tickets.filter(status__in=OPEN_STATUSES)
+    if queue == "mine":
+        return open_tickets.filter(owner=user)
+    if queue == "unassigned":
+        return open_tickets.filter(owner__username=INTAKE_USERNAME)
+    teams = user_team_ids(user)
+    if queue == "team":
+        return open_tickets.filter(team_id__in=teams)
+    flagged = open_tickets.filter(Q(bounce_count__gte=BOUNCE_FLAG_AT) | Q(urge_count__gt=0))
+    if teams or not user.has_perm("tickets.transfer_any_ticket"):
+        flagged = flagged.filter(team_id__in=teams)
+    return flagged
+
+
+def ticket_queue(
+    *,
+    user,
+    queue: str | None = None,
+    status: str | None = None,
+    type: str | None = None,
+    priority: str | None = None,
+    channel: str | None = None,
+    tag: str | None = None,
+    category: str | None = None,
+    customer: int | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[Ticket]:
+    """A page of the tickets `user` may see. A queue holds open tickets, oldest first (the one
+    waiting longest on top), on the partial indexes of open tickets: `mine` (owned by the user),
+    `team` (the user's team and the teams they supervise), `unassigned` (owned by the intake
+    account), `flagged` (bouncing or urged, in the user's teams; every team for a manager with none).
+    Without a queue: every ticket, newest first. Filters narrow either; `q` is the full-text search.
+    Keyset on (created_at, id): two queries (the page and its tags), whatever the page size."""
+    tickets: QuerySet[Ticket] = Ticket.objects.visible_to(user)
+    if queue:
+        tickets = _queue(tickets, user, queue)
+    filters = {
+        "status": status,
+        "type": type,
+        "priority": priority,
+        "channel": channel,
+        "tags__name": tag,
+        "product__model__category__code": category,
+        "customer_id": customer,
+    }
+    tickets = tickets.filter(**{name: value for name, value in filters.items() if value not in (None, "")})
+    if q and q.strip():
+        from kefu.tickets import search
+
+        tickets = search.matching(tickets, q)
+    tickets = tickets.select_related(*RELATED).prefetch_related("tags")
+    order = ("created_at", "id") if queue else ("-created_at", "-id")
+    return keyset_page(tickets, order=order, cursor=cursor, limit=limit)
+
+
+def attach_comments(events: list[TicketEvent]) -> None:
+    """Set `event.comment` (with its attachments) on the events of replies and notes, and
+    `event.attachment` on those of files: two queries for a whole page."""
+    comment_ids = [event.data.get("comment") for event in events if event.kind in timeline.COMMENT_KINDS]
+    comments = {}
+    if comment_ids:
+        rows = Comment.objects.filter(pk__in=[pk for pk in comment_ids if pk]).select_related("author")
+        comments = {comment.pk: comment for comment in rows.prefetch_related("attachments")}
+    attachment_ids = [
+        event.data.get("attachment") for event in events if event.kind == timeline.TICKET_ATTACHMENT_ADDED
+    ]
+    attachments = {}
+    if attachment_ids:
+        attachments = Attachment.objects.in_bulk([pk for pk in attachment_ids if pk])
+    for event in events:
+        event.comment = comments.get(event.data.get("comment"))  # type: ignore[attr-defined]
+        event.attachment = attachments.get(event.data.get("attachment"))  # type: ignore[attr-defined]
+
+
+def ticket_timeline(
+    ticket: Ticket, *, user, cursor: str | None = None, limit: int | None = None, public_only: bool = False
+) -> Page[TicketEvent]:
+    """The ticket's events, oldest first, with those of the tickets merged into it (a merge moves
+    nothing: the original shows its duplicates' replies). `public_only`: what the customer's link
+    shows. The caller fetched the ticket through access_ticket (or holds the customer's link).
+    At most four queries a page: the events, their actors, their comments and their files."""
+    events = TicketEvent.objects.filter(Q(ticket=ticket) | Q(ticket__merged_into=ticket)).select_related(
+        "actor"
+    )
+    if public_only:
+        events = events.filter(is_public=True)
+    page = keyset_page(events, order=("occurred_at", "id"), cursor=cursor, limit=limit)
+    attach_comments(page.items)
+    return page
+
+
+def ticket_comments(ticket: Ticket, *, cursor: str | None = None, limit: int | None = None) -> Page[Comment]:
+    """The ticket's replies and notes, oldest first, with those of the tickets merged into it
+    (fetched through access_ticket first). One query a page, authors with it."""
+    comments = Comment.objects.filter(Q(ticket=ticket) | Q(ticket__merged_into=ticket)).select_related(
+        "author"
+    )
+    return keyset_page(comments, order=("created_at", "id"), cursor=cursor, limit=limit)
+
+
+def customer_open_tickets(customer: Customer, *, user, limit: int = 20) -> list[Ticket]:
+    """The customer's open tickets that `user` may see, newest first (the 360° page's card)."""
+    tickets = (
+        Ticket.objects.visible_to(user)
+        .filter(customer=customer, status__in=OPEN_STATUSES)
+        .select_related("owner", "product__model")
+        .order_by("-created_at", "-id")
+    )
+    return list(tickets[:limit])
+
+
+def customer_timeline_entries(
+    customer: Customer,
+    *,
+    user,
+    kinds: tuple[str, ...] | None,
+    bound: customer_timeline.Bound | None,
+    limit: int,
+) -> list[TicketEvent]:
+    """The tickets' events as a source of the customer's 360° timeline (decision 0016): one range
+    of the (customer, occurred_at, id) index, only the events of tickets `user` may see. Staff see
+    internal notes too; only the customer's link leaves them out."""
+    events = TicketEvent.objects.visible_to(user).filter(customer=customer).select_related("actor")
+    if kinds:
+        events = events.filter(kind__in=kinds)
+    if bound is not None:
+        events = events.filter(bound.q())
+    return list(events.order_by("-occurred_at", "-id")[:limit])

@@ -1,0 +1,646 @@
+"""The ticket screens: the queues, a ticket's page and the forms that act on it, and opening a
+ticket for a customer (from the 360° page, or a telephony system's screen pop).
+
+Views stay thin: parse the form, fetch with selectors.access_ticket, call a service, render.
+Every page works without JavaScript. A refused action shows the ticket's page again with the
+refused form open, what was typed kept and the reason beside the field; nothing is written.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kefu.core import errors
+from kefu.core.forms import show_service_errors
+from kefu.core.web import domain_errors, require_perm
+from kefu.customers import privacy
+from kefu.customers import selectors as customer_selectors
+from kefu.customers.models import Customer, OwnedProduct
+from kefu.tickets import selectors, services, timeline
+from kefu.tickets.forms import (
+    CollaboratorForm,
+    EditForm,
+    LinkForm,
+    MergeForm,
+    NewTicketForm,
+    QueueFilterForm,
+    ReplyForm,
+    StatusForm,
+    TransferForm,
+    UrgeForm,
+)
+from kefu.tickets.models import TRANSITIONS, Attachment, Status, Ticket
+
+QUEUE_PAGE_SIZE = 50
+TIMELINE_PAGE_SIZE = 200
+SIDE_PRODUCTS = 10
+SIDE_TICKETS = 10
+# A tab's count is exact up to this, "99+" beyond: counting stays one short index read.
+COUNT_CAP = 100
+
+
+# --- What every ticket screen shows the same way ----------------------------------------------
+
+# Status by colour and word together (UI.md): grey new, blue open, orange pending, green resolved.
+STATUS_CLASS = {
+    Status.NEW: "kf-grey",
+    Status.OPEN: "kf-blue",
+    Status.PENDING_CUSTOMER: "kf-orange",
+    Status.PENDING_PARTS: "kf-orange",
+    Status.RESOLVED: "kf-ok",
+    Status.CLOSED: "kf-grey",
+}
+PRIORITY_CLASS = {"urgent": "kf-bad", "high": "kf-orange", "normal": "", "low": "kf-grey"}
+
+
+def decorate(ticket: Ticket, now=None) -> Ticket:
+    """What a ticket is shown with: its status's and priority's classes, its age in one unit."""
+    ticket.status_class = STATUS_CLASS.get(ticket.status, "kf-grey")  # type: ignore[attr-defined]
+    ticket.priority_class = PRIORITY_CLASS.get(ticket.priority, "")  # type: ignore[attr-defined]
+    ticket.age = timesince(ticket.created_at, now or timezone.now(), depth=1)  # type: ignore[attr-defined]
+    return ticket
+
+
+def with_masked_phones(user, tickets: list[Ticket]) -> list[Ticket]:
+    """Set `ticket.customer_phone`, the customer's main number as `user` may see it
+    (customers.privacy, the one rule): one query for the numbers, an audit row when in full."""
+    customers = {ticket.customer_id: ticket.customer for ticket in tickets}
+    customer_selectors.attach_phone_numbers(list(customers.values()))
+    shown = privacy.shown(user, {c: c.phone_numbers[:1] for c in customers.values()})  # type: ignore[attr-defined]
+    now = timezone.now()
+    for ticket in tickets:
+        decorate(ticket, now)
+        ticket.customer_phone = next(iter(shown[ticket.customer_id]), "")  # type: ignore[attr-defined]
+    return tickets
+
+
+# --- Queues ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tab:
+    code: str
+    label: object
+    empty: object  # what the empty queue says to do next
+
+
+TABS = (
+    Tab(
+        "mine",
+        gettext_lazy("Mine"),
+        gettext_lazy(
+            "Nothing waits for you. Open a ticket from a customer's page, "
+            "or take one from the unassigned queue."
+        ),
+    ),
+    Tab("team", gettext_lazy("My team"), gettext_lazy("Your team has no open tickets.")),
+    Tab(
+        "unassigned",
+        gettext_lazy("Unassigned"),
+        gettext_lazy("Every ticket has an owner. Requests from the customers' form arrive here."),
+    ),
+    Tab(
+        "flagged",
+        gettext_lazy("Flagged"),
+        gettext_lazy("No ticket bounces between owners, and no customer urged one."),
+    ),
+    # Every ticket, open or not, newest first: where a search over all tickets goes.
+    Tab("all", gettext_lazy("All tickets"), gettext_lazy("No ticket yet.")),
+)
+# The tabs whose size is counted (open tickets on a partial index); "all" is not.
+COUNTED = ("mine", "team", "unassigned", "flagged")
+
+
+def tabs_for(user) -> list[Tab]:
+    """The queues a user works: their own always; the team's and the unassigned with the right to
+    read every ticket; the flagged ones (bouncing, urged) for those who may reassign any ticket."""
+    shown = []
+    for tab in TABS:
+        if tab.code in ("team", "unassigned", "all") and not user.has_perm("tickets.view_ticket"):
+            continue
+        if tab.code == "flagged" and not user.has_perm("tickets.transfer_any_ticket"):
+            continue
+        shown.append(tab)
+    return shown
+
+
+def tab_counts(user, codes: list[str]) -> dict[str, str]:
+    """How many open tickets each queue holds, exact up to COUNT_CAP - 1 ("99+" beyond): one
+    bounded count per tab on the partial indexes of open tickets, whatever the numbers."""
+    counts = {}
+    for code in (code for code in codes if code in COUNTED):
+        tickets = selectors._queue(Ticket.objects.visible_to(user), user, code)
+        n = Ticket.objects.filter(pk__in=tickets.order_by().values("pk")[:COUNT_CAP]).count()
+        counts[code] = f"{COUNT_CAP - 1}+" if n >= COUNT_CAP else str(n)
+    return counts
+
+
+@require_GET
+@login_required
+@domain_errors
+def queue(request):
+    """A queue of open tickets (mine, my team's, unassigned, flagged) or every ticket, filtered
+    and searched (`q`: the words of the subject, description and replies), by keyset pages."""
+    if not selectors.may_use_tickets(request.user):
+        raise PermissionDenied
+    tabs = tabs_for(request.user)
+    codes = [tab.code for tab in tabs]
+    current = request.GET.get("queue", "mine")
+    if current not in codes:
+        current = "mine"
+    form = QueueFilterForm(request.GET)
+    filters = form.filters()
+    cursor = request.GET.get("cursor") or None
+
+    def fetch(cursor=None):
+        return selectors.ticket_queue(
+            user=request.user,
+            queue=None if current == "all" else current,
+            cursor=cursor,
+            limit=QUEUE_PAGE_SIZE,
+            **filters,
+        )
+
+    try:
+        page = fetch(cursor)
+    except errors.InvalidRequest:
+        messages.warning(request, _("That page link has expired; here is the first page."))
+        cursor = None
+        page = fetch()
+    counts = tab_counts(request.user, codes)
+    return render(
+        request,
+        "tickets/queue.html",
+        {
+            "tabs": [(tab, counts.get(tab.code)) for tab in tabs],
+            "current": next(tab for tab in tabs if tab.code == current),
+            "form": form,
+            "filtered": bool(filters),
+            "filter_query": filters,
+            "tickets": with_masked_phones(request.user, page.items),
+            "next_cursor": page.next_cursor,
+            "is_next_page": cursor is not None,
+        },
+    )
+
+
+# --- A ticket's page --------------------------------------------------------------------------
+
+
+def transition_label(current: str, target: str) -> str:
+    """The words of the button that moves a ticket from `current` to `target`."""
+    if target == Status.OPEN:
+        if current in (Status.RESOLVED, Status.CLOSED):
+            return _("Reopen")
+        if current == Status.NEW:
+            return _("Start work")
+        return _("Resume work")
+    return {
+        Status.PENDING_CUSTOMER: _("Wait for the customer"),
+        Status.PENDING_PARTS: _("Wait for parts"),
+        Status.RESOLVED: _("Resolve"),
+        Status.CLOSED: _("Close"),
+    }.get(target, target)
+
+
+TRANSITION_ORDER = (
+    Status.OPEN,
+    Status.PENDING_CUSTOMER,
+    Status.PENDING_PARTS,
+    Status.RESOLVED,
+    Status.CLOSED,
+)
+
+
+def allowed_transitions(user, ticket: Ticket) -> list[dict]:
+    """The moves the lifecycle allows from the ticket's status (models.TRANSITIONS), as buttons."""
+    if not user.has_perm("tickets.change_ticket") or ticket.merged_into_id is not None:
+        return []
+    allowed = TRANSITIONS.get(ticket.status, frozenset())
+    return [
+        {
+            "status": target,
+            "label": transition_label(ticket.status, target),
+            "primary": target == Status.RESOLVED,
+        }
+        for target in TRANSITION_ORDER
+        if target in allowed
+    ]
+
+
+def may_transfer(user, ticket: Ticket) -> bool:
+    """The owner, or whoever may transfer any ticket, of an open ticket not merged away."""
+    if not ticket.is_open or ticket.merged_into_id is not None:
+        return False
+    if user.has_perm("tickets.transfer_any_ticket"):
+        return True
+    return ticket.owner_id == user.pk and user.has_perm("tickets.change_ticket")
+
+
+def side_products(user, customer: Customer) -> list[OwnedProduct]:
+    if not user.has_perm("customers.view_ownedproduct"):
+        return []
+    products = (
+        OwnedProduct.objects.visible_to(user)
+        .filter(customer=customer)
+        .select_related("model__category")
+        .order_by("-purchased_on", "-id")
+    )
+    return list(products[:SIDE_PRODUCTS])
+
+
+def timeline_events(ticket: Ticket, user) -> tuple[list, bool]:
+    """The ticket's timeline, each event with its words; a file sent with a reply is shown in the
+    reply, not a second time on its own."""
+    page = selectors.ticket_timeline(ticket, user=user, limit=TIMELINE_PAGE_SIZE)
+    events = []
+    for event in page.items:
+        attachment = getattr(event, "attachment", None)
+        if event.kind == timeline.TICKET_ATTACHMENT_ADDED and attachment and attachment.comment_id:
+            continue
+        event.text = timeline.describe(event)
+        events.append(event)
+    return events, page.next_cursor is not None
+
+
+def ticket_context(request: HttpRequest, ticket: Ticket, refused: dict | None = None) -> dict:
+    """Everything the ticket's page shows. `refused`: the form a refusal sends back (bound, with
+    its errors) by name, shown open in place of an empty one."""
+    user = request.user
+    refused = refused or {}
+    customer = ticket.customer
+    decorate(ticket)
+    events, more = timeline_events(ticket, user)
+    phones = privacy.shown_phones(user, customer) if user.has_perm("customers.view_customer") else []
+    others = [
+        decorate(other)
+        for other in selectors.customer_open_tickets(customer, user=user)
+        if other.pk != ticket.pk
+    ]
+    unassigned = services.is_intake(ticket.owner)
+    works = user.has_perm("tickets.change_ticket")
+    merged = ticket.merged_into_id is not None
+    context = {
+        "ticket": ticket,
+        "customer": customer,
+        "phones": phones,
+        "products": side_products(user, customer),
+        "other_tickets": others[:SIDE_TICKETS],
+        "events": events,
+        "timeline_more": more,
+        "unassigned": unassigned,
+        "transitions": allowed_transitions(user, ticket),
+        "can_claim": unassigned and ticket.is_open and works,
+        "can_transfer": may_transfer(user, ticket),
+        "can_reply": user.has_perm("tickets.add_comment") and not merged,
+        "can_edit": works and not merged,
+        "can_unmerge": user.has_perm("tickets.merge_ticket") and merged,
+        "refused": next(iter(refused), ""),
+        "reply_form": refused.get("reply") or ReplyForm(),
+        "status_error": refused.get("status"),
+    }
+    if context["can_transfer"]:
+        context["transfer_form"] = refused.get("transfer") or TransferForm(ticket=ticket)
+    if works and ticket.is_open and not merged:
+        context["urge_form"] = refused.get("urge") or UrgeForm()
+    if user.has_perm("tickets.add_collaborator") and ticket.is_open and not merged:
+        context["collaborator_form"] = refused.get("collaborate") or CollaboratorForm(ticket=ticket)
+    if user.has_perm("tickets.add_ticketlink"):
+        context["link_form"] = refused.get("link") or LinkForm()
+    if user.has_perm("tickets.merge_ticket") and not merged:
+        context["merge_form"] = refused.get("merge") or MergeForm()
+    return context
+
+
+def render_ticket(request, ticket: Ticket, refused: dict | None = None, *, status: int = 200) -> HttpResponse:
+    return render(request, "tickets/detail.html", ticket_context(request, ticket, refused), status=status)
+
+
+@require_GET
+@login_required
+@domain_errors
+def detail(request, ref: str):
+    return render_ticket(request, selectors.ticket_detail(request.user, ref))
+
+
+@require_GET
+@login_required
+@domain_errors
+def attachment(request, ref: str, pk: int):
+    """A file of the ticket (or of a duplicate merged into it), to whoever may see the ticket."""
+    ticket = selectors.access_ticket(request.user, ref)
+    try:
+        # The ticket's timeline shows the files of the duplicates merged into it too.
+        files = Attachment.objects.filter(Q(ticket=ticket) | Q(ticket__merged_into=ticket))
+        file = files.get(pk=pk)
+    except Attachment.DoesNotExist:
+        raise errors.NotFound() from None
+    response = FileResponse(file.file.open("rb"), content_type=file.content_type, filename=file.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def to_ticket(ticket: Ticket, anchor: str = "") -> HttpResponse:
+    return redirect(reverse("tickets:detail", args=[ticket.number]) + (f"#{anchor}" if anchor else ""))
+
+
+# The refusals a form shows: a field's value (422) or the record's state (409). A refusal of
+# access (403, 404) or a limit (429) is not the form's: @domain_errors answers it.
+REFUSALS = (ValidationError, errors.InvalidRequest, errors.Conflict)
+
+
+def refuse(form, error: Exception) -> None:
+    """Put a service's refusal on `form`: beside the fields it names, the rest above it."""
+    fields = getattr(error, "fields", None)
+    if isinstance(error, ValidationError):
+        show_service_errors(error, form)
+    elif fields and all(name in form.fields for name in fields):
+        show_service_errors(ValidationError(fields), form)
+    else:
+        form.add_error(None, str(getattr(error, "message", error)))
+
+
+def refused_status(form) -> int:
+    """A form refused because of the record's state (a stale version, a move the lifecycle does
+    not allow) answers 409, like the API; a form with a field to correct is shown again (200)."""
+    return 409 if getattr(form, "conflict", False) else 200
+
+
+def attempt(form, call) -> bool:
+    """Run the service `call`; on a refusal, put it on `form` and say it failed."""
+    try:
+        call()
+    except REFUSALS as error:
+        form.conflict = isinstance(error, errors.Conflict)
+        refuse(form, error)
+        return False
+    return True
+
+
+@require_POST
+@login_required
+@domain_errors
+def reply(request, ref: str):
+    """A public reply or an internal note, with files."""
+    ticket = selectors.access_ticket(request.user, ref, action="comment")
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+
+        def send():
+            services.add_comment(
+                ticket=ticket, by=request.user, body=data["body"], public=form.is_public, files=data["files"]
+            )
+
+        if attempt(form, send):
+            messages.success(request, _("Reply sent.") if form.is_public else _("Note added."))
+            return to_ticket(ticket, "reply")
+    return render_ticket(request, ticket, {"reply": form}, status=refused_status(form))
+
+
+@require_POST
+@login_required
+@domain_errors
+def transfer(request, ref: str):
+    """Hand the ticket to another person, with a reason (a bounce: counted, flagged at two)."""
+    # Only the owner or a supervisor: the service refuses anyone else (403, nothing written).
+    ticket = selectors.access_ticket(request.user, ref, action="transfer")
+    form = TransferForm(request.POST, ticket=ticket)
+    if form.is_valid():
+        to_user, reason = form.cleaned_data["to_user"], form.cleaned_data["reason"]
+        if attempt(
+            form,
+            lambda: services.transfer_ticket(ticket=ticket, by=request.user, to_user=to_user, reason=reason),
+        ):
+            messages.success(
+                request,
+                _("Ticket %(number)s transferred to %(user)s.") % {"number": ticket.number, "user": to_user},
+            )
+            return to_ticket(ticket)
+    return render_ticket(request, ticket, {"transfer": form}, status=refused_status(form))
+
+
+@require_POST
+@login_required
+@domain_errors
+def claim(request, ref: str):
+    """Take an unassigned ticket: it becomes one's own (not a bounce)."""
+    ticket = selectors.access_ticket(request.user, ref, action="claim")
+    try:
+        services.claim_ticket(ticket=ticket, by=request.user)
+    except ValidationError as error:
+        raise errors.Conflict(" ".join(error.messages)) from None
+    messages.success(request, _("The ticket is yours now."))
+    return to_ticket(ticket)
+
+
+@require_POST
+@login_required
+@domain_errors
+def status(request, ref: str):
+    """Move the ticket along its lifecycle (a move the lifecycle does not allow: 409)."""
+    ticket = selectors.access_ticket(request.user, ref, action="change")
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        target, version = form.cleaned_data["status"], form.cleaned_data["version"]
+        if attempt(
+            form,
+            lambda: services.transition_ticket(
+                ticket=ticket, by=request.user, status=target, version=version
+            ),
+        ):
+            messages.success(
+                request,
+                _("Ticket %(number)s is now “%(status)s”.")
+                % {"number": ticket.number, "status": Status(target).label},
+            )
+            return to_ticket(ticket)
+    ticket = selectors.ticket_detail(request.user, ref)  # as it is now, whatever was refused
+    return render_ticket(request, ticket, {"status": form}, status=refused_status(form))
+
+
+@require_POST
+@login_required
+@domain_errors
+def urge(request, ref: str):
+    """Record an urge the customer made by phone (催办): on the timeline, counted, the owner told."""
+    ticket = selectors.access_ticket(request.user, ref, action="urge")
+    form = UrgeForm(request.POST)
+    if form.is_valid():
+        note = form.cleaned_data["note"]
+        if attempt(
+            form, lambda: services.urge_ticket(ticket=ticket, by=request.user, via="phone", note=note)
+        ):
+            messages.success(request, _("The urge is recorded and the owner told."))
+            return to_ticket(ticket)
+    return render_ticket(request, ticket, {"urge": form}, status=refused_status(form))
+
+
+@require_POST
+@login_required
+@domain_errors
+def add_collaborator(request, ref: str):
+    """Ask a colleague to help; the owner stays answerable."""
+    ticket = selectors.access_ticket(request.user, ref, action="collaborate")
+    form = CollaboratorForm(request.POST, ticket=ticket)
+    if form.is_valid():
+        user, note = form.cleaned_data["user"], form.cleaned_data["note"]
+        if attempt(
+            form, lambda: services.add_collaborator(ticket=ticket, by=request.user, user=user, note=note)
+        ):
+            messages.success(request, _("%(user)s now helps with this ticket.") % {"user": user})
+            return to_ticket(ticket)
+    return render_ticket(request, ticket, {"collaborate": form}, status=refused_status(form))
+
+
+def named_ticket(user, form, field: str) -> Ticket | None:
+    """The other ticket a form names, as `user` may see it; a hidden or unknown one is refused
+    beside the field, in the same words (it is not there for this user)."""
+    try:
+        return selectors.access_ticket(user, form.cleaned_data[field])
+    except errors.NotFound:
+        form.add_error(field, _("No ticket has this number."))
+        return None
+
+
+@require_POST
+@login_required
+@domain_errors
+def link(request, ref: str):
+    """Mark this ticket a duplicate of, or related to, another one."""
+    ticket = selectors.access_ticket(request.user, ref, action="link")
+    form = LinkForm(request.POST)
+    if form.is_valid():
+        other = named_ticket(request.user, form, "to_ticket")
+        kind = form.cleaned_data["kind"]
+        if other and attempt(
+            form, lambda: services.link_tickets(ticket=ticket, to_ticket=other, kind=kind, by=request.user)
+        ):
+            messages.success(request, _("Tickets linked."))
+            return to_ticket(ticket)
+    return render_ticket(request, ticket, {"link": form}, status=refused_status(form))
+
+
+@require_POST
+@login_required
+@domain_errors
+def merge(request, ref: str):
+    """Merge this ticket, a duplicate, into its original: it is closed; nothing moves or is lost."""
+    ticket = selectors.access_ticket(request.user, ref, action="merge")
+    form = MergeForm(request.POST)
+    if form.is_valid():
+        original = named_ticket(request.user, form, "into")
+        reason = form.cleaned_data["reason"]
+        if original and attempt(
+            form,
+            lambda: services.merge_ticket(duplicate=ticket, into=original, by=request.user, reason=reason),
+        ):
+            messages.success(
+                request,
+                _("Merged into %(number)s; its page shows this ticket's replies.")
+                % {"number": original.number},
+            )
+            return to_ticket(original)
+    return render_ticket(request, ticket, {"merge": form}, status=refused_status(form))
+
+
+@require_POST
+@login_required
+@domain_errors
+def unmerge(request, ref: str):
+    """Undo a merge: the duplicate is reopened."""
+    ticket = selectors.access_ticket(request.user, ref, action="merge")
+    services.unmerge_ticket(ticket=ticket, by=request.user)
+    messages.success(request, _("The merge is undone and the ticket reopened."))
+    return to_ticket(ticket)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@domain_errors
+def edit(request, ref: str):
+    """The ticket's subject, description, type, priority, product and tags."""
+    ticket = selectors.ticket_detail(request.user, ref, action="change")
+    status = 200
+    if request.method == "POST":
+        form = EditForm(request.POST, ticket=ticket)
+        if form.is_valid():
+            data = form.cleaned_data
+
+            def save():
+                services.update_ticket(
+                    ticket=ticket,
+                    by=request.user,
+                    version=data["version"],
+                    subject=data["subject"],
+                    description=data["description"],
+                    type=data["type"],
+                    priority=data["priority"],
+                    product=data["product"],
+                    tags=data["tags"],
+                )
+
+            if attempt(form, save):
+                messages.success(request, _("Changes saved."))
+                return to_ticket(ticket)
+        status = refused_status(form)
+    else:
+        form = EditForm(ticket=ticket, initial=EditForm.initial_for(ticket))
+    return render(request, "tickets/edit.html", {"ticket": decorate(ticket), "form": form}, status=status)
+
+
+# --- Opening a ticket ---------------------------------------------------------------------------
+
+
+def new_ticket_form(request, customer: Customer, data=None) -> NewTicketForm:
+    """The new-ticket form for `customer`; `?product=<id>` preselects one of their products."""
+    product = request.GET.get("product", "")
+    initial = {"product": int(product)} if product.isdigit() and len(product) < 19 else {}
+    return NewTicketForm(data, customer=customer, initial=initial, prefix="ticket")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@domain_errors
+def create(request):
+    """Open a ticket for a customer (`?customer=<id>`: the 360° page's button, a screen pop);
+    without one, say how to find the customer first."""
+    require_perm(request.user, "tickets.add_ticket")
+    customer_id = request.GET.get("customer") or request.POST.get("customer")
+    if not customer_id:
+        return render(request, "tickets/choose_customer.html")
+    customer = customer_selectors.access_customer(
+        request.user, customer_id, queryset=Customer.objects.prefetch_related("phones")
+    )
+    status = 200
+    if request.method == "POST":
+        form = new_ticket_form(request, customer, request.POST)
+        if form.is_valid():
+            opened = []
+
+            def open_it():
+                opened.append(
+                    services.open_ticket(by=request.user, customer=customer, **form.service_values())
+                )
+
+            if attempt(form, open_it):
+                messages.success(request, _("Ticket %(number)s opened.") % {"number": opened[0].number})
+                return to_ticket(opened[0])
+        status = refused_status(form)
+    else:
+        form = new_ticket_form(request, customer)
+    phones = privacy.shown_phones(request.user, customer)
+    return render(
+        request, "tickets/new.html", {"form": form, "customer": customer, "phones": phones}, status=status
+    )

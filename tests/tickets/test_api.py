@@ -1,0 +1,278 @@
+"""Tickets through /api/v1/: each endpoint's answer, each refusal (its shape, its field, nothing
+written) and what a list costs."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kefu.core.models import IdempotencyKey
+from kefu.tickets import services
+from kefu.tickets.models import Comment, Ticket, TicketEvent, Transfer
+from tests.factories import CustomerFactory, OwnedProductFactory, customer_with_phone, make_user
+from tests.tickets.factories import TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def send(client, method, path, data=None, **headers):
+    body = data if isinstance(data, str) else json.dumps(data if data is not None else {})
+    return getattr(client, method)(f"/api/v1{path}", body, content_type="application/json", headers=headers)
+
+
+def assert_refused(response, status: int, field: str | None = None, code: str = "invalid") -> dict:
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["code"] == code
+    assert body["message"]
+    if field is not None:
+        assert field in body["fields"], body
+    return body
+
+
+def open_one(by, customer=None, **fields):
+    values = {"subject": "空调不制冷", "type": "repair", "channel": "phone", **fields}
+    return services.open_ticket(by=by, customer=customer or customer_with_phone(), **values)
+
+
+# --- Create ---------------------------------------------------------------------------------------
+
+
+def test_create_answers_with_the_whole_ticket(agent_client, agent):
+    product = OwnedProductFactory()
+    response = send(
+        agent_client,
+        "post",
+        "/tickets",
+        {
+            "customer": product.customer_id,
+            "product": product.pk,
+            "subject": "空调不制冷",
+            "type": "repair",
+            "priority": "high",
+            "tags": ["空调"],
+        },
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["number"].startswith("KF")
+    assert body["owner"] == agent.pk
+    assert body["status"] == "new"
+    assert body["priority_label"]
+    assert body["tags"] == ["空调"]
+    assert body["promises"] == []
+    assert body["is_bouncing"] is False
+    assert body["version"] == 1
+
+
+def test_one_idempotency_key_opens_one_ticket(agent_client):
+    customer = customer_with_phone()
+    payload = {"customer": customer.pk, "subject": "空调不制冷", "type": "repair"}
+    first = send(agent_client, "post", "/tickets", payload, **{"Idempotency-Key": "k-1"})
+    second = send(agent_client, "post", "/tickets", payload, **{"Idempotency-Key": "k-1"})
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json() == second.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert Ticket.objects.count() == 1
+    assert IdempotencyKey.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "field"),
+    [
+        ({"customer": 999999}, 422, "customer"),
+        ({"product": 999999}, 422, "product"),
+        ({"type": "party"}, 400, "type"),
+        ({"subject": ""}, 400, "subject"),
+        ({"owner": 999999}, 422, "owner"),
+        ({"status": "closed"}, 422, "status"),
+        ({"colour": "red"}, 400, "colour"),
+    ],
+)
+def test_bad_input_to_create_is_refused_with_its_field_and_nothing_written(
+    agent_client, payload, status, field
+):
+    customer = customer_with_phone()
+    body = {"customer": customer.pk, "subject": "空调不制冷", "type": "repair", **payload}
+    assert_refused(send(agent_client, "post", "/tickets", body), status, field)
+    assert not Ticket.objects.exists()
+    assert not TicketEvent.objects.exists()
+
+
+def test_a_product_of_another_customer_is_a_422(agent_client):
+    product = OwnedProductFactory()
+    body = {"customer": CustomerFactory().pk, "product": product.pk, "subject": "空调", "type": "repair"}
+    assert_refused(send(agent_client, "post", "/tickets", body), 422, "product")
+    assert not Ticket.objects.exists()
+
+
+def test_a_technician_cannot_open_a_ticket(client, technician):
+    client.force_login(technician)
+    body = {"customer": customer_with_phone().pk, "subject": "空调", "type": "repair"}
+    assert_refused(send(client, "post", "/tickets", body), 403, code="forbidden")
+
+
+# --- Read ---------------------------------------------------------------------------------------
+
+
+def test_a_ticket_answers_to_its_id_and_its_number(agent_client, agent):
+    ticket = open_one(agent)
+    by_id = agent_client.get(f"/api/v1/tickets/{ticket.pk}").json()
+    by_number = agent_client.get(f"/api/v1/tickets/{ticket.number.lower()}").json()
+    assert by_id == by_number
+    assert by_id["number"] == ticket.number
+
+
+@pytest.mark.parametrize("ref", ["999999", "KF2611249999", "KF1"])
+def test_an_unknown_ticket_is_a_404_or_a_400(agent_client, ref):
+    response = agent_client.get(f"/api/v1/tickets/{ref}")
+    assert response.status_code in (400, 404)
+    assert response.json()["code"] in ("not_found", "invalid")
+
+
+def test_a_technician_sees_only_the_tickets_they_work_on_in_the_list_and_the_detail(
+    client, agent, technician
+):
+    mine = open_one(agent)
+    other = open_one(agent)
+    services.add_collaborator(ticket=mine, by=agent, user=technician)
+    client.force_login(technician)
+    listed = [row["id"] for row in client.get("/api/v1/tickets").json()["items"]]
+    assert listed == [mine.pk]
+    assert client.get(f"/api/v1/tickets/{mine.pk}").status_code == 200
+    assert client.get(f"/api/v1/tickets/{other.pk}").status_code == 404
+
+
+def test_the_list_costs_the_same_for_3_and_30_tickets(agent_client, agent):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = agent_client.get("/api/v1/tickets?queue=mine&limit=50")
+        assert response.status_code == 200
+        return len(captured)
+
+    for _ in range(3):
+        TicketFactory(owner=agent)
+    few = queries()
+    for _ in range(27):
+        TicketFactory(owner=agent)
+    assert queries() == few
+
+
+def test_the_queues_and_filters(agent_client, agent):
+    repair = open_one(agent)
+    open_one(agent, type="complaint")
+    unassigned = open_one(None, channel="portal")
+    rows = agent_client.get("/api/v1/tickets?queue=mine&type=repair").json()["items"]
+    assert [row["id"] for row in rows] == [repair.pk]
+    rows = agent_client.get("/api/v1/tickets?queue=unassigned").json()["items"]
+    assert [row["id"] for row in rows] == [unassigned.pk]
+    assert_refused(agent_client.get("/api/v1/tickets?queue=everything"), 400, "queue")
+
+
+# --- Change -------------------------------------------------------------------------------------
+
+
+def test_two_agents_updating_one_ticket_one_gets_a_409(agent_client, agent):
+    ticket = open_one(agent)
+    first = send(agent_client, "patch", f"/tickets/{ticket.pk}", {"version": 1, "priority": "high"})
+    assert first.status_code == 200
+    assert first.json()["version"] == 2
+    second = send(agent_client, "patch", f"/tickets/{ticket.pk}", {"version": 1, "priority": "low"})
+    body = assert_refused(second, 409, code="stale_version")
+    assert body["current_version"] == 2
+    ticket.refresh_from_db()
+    assert ticket.priority == "high"
+
+
+def test_a_patch_without_a_version_is_a_400(agent_client, agent):
+    ticket = open_one(agent)
+    assert_refused(send(agent_client, "patch", f"/tickets/{ticket.pk}", {"priority": "high"}), 400, "version")
+
+
+def test_an_illegal_transition_is_a_409_naming_the_allowed_steps(agent_client, agent):
+    ticket = open_one(agent)
+    body = assert_refused(
+        send(agent_client, "post", f"/tickets/{ticket.pk}/transition", {"status": "closed"}),
+        409,
+        code="transition_not_allowed",
+    )
+    assert "resolved" in body["allowed"]
+    response = send(agent_client, "post", f"/tickets/{ticket.number}/transition", {"status": "resolved"})
+    assert response.json()["status"] == "resolved"
+
+
+def test_transfer_with_a_reason_and_its_refusals(agent_client, agent):
+    ticket = open_one(agent)
+    colleague = make_user("agent", username="colleague")
+    gone = make_user("agent", username="gone", is_active=False)
+    path = f"/tickets/{ticket.pk}/transfer"
+    assert_refused(send(agent_client, "post", path, {"to_user": agent.pk, "reason": "x"}), 422, "to_user")
+    assert_refused(send(agent_client, "post", path, {"to_user": gone.pk, "reason": "x"}), 422, "to_user")
+    assert_refused(send(agent_client, "post", path, {"to_user": colleague.pk, "reason": ""}), 400, "reason")
+    assert not Transfer.objects.exists()
+    response = send(agent_client, "post", path, {"to_user": colleague.pk, "reason": "片区调整"})
+    assert response.json()["owner"] == colleague.pk
+    assert response.json()["bounce_count"] == 1
+    # No longer the owner: an agent may not transfer it again.
+    again = send(agent_client, "post", path, {"to_user": agent.pk, "reason": "还给我"})
+    assert_refused(again, 403, code="forbidden")
+
+
+def test_claim_comments_urge_timeline(agent_client, agent):
+    ticket = open_one(None, channel="portal")
+    assert send(agent_client, "post", f"/tickets/{ticket.pk}/claim").json()["owner"] == agent.pk
+    reply = send(
+        agent_client, "post", f"/tickets/{ticket.pk}/comments", {"body": "已安排上门", "public": True}
+    )
+    assert reply.status_code == 201
+    assert reply.json()["public"] is True
+    assert_refused(
+        send(agent_client, "post", f"/tickets/{ticket.pk}/comments", {"body": "", "public": True}),
+        400,
+        "body",
+    )
+    urged = send(agent_client, "post", f"/tickets/{ticket.pk}/urge", {"note": "客户来电催"})
+    assert urged.json()["urge_count"] == 1
+    comments = agent_client.get(f"/api/v1/tickets/{ticket.pk}/comments").json()["items"]
+    assert [comment["body"] for comment in comments] == ["已安排上门"]
+    events = agent_client.get(f"/api/v1/tickets/{ticket.pk}/timeline").json()["items"]
+    kinds = [event["kind"] for event in events]
+    assert kinds == ["ticket_opened", "ticket_claimed", "ticket_replied", "ticket_urged"]
+    assert events[2]["comment"]["body"] == "已安排上门"
+    assert all(event["text"] for event in events)
+
+
+def test_links_merge_and_unmerge(client, supervisor, agent):
+    customer = customer_with_phone()
+    original, duplicate = open_one(agent, customer), open_one(agent, customer)
+    client.force_login(supervisor)
+    link = send(
+        client, "post", f"/tickets/{duplicate.pk}/links", {"to_ticket": original.number, "kind": "related"}
+    )
+    assert link.status_code == 201
+    assert_refused(
+        send(client, "post", f"/tickets/{duplicate.pk}/merge", {"into": "KF0000000000"}), 422, "into"
+    )
+    merged = send(client, "post", f"/tickets/{duplicate.pk}/merge", {"into": str(original.pk)})
+    assert merged.json()["merged_into"] == original.pk
+    assert merged.json()["status"] == "closed"
+    assert_refused(
+        send(client, "post", f"/tickets/{duplicate.pk}/merge", {"into": str(original.pk)}),
+        409,
+        code="ticket_merged",
+    )
+    assert send(client, "post", f"/tickets/{duplicate.pk}/unmerge").json()["status"] == "open"
+
+
+def test_an_agent_may_not_merge(agent_client, agent):
+    customer = customer_with_phone()
+    original, duplicate = open_one(agent, customer), open_one(agent, customer)
+    response = send(agent_client, "post", f"/tickets/{duplicate.pk}/merge", {"into": str(original.pk)})
+    assert_refused(response, 403, code="forbidden")
+    assert not Comment.objects.exists()

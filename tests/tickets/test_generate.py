@@ -1,0 +1,402 @@
+"""The tickets' generator step (`manage.py generate_data --tickets N`): counts, mixes, the
+invariants the services keep, the day counters, search rows and repeatability. No timing here:
+the generator's speed is a figure of bench/, never of a test."""
+
+import datetime
+import io
+import itertools
+import re
+from collections import Counter
+from unittest import mock
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Min, Q
+from django.utils import timezone
+
+from kefu.accounts.models import User
+from kefu.core.generation import generate
+from kefu.tickets import generate as ticket_generator
+from kefu.tickets import search, services, timeline
+from kefu.tickets.models import (
+    OPEN_STATUSES,
+    Comment,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketNumberCounter,
+    TicketType,
+    Transfer,
+)
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = re.compile(r"^KF(\d{6})(\d{4,5})$")
+
+
+def tickets(n: int, *, customers: int = 0, products: int = 0, seed: int = 1):
+    return generate({"customers": customers, "products": products, "tickets": n}, seed=seed)
+
+
+@pytest.fixture
+def generated(db):
+    """One generated data set shared by the invariant tests (each test is its own transaction)."""
+    result = tickets(1500, customers=150, products=300, seed=7)
+    return result
+
+
+def intake() -> User:
+    return User.objects.get(username="intake")
+
+
+# --- counts ------------------------------------------------------------------------------------
+
+
+def test_the_command_writes_exactly_the_tickets_asked_for_and_says_what_else():
+    out = io.StringIO()
+    call_command(
+        "generate_data",
+        "--customers",
+        "40",
+        "--products",
+        "80",
+        "--tickets",
+        "300",
+        "--seed",
+        "2",
+        stdout=out,
+    )
+    assert Ticket.objects.count() == 300
+    output = out.getvalue()
+    assert "300 tickets" in output
+    for kind, model in (("comments", Comment), ("transfers", Transfer), ("ticket events", TicketEvent)):
+        assert f"{model.objects.count():,} {kind}" in output
+
+
+def test_reported_rows_are_the_rows_written(generated):
+    step = dict(generated.written)["tickets"]
+    assert step.rows == {
+        "tickets": Ticket.objects.count(),
+        "comments": Comment.objects.count(),
+        "transfers": Transfer.objects.count(),
+        "ticket events": TicketEvent.objects.count(),
+    }
+    assert step.main == 1500
+    # a few timeline rows per ticket, not one and not dozens
+    assert 3 <= step.rows["ticket events"] / 1500 <= 6
+
+
+def test_no_tickets_asked_writes_none():
+    tickets(0, customers=10, products=10)
+    assert not Ticket.objects.exists()
+    assert not User.objects.filter(username__startswith=ticket_generator.AGENT_PREFIX).exists()
+
+
+def test_tickets_without_any_customer_are_refused_and_nothing_is_written():
+    with pytest.raises(CommandError, match="no customers"):
+        call_command("generate_data", "--tickets", "10", stdout=io.StringIO())
+    assert not Ticket.objects.exists()
+    assert not User.objects.filter(username__startswith=ticket_generator.AGENT_PREFIX).exists()
+
+
+def test_customers_without_products_still_get_tickets_without_a_product():
+    tickets(50, customers=20)
+    assert Ticket.objects.count() == 50
+    assert not Ticket.objects.filter(product__isnull=False).exists()
+
+
+# --- mixes -------------------------------------------------------------------------------------
+
+
+def share(counter: Counter, *keys) -> float:
+    return sum(counter[key] for key in keys) / sum(counter.values())
+
+
+def test_realistic_mixes(generated):
+    statuses = Counter(Ticket.objects.values_list("status", flat=True))
+    types = Counter(Ticket.objects.values_list("type", flat=True))
+    channels = Counter(Ticket.objects.values_list("channel", flat=True))
+    priorities = Counter(Ticket.objects.values_list("priority", flat=True))
+    # most are done; some are still open or waiting, in every open state
+    assert share(statuses, Status.CLOSED, Status.RESOLVED) > 0.9
+    assert statuses[Status.CLOSED] > statuses[Status.RESOLVED]
+    assert 0 < share(statuses, *OPEN_STATUSES) < 0.1
+    # repairs most, then installations; every type appears
+    assert types.most_common(1)[0][0] == TicketType.REPAIR
+    assert types.most_common(2)[1][0] == TicketType.INSTALLATION
+    assert set(types) == set(TicketType.values)
+    assert channels.most_common(1)[0][0] == "phone"
+    assert 0.45 < share(channels, "phone") < 0.65
+    assert priorities.most_common(1)[0][0] == "normal"
+    assert set(priorities) == {"low", "normal", "high", "urgent"}
+
+
+def test_ages_spread_over_three_years_and_the_open_ones_are_recent(generated):
+    now = timezone.now()
+    span = Ticket.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
+    assert now - span["first"] > datetime.timedelta(days=1000)
+    assert now - span["last"] < datetime.timedelta(days=3)
+    assert span["last"] <= now
+    # the open tickets are the young ones: none waits more than four months
+    open_ages = [now - at for at in Ticket.objects.open().values_list("created_at", flat=True)]
+    assert open_ages
+    assert max(open_ages) < datetime.timedelta(days=120)
+
+
+def test_subjects_and_texts_are_chinese_and_fit_the_product(generated):
+    ticket = (
+        Ticket.objects.filter(type=TicketType.REPAIR, product__model__category__code="air_conditioner")
+        .select_related("product__model__category")
+        .first()
+    )
+    assert ticket is not None
+    assert ticket.subject in ticket_generator.words.FAULTS["air_conditioner"]
+    assert ticket.description.startswith(ticket.subject)
+    for comment in Comment.objects.all()[:50]:
+        assert re.search(r"[\u4e00-\u9fff]", comment.body)
+
+
+# --- invariants ---------------------------------------------------------------------------------
+
+
+def test_owners_are_generated_agents_or_the_intake_account(generated):
+    agents = set(
+        User.objects.filter(username__startswith=ticket_generator.AGENT_PREFIX).values_list("id", flat=True)
+    )
+    assert len(agents) == len(ticket_generator.TEAMS) * ticket_generator.AGENTS_PER_TEAM
+    owners = set(Ticket.objects.values_list("owner_id", flat=True))
+    assert None not in owners
+    assert owners <= agents | {intake().pk}
+    assert len(owners) > 30  # spread over the agents
+    # every agent is in a team whose supervisor is a supervisor
+    for user in User.objects.filter(pk__in=agents).select_related("team__supervisor"):
+        assert user.team is not None
+        assert user.team.supervisor.groups.filter(name="supervisor").exists()
+        assert user.groups.filter(name="agent").exists()
+
+
+def test_the_team_is_the_owners_and_the_unassigned_queue_holds_open_intake_tickets(generated):
+    assert not Ticket.objects.exclude(owner=intake()).exclude(team_id=F("owner__team_id")).exists()
+    unassigned = Ticket.objects.filter(owner=intake())
+    assert not unassigned.exclude(status__in=OPEN_STATUSES).exists()
+    assert not unassigned.filter(team__isnull=False).exists()
+    assert not unassigned.filter(opened_by__isnull=False).exists()
+    assert not unassigned.filter(bounce_count__gt=0).exists()
+    # what came in by phone was opened by the agent who took the call
+    assert not Ticket.objects.filter(channel="phone", opened_by__isnull=True).exists()
+
+
+def test_some_open_tickets_wait_in_the_unassigned_queue():
+    """Open tickets are the youngest few per thousand: enough tickets to find some."""
+    tickets(8000, customers=100, products=200, seed=11)
+    unassigned = Ticket.objects.filter(owner=intake())
+    assert unassigned.exists()
+    assert not unassigned.exclude(status__in=OPEN_STATUSES).exists()
+    assert Ticket.objects.open().exclude(owner=intake()).exists()
+
+
+def test_bounce_count_is_the_number_of_bounce_transfers(generated):
+    counted = Ticket.objects.annotate(
+        bounces=Count("transfers", filter=Q(transfers__is_bounce=True), distinct=True)
+    ).exclude(bounces=F("bounce_count"))
+    assert not counted.exists()
+    bouncing = Ticket.objects.filter(bounce_count__gte=2)
+    assert bouncing.exists()
+    assert Ticket.objects.filter(bounce_count=1).exists()
+
+
+def test_each_chain_of_owners_ends_with_the_owner_and_claims_come_first(generated):
+    for ticket in (
+        Ticket.objects.filter(Q(bounce_count__gt=0) | Q(opened_by__isnull=True))
+        .exclude(owner=intake())
+        .prefetch_related("transfers")[:300]
+    ):
+        chain = sorted(ticket.transfers.all(), key=lambda transfer: (transfer.at, not transfer.is_bounce))
+        assert chain, ticket.number
+        assert chain[-1].to_user_id == ticket.owner_id
+        for before, after in itertools.pairwise(chain):
+            assert before.to_user_id == after.from_user_id
+        claims = [transfer for transfer in chain if not transfer.is_bounce]
+        if ticket.opened_by_id is None:
+            assert len(claims) == 1
+            assert chain[0] == claims[0]
+            assert claims[0].from_user_id == intake().pk
+        else:
+            assert not claims
+        for transfer in chain:
+            assert ticket.created_at <= transfer.at
+            assert transfer.reason
+
+
+def test_urge_count_is_the_number_of_urge_events(generated):
+    counted = Ticket.objects.annotate(
+        urges=Count("events", filter=Q(events__kind=timeline.TICKET_URGED), distinct=True)
+    ).exclude(urges=F("urge_count"))
+    assert not counted.exists()
+    assert Ticket.objects.filter(urge_count__gt=0).exists()
+
+
+def test_numbers_are_unique_and_follow_the_opening_day(generated):
+    rows = list(Ticket.objects.order_by("created_at", "id").values_list("number", "created_at"))
+    assert len({number for number, _at in rows}) == len(rows)
+    per_day: dict[str, list[int]] = {}
+    for number, created_at in rows:
+        match = NUMBER.match(number)
+        assert match, number
+        assert match[1] == timezone.localtime(created_at).strftime("%y%m%d")
+        per_day.setdefault(match[1], []).append(int(match[2]))
+    for serials in per_day.values():
+        assert serials == list(range(1, len(serials) + 1))  # in order of opening, from 0001
+
+
+def test_the_day_counters_hold_the_last_serial_so_new_tickets_continue(generated, agent):
+    counters = dict(TicketNumberCounter.objects.values_list("day", "last"))
+    per_day = Counter(
+        timezone.localtime(at).date() for at in Ticket.objects.values_list("created_at", flat=True)
+    )
+    assert counters == dict(per_day)
+    customer = Ticket.objects.first().customer
+    opened = services.open_ticket(
+        by=agent, customer=customer, subject="空调不制冷", type="repair", channel="phone"
+    )
+    today = timezone.localdate()
+    assert opened.number == f"KF{today:%y%m%d}{per_day.get(today, 0) + 1:04d}"
+
+
+def test_events_follow_their_ticket(generated):
+    mismatched = TicketEvent.objects.exclude(customer_id=F("ticket__customer_id"))
+    assert not mismatched.exists()
+    assert (
+        not TicketEvent.objects.exclude(product_id=F("ticket__product_id"))
+        .filter(ticket__product__isnull=False)
+        .exists()
+    )
+    assert not TicketEvent.objects.filter(product__isnull=False, ticket__product__isnull=True).exists()
+    assert not TicketEvent.objects.filter(occurred_at__lt=F("ticket__created_at")).exists()
+    assert not TicketEvent.objects.filter(occurred_at__gt=timezone.now()).exists()
+    # every ticket opens its own timeline, once
+    opened = Counter(
+        TicketEvent.objects.filter(kind=timeline.TICKET_OPENED).values_list("ticket_id", flat=True)
+    )
+    assert set(opened.values()) == {1}
+    assert len(opened) == Ticket.objects.count()
+    for event in TicketEvent.objects.select_related("ticket")[:200]:
+        assert event.data["number"] == event.ticket.number
+
+
+def test_status_changes_and_times_agree_with_the_status(generated):
+    done = Ticket.objects.filter(status__in=(Status.RESOLVED, Status.CLOSED))
+    assert not done.filter(resolved_at__isnull=True).exists()
+    assert not done.filter(resolved_at__lt=F("created_at")).exists()
+    assert (
+        not Ticket.objects.filter(status=Status.CLOSED)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__lt=F("resolved_at")))
+        .exists()
+    )
+    assert (
+        not Ticket.objects.filter(status__in=OPEN_STATUSES)
+        .filter(Q(resolved_at__isnull=False) | Q(closed_at__isnull=False))
+        .exists()
+    )
+    changes = TicketEvent.objects.filter(kind=timeline.TICKET_STATUS_CHANGED)
+    for ticket in Ticket.objects.exclude(status=Status.NEW).order_by("?")[:100]:
+        last = changes.filter(ticket=ticket).order_by("occurred_at", "id").last()
+        assert last is not None
+        assert last.data["to"] == ticket.status
+    assert not changes.filter(ticket__status=Status.NEW).exists()
+
+
+def test_comments_have_their_event_and_the_customers_words_are_public(generated):
+    comments = Comment.objects.all()
+    assert comments.filter(is_public=True, by_customer=False).exists()
+    assert comments.filter(is_public=False).exists()
+    assert comments.filter(by_customer=True).exists()
+    assert not comments.filter(by_customer=True, author__isnull=False).exists()
+    assert not comments.filter(by_customer=False).exclude(author_id=F("ticket__owner_id")).exists()
+    kinds = {
+        (True, True): timeline.TICKET_CUSTOMER_REPLIED,
+        (False, True): timeline.TICKET_REPLIED,
+        (False, False): timeline.TICKET_NOTED,
+    }
+    events = {event.data["comment"]: event for event in TicketEvent.objects.filter(kind__in=kinds.values())}
+    assert len(events) == comments.count()
+    for comment in comments[:200]:
+        event = events[comment.pk]
+        assert event.kind == kinds[(comment.by_customer, comment.is_public)]
+        assert event.ticket_id == comment.ticket_id
+        assert event.is_public == comment.is_public
+        assert event.occurred_at == comment.created_at
+
+
+def test_generated_tickets_are_found_by_search(generated):
+    ticket = Ticket.objects.filter(subject="空调不制冷").first() or Ticket.objects.first()
+    found = search.matching(Ticket.objects.all(), ticket.subject)
+    assert ticket in found
+    assert list(search.matching(Ticket.objects.all(), ticket.number)) == [ticket]
+    reply = Comment.objects.filter(is_public=True, by_customer=False).select_related("ticket").first()
+    assert reply.ticket in search.matching(Ticket.objects.all(), "师傅") or "师傅" not in reply.body
+    with connection.cursor() as cursor:
+        column = "ticket_id" if connection.vendor == "postgresql" else "rowid"
+        cursor.execute(f"SELECT COUNT(DISTINCT {column}) FROM {search.TABLE}")
+        assert cursor.fetchone()[0] == Ticket.objects.count()
+
+
+# --- repeatability and growth ------------------------------------------------------------------
+
+
+def snapshot() -> list[tuple]:
+    return list(
+        Ticket.objects.order_by("number").values_list(
+            "number",
+            "subject",
+            "status",
+            "type",
+            "channel",
+            "priority",
+            "owner__username",
+            "bounce_count",
+            "urge_count",
+            "customer__name",
+            "created_at",
+        )
+    )
+
+
+def test_the_same_seed_gives_the_same_tickets():
+    """The same seed at the same moment gives the same data set (its dates are relative to now)."""
+    tickets(0, customers=30, products=60, seed=5)
+    moment = timezone.now()
+    runs = []
+    for _attempt in range(2):
+        with transaction.atomic(), mock.patch("django.utils.timezone.now", return_value=moment):
+            tickets(200, seed=9)
+            runs.append(
+                (
+                    snapshot(),
+                    sorted(Comment.objects.values_list("ticket__number", "body")),
+                    sorted(TicketEvent.objects.values_list("ticket__number", "kind", "occurred_at")),
+                )
+            )
+            transaction.set_rollback(True)
+    assert runs[0][0]
+    assert runs[0] == runs[1]
+    with transaction.atomic():
+        tickets(200, seed=10)
+        assert snapshot() != runs[0][0]
+        transaction.set_rollback(True)
+
+
+def test_a_second_run_appends_and_continues_each_days_numbers():
+    tickets(300, customers=30, products=60, seed=3)
+    tickets(300, seed=4)
+    assert Ticket.objects.count() == 600
+    numbers = list(Ticket.objects.values_list("number", flat=True))
+    assert len(set(numbers)) == 600
+    counters = dict(TicketNumberCounter.objects.values_list("day", "last"))
+    per_day = Counter(
+        timezone.localtime(at).date() for at in Ticket.objects.values_list("created_at", flat=True)
+    )
+    assert counters == dict(per_day)
+    # the same agents serve both runs
+    assert User.objects.filter(username__startswith=ticket_generator.AGENT_PREFIX).count() == 40

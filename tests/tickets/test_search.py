@@ -1,0 +1,233 @@
+"""Chinese full-text search over tickets (decision 0023): subject, description, every comment
+and the number, on SQLite (FTS5) and PostgreSQL (tsvector + GIN); odd input never raises."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kefu.tickets import search, services
+from kefu.tickets.models import Ticket
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def open_ticket(agent, subject, description=""):
+    return services.open_ticket(
+        by=agent,
+        customer=CustomerFactory(),
+        subject=subject,
+        description=description,
+        type="repair",
+        channel="phone",
+    )
+
+
+def found(q, queryset=None):
+    return set(search.matching(queryset or Ticket.objects.all(), q).values_list("number", flat=True))
+
+
+def search_rows():
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {search.TABLE}")
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def tickets(agent):
+    return {
+        "aircon": open_ticket(agent, "空调不制冷", "客户说开机半小时还是吹热风，型号 KFR-35GW/BP"),
+        "washer": open_ticket(agent, "上门检查", "全自动洗衣机脱水时漏水，地上一滩水"),
+        "fridge": open_ticket(agent, "冰箱噪音大", "晚上压缩机声音很响"),
+        "heater": open_ticket(agent, "热水器打不着火", "燃气热水器点火没反应"),
+    }
+
+
+def test_words_of_the_subject_and_of_the_description_find_the_ticket(tickets):
+    assert found("空调 不制冷") == {tickets["aircon"].number}
+    assert found("空调不制冷") == {tickets["aircon"].number}
+    assert found("洗衣机 漏水") == {tickets["washer"].number}
+    assert found("洗衣机漏水") == {tickets["washer"].number}
+    assert found("压缩机") == {tickets["fridge"].number}
+    assert found("热水器") == {tickets["heater"].number}
+    # Every word must be there: 空调 is in one ticket, 漏水 in another.
+    assert found("空调 漏水") == set()
+
+
+def test_model_numbers_and_latin_words_are_found_in_any_case(tickets):
+    assert found("KFR-35GW") == {tickets["aircon"].number}
+    assert found("kfr 35gw bp") == {tickets["aircon"].number}
+
+
+def test_a_reply_or_an_internal_note_added_later_is_found(agent, tickets):
+    ticket = tickets["fridge"]
+    assert found("门封条") == set()
+    services.add_comment(ticket=ticket, by=agent, body="师傅检查后发现门封条老化，需要更换", public=True)
+    assert found("门封条") == {ticket.number}
+    services.add_comment(ticket=ticket, by=agent, body="配件库存不足，已申请调拨", public=False)
+    assert found("调拨") == {ticket.number}
+    services.add_customer_reply(ticket=ticket, body="换了以后还是有异响")
+    assert found("异响") == {ticket.number}
+    # Earlier words stay found.
+    assert found("噪音") == {ticket.number}
+
+
+def test_a_changed_subject_is_found_by_its_new_words_only(agent, tickets):
+    ticket = tickets["heater"]
+    services.update_ticket(ticket=ticket, by=agent, version=ticket.version, subject="燃气灶打不着火")
+    assert found("燃气灶") == {ticket.number}
+    assert found("热水器 点火") == {ticket.number}  # still in the description
+    services.update_ticket(
+        ticket=Ticket.objects.get(pk=ticket.pk),
+        by=agent,
+        version=Ticket.objects.get(pk=ticket.pk).version,
+        description="灶具点火针脏了",
+    )
+    assert found("热水器") == set()
+    assert found("点火针") == {ticket.number}
+
+
+def test_the_last_word_is_a_prefix_while_it_is_typed(tickets):
+    assert found("洗衣") == {tickets["washer"].number}
+    assert found("冰") == {tickets["fridge"].number}
+    assert found("空调 不制") == {tickets["aircon"].number}
+    assert found("kfr-35") == {tickets["aircon"].number}
+    # After a space the word is complete: 不制 alone is no word of any ticket.
+    assert found("不制 ") == set()
+
+
+def test_the_number_finds_its_ticket(tickets):
+    ticket = tickets["washer"]
+    assert found(ticket.number) == {ticket.number}
+    assert found(ticket.number.lower()) == {ticket.number}
+    assert found(f"工单 {ticket.number}") == {ticket.number}
+    assert tickets["aircon"].number[:8] == ticket.number[:8]
+    assert found(ticket.number[:8]) == {t.number for t in tickets.values()}
+
+
+def test_filler_words_of_a_query_do_not_hide_the_ticket(tickets):
+    assert found("空调不制冷了吗") == {tickets["aircon"].number}
+
+
+@pytest.mark.parametrize(
+    ("q", "finds_aircon"),
+    [
+        ('"', False),
+        ('""', False),
+        ("'", False),
+        ("*", False),
+        ("空调*", True),
+        ('"空调"', True),
+        ('"空调" OR "*', False),  # OR is a word like any other, and no ticket holds it
+        ("NEAR(空调 不制冷)", False),
+        ("空调 NOT 漏水", False),
+        ("-空调", True),
+        ("空调-", True),
+        ("^空调", True),
+        ("words:空调", False),
+        ("空调:*", True),
+        ("!空调 & | (", True),
+        ("'空调' & '不制冷'", True),
+        ("\\", False),
+        ("空调\x00不制冷", True),
+        ("\x00", True),  # blank once the NUL is gone: no filter
+        ("％＊（）", False),
+        ("\t\n", True),
+        ("😀空调", True),
+        ("空调" * 5_000, True),
+        ("a" * 10_000, False),
+        (" ".join(["空调"] * 500), True),
+    ],
+)
+def test_query_syntax_characters_are_plain_text(tickets, q, finds_aircon):
+    result = list(search.matching(Ticket.objects.all(), q))
+    assert (tickets["aircon"] in result) is finds_aircon
+
+
+def test_a_blank_query_filters_nothing_and_one_without_words_matches_nothing(tickets):
+    assert found("") == {t.number for t in tickets.values()}
+    assert found("   ") == {t.number for t in tickets.values()}
+    assert found("*** ,。") == set()
+
+
+def test_matching_narrows_a_queryset_keeps_its_order_and_adds_no_query(agent, tickets):
+    services.add_comment(ticket=tickets["washer"], by=agent, body="空调也有点问题", public=True)
+    queryset = Ticket.objects.filter(owner=agent).order_by("-created_at", "-id")
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(search.matching(queryset, "空调"))
+    assert len(queries) == 1
+    assert rows == [tickets["washer"], tickets["aircon"]]
+    assert list(search.matching(queryset.exclude(pk=tickets["washer"].pk), "空调")) == [tickets["aircon"]]
+
+
+def test_query_terms_are_the_widest_words_of_the_query():
+    assert search.query_terms("洗衣机") == (["洗衣机"], True)
+    assert search.query_terms("洗衣机 漏水 ") == (["洗衣机", "漏水"], False)
+    assert search.query_terms("空调不制冷了") == (["空调", "不", "制冷"], False)
+    assert search.query_terms("XQB80-BZ12") == (["xqb80", "bz12"], True)
+    assert search.query_terms("a") == (["a"], False)
+    assert search.query_terms('"*"') == ([], False)
+
+
+def test_documents_hold_each_word_once_in_lower_case():
+    line = search.document("KF2611240001", "洗衣机漏水", "洗衣机又漏水了 XQB80-BZ12")
+    words = line.split(" ")
+    assert len(words) == len(set(words))
+    assert {"kf2611240001", "洗衣", "洗衣机", "漏水", "xqb80", "bz12"} <= set(words)
+    assert "" not in words
+
+
+def test_index_ticket_reads_and_writes_in_three_statements(tickets):
+    with CaptureQueriesContext(connection) as queries:
+        search.index_ticket(tickets["aircon"].pk)
+    assert len(queries) == (3 if connection.vendor == "postgresql" else 4)
+    search.index_ticket(10**12)  # unknown: nothing to index, nothing raised
+    assert search_rows() == len(tickets)
+
+
+def test_bulk_index_writes_new_rows_and_replaces_earlier_ones(tickets):
+    aircon, washer = tickets["aircon"], tickets["washer"]
+    written = search.bulk_index(
+        [(aircon.pk, search.document(aircon.number, "扫地机器人")), (washer.pk, search.document("洗碗机"))],
+        expected=2,
+        batch=1,
+    )
+    assert written == 2
+    assert search_rows() == len(tickets)
+    assert found("扫地机器人") == {aircon.number}
+    assert found("洗碗机") == {washer.number}
+    assert found("空调") == set()
+
+
+def test_reindex_restores_every_ticket_and_drops_rows_of_missing_tickets(agent, tickets):
+    services.add_comment(ticket=tickets["fridge"], by=agent, body="门封条老化", public=False)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {search.TABLE}")
+    assert found("门封条") == set()
+    search.bulk_index([(10**12, "幽灵")], new=True)
+
+    call_command("reindex_tickets", batch=3, verbosity=0)
+
+    assert search_rows() == len(tickets)
+    assert found("门封条") == {tickets["fridge"].number}
+    assert found("空调 不制冷") == {tickets["aircon"].number}
+    # Again, over an index that is full: each batch replaces its rows.
+    assert search.reindex(batch=2) == len(tickets)
+    assert search_rows() == len(tickets)
+    assert found("洗衣机 漏水") == {tickets["washer"].number}
+
+
+def test_insert_from_select_indexes_tickets_written_in_sql(tickets):
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {search.TABLE}")
+    line = search.document("电视黑屏")
+    inserted = search.insert_from_select(
+        f"SELECT id, %s || '  ' || lower(number) || ' ' FROM {Ticket._meta.db_table}",
+        [line],
+        expected=len(tickets),
+    )
+    assert inserted == len(tickets)
+    assert found("电视 黑屏") == {t.number for t in tickets.values()}
+    assert found(tickets["heater"].number) == {tickets["heater"].number}
+    assert found("热水器") == set()
