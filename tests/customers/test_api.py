@@ -176,6 +176,28 @@ def test_an_agent_lists_customers_as_summaries_with_masked_phones_and_leaves_no_
     assert not AuditEvent.objects.filter(action=AuditAction.REVEAL).exists()
 
 
+@pytest.mark.parametrize(
+    "params", [{}, {"q": "5678"}, {"q": "13912345678"}, {"limit": 2}, {"tier": "regular", "q": "5678"}]
+)
+def test_the_list_writes_what_its_schema_would(agent_client, customer, product, params):
+    """The list builds its answer itself (schemas.customer_list_data), not through CustomerList:
+    it must be byte for byte what the schema writes, in either language."""
+    from kefu.customers.schemas import CustomerList
+
+    many_customers(3)
+    CustomerFactory(name="王先生")  # no phone, no address
+    PhoneFactory(customer=customer, number="+8613912345678", last4="5678", is_primary=False)
+
+    for language in ("en", "zh-hans"):
+        response = agent_client.get("/api/v1/customers", params, headers={"Accept-Language": language})
+
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        written = CustomerList.model_validate(response.json()).model_dump(mode="json")
+        assert response.content == json.dumps(written).encode()
+        assert response.json()["items"]
+
+
 def test_the_whole_record_is_one_get_away_from_a_list_row(agent_client, customer):
     [row] = agent_client.get("/api/v1/customers", {"q": "5678"}).json()["items"]
 

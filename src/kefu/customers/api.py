@@ -5,7 +5,6 @@ renders with customers.schemas. Phones come masked unless the caller's role sees
 full, and then every answer that shows them is audited.
 """
 
-from collections.abc import Callable
 from functools import partial
 from typing import Annotated
 
@@ -14,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router
 
+from kefu.core.api import answer
 from kefu.core.api.errors import api_field_names, errors
 from kefu.core.api.helpers import Cursor, Id, IfMatch, Limit, changes_from, expected_version, require
 from kefu.core.api.idempotency import IdempotencyKeyHeader, create_once
@@ -46,7 +46,7 @@ from kefu.customers.schemas import (
     TimelineList,
     category_data,
     customer_data,
-    customer_summary_data,
+    customer_list_data,
     life_event_data,
     product_data,
     product_model_data,
@@ -64,26 +64,12 @@ KIND_DESCRIPTION = (
 )
 
 
-def _phone_numbers(customer: Customer) -> list[str]:
-    """The stored numbers of a list row (selectors.attach_phone_numbers) or of a whole record
-    (its prefetched phones), primary first."""
-    attached = getattr(customer, "phone_numbers", None)
-    return attached if attached is not None else [phone.number for phone in customer.phones.all()]
-
-
-def _render_customers(
-    request: HttpRequest, customers: list[Customer], data: Callable[..., dict] = customer_data
-) -> list[dict]:
-    """Customers as the caller may see them (`data`: customer_data for whole records,
-    customer_summary_data for list rows); showing full numbers leaves an audit row each
-    (customers.privacy)."""
-    phones = privacy.shown(request.auth, {customer: _phone_numbers(customer) for customer in customers})
-    return [data(customer, phones=phones[customer.pk]) for customer in customers]
-
-
 def _customer_answer(request: HttpRequest, customer_id: int) -> dict:
-    """The whole record, as the caller may see it: what every customer write answers with."""
-    return _render_customers(request, [selectors.customer_record(request.auth, customer_id)])[0]
+    """The whole record, as the caller may see it (showing full numbers leaves an audit row,
+    customers.privacy): what every customer write answers with."""
+    customer = selectors.customer_record(request.auth, customer_id)
+    phones = privacy.shown(request.auth, {customer: [phone.number for phone in customer.phones.all()]})
+    return customer_data(customer, phones=phones[customer.pk])
 
 
 def _model(model_id: int | None) -> ProductModel | None:
@@ -152,8 +138,10 @@ def list_customers(
     else:
         page, match = selectors.customer_list(user=request.auth, tier=tier, cursor=cursor, limit=limit), None
     selectors.attach_phone_numbers(page.items)
-    items = _render_customers(request, page.items, customer_summary_data)
-    return {"items": items, "next_cursor": page.next_cursor, "match": match}
+    phones = privacy.shown(request.auth, {customer: customer.phone_numbers for customer in page.items})
+    # Written as CustomerList would write it, without running the schema for each row.
+    body = customer_list_data(page.items, phones=phones, next_cursor=page.next_cursor, match=match)
+    return answer(request, body)
 
 
 @router.post(

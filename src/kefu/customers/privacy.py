@@ -16,6 +16,7 @@ theirs was shown in full (no value, or shown masked).
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.functional import Promise
@@ -25,6 +26,9 @@ from kefu.core import audit
 from kefu.core.errors import PermissionDenied
 from kefu.core.masking import mask_phone, national_digits
 from kefu.customers.models import Customer
+
+if TYPE_CHECKING:
+    from kefu.customers.selectors import CustomerSummary
 
 # The audit row's reason when a page showed the values because the viewer sees them in full.
 SHOWN_ON_VIEW = "view"
@@ -62,15 +66,22 @@ def may_reveal(user, data: PersonalData = PHONES) -> bool:
     return user.has_perm(data.reveal) or sees_in_full(user, data)
 
 
+def _record(customer: "Customer | CustomerSummary") -> Customer:
+    """The customer an audit row names: a list row (selectors.CustomerSummary) carries its id
+    and name, all the row needs."""
+    return customer if isinstance(customer, Customer) else Customer(pk=customer.pk, name=customer.name)
+
+
 def shown(
     user,
-    values: Mapping[Customer, Sequence[str]],
+    values: "Mapping[Customer, Sequence[str]] | Mapping[CustomerSummary, Sequence[str]]",
     *,
     data: PersonalData = PHONES,
     reveal: bool = False,
     reason: str = "",
 ) -> dict[int, list[str]]:
-    """Each customer's values (customer id → texts, in the given order) as `user` may see them.
+    """Each customer's values (customer id → texts, in the given order) as `user` may see them
+    (the customers as records or as the API list's rows).
 
     In full when the user sees them in full, or when they ask (`reveal`) and may; then one
     audit row per customer that has a value, with `reason` (an explicit reveal's own, or "view").
@@ -85,7 +96,7 @@ def shown(
             with transaction.atomic():
                 audit.record_reveal(
                     actor=user,
-                    objs=shown_customers,
+                    objs=[_record(customer) for customer in shown_customers],
                     fields=[data.name],
                     reason=reason if reveal else reason or SHOWN_ON_VIEW,
                 )

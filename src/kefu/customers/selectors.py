@@ -4,8 +4,11 @@ Each returns a fixed number of queries whatever the data (asserted in tests), so
 with two hundred products costs what a customer with one does.
 """
 
+import datetime
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
@@ -13,7 +16,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from kefu.core.errors import NotFound, PermissionDenied
-from kefu.core.pagination import Page, clamp_limit, decode_cursor, keyset_page
+from kefu.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor, keyset_page
 from kefu.customers import timeline
 from kefu.customers.models import (
     Address,
@@ -89,6 +92,26 @@ def _with_card_data(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
 
 # The customer's own columns that a row of the API's list shows.
 SUMMARY_FIELDS = ("id", "name", "tier", "updated_at")
+# A list row's columns as _with_summary_data reads them, in CustomerSummary's order.
+SUMMARY_COLUMNS = ("id", "name", "tier", "city", "product_count", "last_contact_at")
+
+
+@dataclass(eq=False, slots=True)
+class CustomerSummary:
+    """A row of the API's customer list, read as plain values (no model built for it): what
+    find_customers(summary=True) and customer_list give, with `phone_numbers` set by
+    attach_phone_numbers. Compared and hashed by identity, as privacy.shown keys it."""
+
+    pk: int
+    name: str
+    tier: str
+    city: str | None
+    product_count: int
+    last_contact_at: datetime.datetime
+    phone_numbers: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.name  # as Customer's, for the audit rows of numbers shown in full
 
 
 def _with_summary_data(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
@@ -106,6 +129,162 @@ def _with_summary_data(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
 
 def _default_city() -> Subquery:
     return Subquery(Address.objects.filter(customer=OuterRef("pk"), is_default=True).values("city")[:1])
+
+
+# --- Statements compiled once ----------------------------------------------------------------
+
+# Stand-ins for a statement's values while Django compiles it (_Statement): no id, count or
+# limit is this negative, and no text a caller sends holds NUL (the API and the request guard
+# refuse it).
+_NUMBER_SLOT = -(2**62)
+_TEXT_SLOT_EDGE = "\x00"
+
+
+class _Slots:
+    """The stand-ins of one statement's values, each standing for the value of its name."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+        self.numbers: dict[int, str] = {}
+
+    def text(self, name: str) -> str:
+        marker = f"{_TEXT_SLOT_EDGE}{name}{_TEXT_SLOT_EDGE}"
+        self.texts[marker] = name
+        return marker
+
+    def number(self, name: str) -> int:
+        marker = _NUMBER_SLOT - len(self.numbers)
+        self.numbers[marker] = name
+        return marker
+
+
+class _Statement:
+    """A queryset's SQL, compiled by Django once and run again with other values.
+
+    Building and compiling the API list's queryset (three correlated subqueries) costs several
+    times what the database takes to answer it. `build(slots)` makes the queryset (a
+    values_list) with a stand-in from `slots` for each value that changes between calls; the
+    SQL, where each stand-in went, and the selected expressions (for Django's converters of
+    each column) are kept, and rows() binds the real values in the stand-ins' places. A text
+    stand-in may end up inside a LIKE pattern (`number__endswith`): its value must then hold
+    none of LIKE's special characters (checked).
+    """
+
+    def __init__(self, build: Callable[[_Slots], QuerySet]) -> None:
+        slots = _Slots()
+        queryset = build(slots)
+        compiler = queryset.query.get_compiler(queryset.db)
+        self.sql, params = compiler.as_sql()
+        # Each parameter: ("value", name), ("pattern", text with stand-ins) or ("constant", value).
+        self.params: list[tuple[str, Any]] = []
+        found = set()
+        for param in params:
+            if type(param) is int and param in slots.numbers:
+                self.params.append(("value", slots.numbers[param]))
+                found.add(slots.numbers[param])
+            elif type(param) is str and param in slots.texts:
+                self.params.append(("value", slots.texts[param]))
+                found.add(slots.texts[param])
+            elif type(param) is str and _TEXT_SLOT_EDGE in param:
+                self.params.append(("pattern", param))
+                found.update(name for marker, name in slots.texts.items() if marker in param)
+            else:
+                self.params.append(("constant", param))
+        missing = set(slots.texts.values()) | set(slots.numbers.values())
+        if missing - found:
+            raise ValueError(f"Stand-ins not found among the parameters: {sorted(missing - found)}")
+        self.markers = {name: marker for marker, name in slots.texts.items()}
+        self.columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+
+    def _pattern(self, text: str, values: dict[str, Any]) -> str:
+        for name, marker in self.markers.items():
+            if marker in text:
+                value = values[name]
+                if connection.ops.prep_for_like_query(value) != value:
+                    raise ValueError(f"{name}: a value with LIKE's special characters")
+                text = text.replace(marker, value)
+        return text
+
+    def rows(self, values: dict[str, Any]) -> list[list]:
+        """The statement's rows for these values, each column as Django would convert it."""
+        params = [
+            values[item] if how == "value" else self._pattern(item, values) if how == "pattern" else item
+            for how, item in self.params
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        converters = []
+        for index, column in enumerate(self.columns):
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                converters.append((index, found, column))
+        converted = []
+        for row in map(list, rows):
+            for index, functions, column in converters:
+                value = row[index]
+                for function in functions:
+                    value = function(value, column, connection)
+                row[index] = value
+            converted.append(row)
+        return converted
+
+
+_statements: dict[tuple, _Statement] = {}
+
+
+def _statement(key: tuple, build: Callable[[_Slots], QuerySet]) -> _Statement:
+    """The statement of this query shape, compiled at its first use (per database vendor)."""
+    key = (connection.vendor, *key)
+    statement = _statements.get(key)
+    if statement is None:
+        statement = _statements[key] = _Statement(build)
+    return statement
+
+
+def _sees_every(visible: QuerySet) -> bool:
+    """Whether the visibility rule left `visible` unnarrowed (it holds every record, so a
+    statement compiled for one user holds for another); a rule that narrows by user is read
+    through the ORM each time."""
+    return not visible.query.where.children
+
+
+def _summary_page(
+    key: tuple,
+    build: Callable[[_Slots, int | None], QuerySet[Customer]],
+    values: dict[str, Any],
+    *,
+    cursor: str | None,
+    limit: int | None,
+) -> Page[CustomerSummary]:
+    """keyset_page(build(…), order=("id",)) as list rows, through a statement compiled once
+    per shape: `build(slots, after)` gives the customers (`after` is the stand-in of the
+    cursor's id, None on a first page), `values` the stand-ins' values."""
+    limit = clamp_limit(limit)
+    after = _after_id(cursor)
+
+    def page_query(slots: _Slots) -> QuerySet:
+        after_slot = None if after is None else slots.number("after")
+        customers = build(slots, after_slot)
+        if after_slot is not None:
+            customers = customers.filter(id__gt=after_slot)
+        return customers.order_by("id").values_list(*SUMMARY_COLUMNS)[: limit + 1]
+
+    statement = _statement((*key, after is not None, limit), page_query)
+    rows = [CustomerSummary(*row) for row in statement.rows({**values, "after": after})]
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([rows[-1].pk], Customer, ("id",))
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+def _summaries(customers: Sequence[Customer]) -> list[CustomerSummary]:
+    """List rows of customers read through the ORM (_with_summary_data)."""
+    return [
+        CustomerSummary(c.pk, c.name, c.tier, c.city, c.product_count, c.last_contact_at)  # type: ignore[attr-defined]
+        for c in customers
+    ]
 
 
 @dataclass
@@ -208,13 +387,16 @@ def _name_matches(value: str) -> Q:
     return Q(pk__in=_name_match_ids(value))
 
 
-def _matching_rows(kind: str, value: str) -> QuerySet:
-    """The phone or product rows that a search of `kind` finds, each naming its customer."""
+def _matching_rows(kind: str, value: str, *, last4: str | None = None) -> QuerySet:
+    """The phone or product rows that a search of `kind` finds, each naming its customer
+    (`last4`: a suffix's last four digits, when not value[-4:])."""
     if kind == "last4":
         return CustomerPhone.objects.filter(last4=value)
     if kind == "suffix":
         # The (last4, customer) index narrows a million numbers to a hundred or so.
-        return CustomerPhone.objects.filter(last4=value[-4:], number__endswith=value)
+        return CustomerPhone.objects.filter(
+            last4=value[-4:] if last4 is None else last4, number__endswith=value
+        )
     if kind == "phone":
         return CustomerPhone.objects.filter(number=value)
     return OwnedProduct.objects.filter(serial_number=value)
@@ -238,6 +420,31 @@ def _after_id(cursor: str | None) -> int | None:
     return after
 
 
+# The kinds of search that find customers through phone or product rows (_matching_rows).
+NUMBER_KINDS = ("last4", "suffix", "phone", "serial")
+
+
+def _number_matches(
+    customers: QuerySet[Customer],
+    kind: str,
+    value: str,
+    *,
+    after: int | None,
+    page_ids: int | None,
+    last4: str | None = None,
+) -> QuerySet[Customer]:
+    """`customers` narrowed to those a number or serial finds: only the first `page_ids` ids
+    after `after`, in id order straight from the index, not every match (four digits match
+    ~125 of a million customers); every match when `page_ids` is None."""
+    matches = _matching_rows(kind, value, last4=last4)
+    if after is not None:
+        matches = matches.filter(customer_id__gt=after)
+    ids = matches.order_by("customer_id").values("customer_id").distinct()
+    if page_ids:
+        ids = ids[:page_ids]
+    return customers.filter(pk__in=ids)
+
+
 def find_customers(
     text: str,
     *,
@@ -254,59 +461,79 @@ def find_customers(
     name (search_kind; `suffixes` as there). With `count`, also how many match in all when
     that is cheap: the rows of a single page, or any lookup by a number (an index range of a
     few hundred entries at most); a name that matches more than a page is not counted.
-    Each row carries what the search page shows of it, or with `summary` what the API's list
-    shows (then call attach_phone_numbers on the page)."""
+    Each row carries what the search page shows of it; with `summary` the page holds the API
+    list's rows instead (CustomerSummary; then call attach_phone_numbers on the page), a
+    lookup by a number or serial read through a statement compiled once per shape."""
     kind, value = search_kind(text, suffixes=suffixes)
-    matching = Customer.objects.visible_to(user).filter(merged_into__isnull=True)
-    if tier:
-        matching = matching.filter(tier=tier)
-    customers = (_with_summary_data if summary else _with_card_data)(matching)
+    visible = Customer.objects.visible_to(user)
+
+    def matching() -> QuerySet[Customer]:
+        customers = visible.filter(merged_into__isnull=True)
+        return customers.filter(tier=tier) if tier else customers
+
     if kind == "empty":
         return SearchResult(page=Page(items=[], next_cursor=None), kind=kind, count=0 if count else None)
-    # Read only the page's worth of ids, in id order straight from the index, not every
-    # match (four digits match ~125 of a million customers, a name part perhaps thousands).
     # With a tier, the matches are narrowed afterwards and every one is read.
     page_ids = None if tier else clamp_limit(limit) + 1
-    if kind == "name" and len(value) < 2:
-        page = keyset_page(
-            customers.filter(_name_starts_with(value)), order=("name", "id"), cursor=cursor, limit=limit
-        )
-    elif kind == "name":
-        names = _name_match_ids(value, after=_after_id(cursor), limit=clamp_limit(limit) + 1, tier=tier)
-        page = keyset_page(customers.filter(pk__in=names), order=("id",), cursor=cursor, limit=limit)
+    if summary and kind in NUMBER_KINDS and visible.query.is_empty():
+        page: Page = Page(items=[], next_cursor=None)
+    elif summary and kind in NUMBER_KINDS and _sees_every(visible):
+
+        def build(slots: _Slots, after: int | None) -> QuerySet[Customer]:
+            customers = Customer.objects.filter(merged_into__isnull=True)
+            if tier:
+                customers = customers.filter(tier=slots.text("tier"))
+            last4 = slots.text("last4") if kind == "suffix" else None
+            value_slot = slots.text("value")
+            return _number_matches(
+                _with_summary_data(customers), kind, value_slot, after=after, page_ids=page_ids, last4=last4
+            )
+
+        values = {"value": value, "tier": tier, "last4": value[-4:]}
+        page = _summary_page(("find", kind, bool(tier)), build, values, cursor=cursor, limit=limit)
     else:
-        matches = _matching_rows(kind, value)
-        after = _after_id(cursor)
-        if after is not None:
-            matches = matches.filter(customer_id__gt=after)
-        ids = matches.order_by("customer_id").values("customer_id").distinct()
-        if page_ids:
-            ids = ids[:page_ids]
-        page = keyset_page(customers.filter(pk__in=ids), order=("id",), cursor=cursor, limit=limit)
+        customers = (_with_summary_data if summary else _with_card_data)(matching())
+        if kind == "name" and len(value) < 2:
+            page = keyset_page(
+                customers.filter(_name_starts_with(value)), order=("name", "id"), cursor=cursor, limit=limit
+            )
+        elif kind == "name":
+            names = _name_match_ids(value, after=_after_id(cursor), limit=clamp_limit(limit) + 1, tier=tier)
+            page = keyset_page(customers.filter(pk__in=names), order=("id",), cursor=cursor, limit=limit)
+        else:
+            customers = _number_matches(customers, kind, value, after=_after_id(cursor), page_ids=page_ids)
+            page = keyset_page(customers, order=("id",), cursor=cursor, limit=limit)
+        if summary:
+            page = Page(items=_summaries(page.items), next_cursor=page.next_cursor)
     total = None
     if count:
         if cursor is None and page.next_cursor is None:
             total = len(page.items)
         elif kind != "name":
-            total = matching.filter(pk__in=_matching_rows(kind, value).values("customer_id")).count()
+            total = matching().filter(pk__in=_matching_rows(kind, value).values("customer_id")).count()
     return SearchResult(page=page, kind=kind, count=total)
 
 
-def attach_phone_numbers(customers: list[Customer]) -> None:
-    """Set `customer.phone_numbers` (primary first) on each of `customers`, in one query of two
-    columns: what a list row shows of the phones, without building a model for each."""
+def attach_phone_numbers(customers: Sequence[CustomerSummary]) -> None:
+    """Set `phone_numbers` (primary first) on each of `customers`, in one query of two
+    columns (a statement compiled once per number of rows)."""
     numbers: dict[int, list[str]] = {customer.pk: [] for customer in customers}
     if not numbers:
         return
-    rows = (
-        CustomerPhone.objects.filter(customer_id__in=numbers)
-        .order_by("customer_id", "-is_primary", "id")
-        .values_list("customer_id", "number")
-    )
-    for customer_id, number in rows:
+    ids = list(numbers)
+
+    def build(slots: _Slots) -> QuerySet:
+        return (
+            CustomerPhone.objects.filter(customer_id__in=[slots.number(str(i)) for i in range(len(ids))])
+            .order_by("customer_id", "-is_primary", "id")
+            .values_list("customer_id", "number")
+        )
+
+    statement = _statement(("phones", len(ids)), build)
+    for customer_id, number in statement.rows({str(i): pk for i, pk in enumerate(ids)}):
         numbers[customer_id].append(number)
     for customer in customers:
-        customer.phone_numbers = numbers[customer.pk]  # type: ignore[attr-defined]
+        customer.phone_numbers = numbers[customer.pk]
 
 
 RECORD_PREFETCHES = ("phones", "addresses", "consents")  # what the API shows of a customer
@@ -317,13 +544,26 @@ def customer_record(user, customer_id) -> Customer:
     return access_customer(user, customer_id, queryset=Customer.objects.prefetch_related(*RECORD_PREFETCHES))
 
 
-def customer_list(*, user, tier: str | None = None, cursor=None, limit=50) -> Page[Customer]:
-    """Every customer `user` may see, by id (merged records left out), with what a row of the
-    API's list shows of each (as find_customers with `summary`)."""
-    customers = _with_summary_data(Customer.objects.visible_to(user).filter(merged_into__isnull=True))
+def customer_list(*, user, tier: str | None = None, cursor=None, limit=50) -> Page[CustomerSummary]:
+    """Every customer `user` may see, by id (merged records left out), as the API list's rows
+    (as find_customers with `summary`; then call attach_phone_numbers on the page)."""
+    visible = Customer.objects.visible_to(user)
+    if visible.query.is_empty():
+        return Page(items=[], next_cursor=None)
+    if _sees_every(visible):
+
+        def build(slots: _Slots, after: int | None) -> QuerySet[Customer]:
+            customers = Customer.objects.filter(merged_into__isnull=True)
+            if tier:
+                customers = customers.filter(tier=slots.text("tier"))
+            return _with_summary_data(customers)
+
+        return _summary_page(("list", bool(tier)), build, {"tier": tier}, cursor=cursor, limit=limit)
+    customers = _with_summary_data(visible.filter(merged_into__isnull=True))
     if tier:
         customers = customers.filter(tier=tier)
-    return keyset_page(customers, order=("id",), cursor=cursor, limit=limit)
+    page = keyset_page(customers, order=("id",), cursor=cursor, limit=limit)
+    return Page(items=_summaries(page.items), next_cursor=page.next_cursor)
 
 
 def access_product(user, product_id) -> OwnedProduct:

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import re_path
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from kefu.core.api import errors
 from kefu.core.api.parser import HygienicParser
@@ -41,6 +42,21 @@ def _not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
 _not_found.csrf_exempt = True  # type: ignore[attr-defined]
 
 
+# How every answer is written (the API's renderer): also by `answer`, for a body built by hand.
+RENDERER = JSONRenderer()
+
+
+def answer(request: HttpRequest, data, *, status: int = 200) -> HttpResponse:
+    """`data` written as the API writes an operation's result (ninja's create_response), for an
+    operation that builds its answer itself rather than through its response schema (the
+    schema then only documents it: a test must hold the two together)."""
+    return HttpResponse(
+        RENDERER.render(request, data, response_status=status),
+        status=status,
+        content_type=f"{RENDERER.media_type}; charset={RENDERER.charset}",
+    )
+
+
 # Every operation may answer these, whatever it lists itself: the request guard and the body
 # parser refuse before the operation runs (core.middleware, core.api.parser).
 ALWAYS = (400, 401)
@@ -54,6 +70,7 @@ class KefuAPI(NinjaAPI):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("parser", HygienicParser())
+        kwargs.setdefault("renderer", RENDERER)
         super().__init__(**kwargs)
         errors.install(self)
 

@@ -16,8 +16,18 @@ from kefu.core.errors import InvalidRequest, PermissionDenied
 from kefu.core.pagination import MAX_CURSOR_LENGTH, MAX_LIMIT
 
 
-def _local(value: datetime.datetime) -> datetime.datetime:
-    return timezone.localtime(value) if timezone.is_aware(value) else value
+def _local(value: datetime.datetime, zone: datetime.tzinfo | None = None) -> datetime.datetime:
+    return timezone.localtime(value, zone) if timezone.is_aware(value) else value
+
+
+def _text(value: datetime.datetime) -> str:
+    return value.isoformat(timespec="seconds")
+
+
+def local_time_text(value: datetime.datetime, zone: datetime.tzinfo | None = None) -> str:
+    """A time as LocalDateTime puts it in an answer, for an answer built without its schema
+    (`zone`: the current time zone, when the caller has already read it)."""
+    return _text(_local(value, zone))
 
 
 # Times go out in ISO 8601 with the local offset, to the second: 2026-03-09T10:00:00+08:00 (API.md).
@@ -25,7 +35,7 @@ def _local(value: datetime.datetime) -> datetime.datetime:
 LocalDateTime = Annotated[
     datetime.datetime,
     AfterValidator(_local),
-    PlainSerializer(lambda value: value.isoformat(timespec="seconds"), return_type=str),
+    PlainSerializer(_text, return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-03-09T10:00:00+08:00"}),
 ]
 
