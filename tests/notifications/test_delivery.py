@@ -10,6 +10,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from kefu.notifications import delivery, services, tasks
+from kefu.notifications.checks import check_sms_gateway
 from kefu.notifications.models import LocalSms, OutboxMessage, OutboxStatus
 from tests.factories import make_user
 from tests.notifications.conftest import CONTEXT
@@ -210,3 +211,13 @@ def test_an_unreachable_mail_server_is_a_failed_try(kind, settings, django_captu
     message = OutboxMessage.objects.get()
     assert (message.status, message.attempts) == (OutboxStatus.PENDING, 1)
     assert "ConnectionRefusedError" in message.last_error
+
+
+def test_a_gateway_setting_that_names_no_class_fails_the_system_check(settings):
+    settings.SMS_GATEWAY = "kefu.notifications.sms.nowhere.Gateway"
+
+    [error] = check_sms_gateway()
+
+    assert error.id == "kefu.E021"
+    settings.SMS_GATEWAY = "kefu.notifications.sms.local.LocalSmsGateway"
+    assert check_sms_gateway() == []
