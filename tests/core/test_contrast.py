@@ -81,6 +81,24 @@ PAIRS = [
     ("the avatar's initial", (".kf-avatar", "color"), [(".kf-avatar", "background")]),
     ("the brand on a plain page", (".kf-plain-brand", "color"), [PAGE]),
     ("the brand on a plain page under the pointer", (".kf-plain-brand:hover", "color"), [PAGE]),
+    ("the bell", (".kf-bell", "color"), [SURFACE]),
+    ("the bell under the pointer", (".kf-bell:hover", "color"), [SURFACE, (".kf-bell:hover", "background")]),
+    (
+        "the bell on the notifications page",
+        ('.kf-bell[aria-current="page"]', "color"),
+        [SURFACE, ('.kf-bell[aria-current="page"]', "background")],
+    ),
+    on_itself("the bell's unread count", ".kf-bell-count"),
+    (
+        "an unread notification's title",
+        (".kf-notification-open", "color"),
+        [SURFACE, (".kf-notification.is-unread", "background")],
+    ),
+    (
+        "muted text on an unread notification",
+        (".kf-muted", "color"),
+        [SURFACE, (".kf-notification.is-unread", "background")],
+    ),
 ]
 
 # Rules whose colour is not text to be read: an aria-hidden icon, and colours inherited.

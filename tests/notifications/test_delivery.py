@@ -10,6 +10,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from kefu.notifications import delivery, services, tasks
+from kefu.notifications.checks import check_sms_gateway
 from kefu.notifications.models import LocalSms, OutboxMessage, OutboxStatus
 from tests.factories import make_user
 from tests.notifications.conftest import CONTEXT
@@ -194,7 +195,11 @@ def test_the_tasks_are_queued_when_the_worker_is_not_immediate(
     assert HUEY.pending_count() == 1
     assert LocalSms.objects.count() == 0
 
-    HUEY.execute(HUEY.dequeue())
+    task = HUEY.dequeue()
+    assert task.name.endswith("deliver_messages")
+    # The worker runs it (in this process, without closing the test's connection as a worker would).
+    monkeypatch.setattr(HUEY, "_immediate", True)
+    HUEY.execute(task)
 
     assert LocalSms.objects.count() == 1
 
@@ -210,3 +215,13 @@ def test_an_unreachable_mail_server_is_a_failed_try(kind, settings, django_captu
     message = OutboxMessage.objects.get()
     assert (message.status, message.attempts) == (OutboxStatus.PENDING, 1)
     assert "ConnectionRefusedError" in message.last_error
+
+
+def test_a_gateway_setting_that_names_no_class_fails_the_system_check(settings):
+    settings.SMS_GATEWAY = "kefu.notifications.sms.nowhere.Gateway"
+
+    [error] = check_sms_gateway()
+
+    assert error.id == "kefu.E021"
+    settings.SMS_GATEWAY = "kefu.notifications.sms.local.LocalSmsGateway"
+    assert check_sms_gateway() == []

@@ -166,3 +166,22 @@ def test_mark_all_read(kind, owner):
 
     assert services.mark_all_read(user=owner) == 2
     assert not Notification.objects.filter(read_at__isnull=True).exists()
+
+
+def test_a_customers_link_reaches_the_email_as_an_absolute_url(
+    kind, settings, django_capture_on_commit_callbacks
+):
+    settings.KEFU_SITE_URL = "https://kefu.example.com"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_to_customer(kind=kind, email="chen@example.com", context={**CONTEXT, "link": "/t/abc/"})
+
+    assert mail.outbox[0].body.endswith("https://kefu.example.com/t/abc/")
+
+
+def test_a_customers_link_must_be_a_path_in_the_site(kind, nothing_written):
+    with pytest.raises(ValueError, match="path inside the site"):
+        services.send_to_customer(
+            kind=kind, phone="+8613971805566", context={"link": "https://evil.example/"}
+        )
+    nothing_written()

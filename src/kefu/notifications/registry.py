@@ -26,6 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.template import Context, Template, TemplateSyntaxError
+from django.utils import timezone
 
 from kefu.notifications.models import Channel, Language, NotificationTemplate
 
@@ -100,7 +101,7 @@ def seed_templates() -> int:
                     )
                 )
             elif not row.is_customised and (row.subject, row.body) != (subject, body):
-                row.subject, row.body = subject, body
+                row.subject, row.body, row.updated_at = subject, body, timezone.now()
                 changed.append(row)
     NotificationTemplate.objects.bulk_create(new, ignore_conflicts=True)
     NotificationTemplate.objects.bulk_update(changed, ["subject", "body", "updated_at"])

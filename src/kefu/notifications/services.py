@@ -58,8 +58,10 @@ def _check_link(link: str) -> str:
 
 
 def _context(context: Mapping[str, Any], link: str) -> dict[str, Any]:
+    """What a template reads: the caller's context, `link` (a path in the site) and `url` (the
+    same, absolute, under KEFU_SITE_URL; a `url` the caller gives wins)."""
     site = settings.KEFU_SITE_URL.rstrip("/")
-    return {**context, "link": link, "url": f"{site}{link}" if link else site}
+    return {"url": f"{site}{link}", **context, "link": link}
 
 
 def notify(
@@ -134,7 +136,10 @@ def send_to_customer(
 ) -> list[OutboxMessage]:
     """A text message to `phone` (E.164) and/or an e-mail to `email`, in `language`, for a
     customer (who has no account). Runs in the caller's transaction; sent after the commit.
-    ValidationError, with nothing written, for a missing or malformed address or language."""
+    ValidationError, with nothing written, for a missing or malformed address or language.
+
+    A `link` in `context` (a path, such as the customer's signed page) is also offered to the
+    templates as `url`, absolute under KEFU_SITE_URL, unless the context gives its own `url`."""
     registry.get_kind(kind)
     errors = FieldErrors()
     if not phone and not email:
@@ -147,7 +152,9 @@ def send_to_customer(
     errors.choice("language", language, Language)
     errors.raise_if_any()
     templates = registry.load_templates(kind)
-    words = _context(context, str(context.get("link", "")))
+    link = str(context.get("link", ""))
+    _check_link(link)
+    words = _context(context, link)
     messages = []
     for channel, address in ((Channel.SMS, phone), (Channel.EMAIL, email)):
         if address:
