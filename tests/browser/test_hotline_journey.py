@@ -1,6 +1,6 @@
 """The hotline's journey with a ticket: a caller is found by phone, the agent opens a ticket for
-her washing machine from the 360° page, replies, transfers it with a reason; the new owner finds it
-in their queue and resolves it. And the ticket's pages fit a 390-px phone.
+her washing machine from the 360° page, replies, transfers it with a reason; the new owner is told
+by the bell, finds it in their queue and resolves it. And the ticket's pages fit a 390-px phone.
 
 Elements are found by their ids and data attributes, not their words, so the journey holds in
 either language while translations are being filled in.
@@ -110,6 +110,11 @@ def test_a_call_becomes_a_ticket_that_changes_hands_and_is_resolved(page, live_s
     # The new owner finds it in their queue and resolves it.
     log_in(page, live_server, "colleague")
     expect(page.locator("[data-panel='tickets.mine']")).to_contain_text(ticket.number)
+    # The bell says one thing is new: the transfer, with its reason.
+    expect(page.locator(".kf-bell-count")).to_have_text("1")
+    page.locator(".kf-bell").click()
+    expect(page.locator(".kf-notifications")).to_contain_text(ticket.number)
+    expect(page.locator(".kf-notifications")).to_contain_text("需要维修工程师判断")
     page.locator(".kf-nav a[href='/tickets/']").click()
     expect(page.locator(".kf-queue")).to_contain_text(ticket.number)
     screenshot(page, "ticket-queue")
