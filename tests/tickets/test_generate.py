@@ -400,3 +400,25 @@ def test_a_second_run_appends_and_continues_each_days_numbers():
     assert counters == dict(per_day)
     # the same agents serve both runs
     assert User.objects.filter(username__startswith=ticket_generator.AGENT_PREFIX).count() == 40
+
+
+# --- the benchmark suite's queue measurement (no timing asserted) -------------------------------
+
+
+def test_bench_queue_measurement_runs_on_a_generated_data_set(generated):
+    from bench import ticket_queue
+
+    figures = ticket_queue.measure(samples=3, warmup=1, say=lambda message: None)
+    by_name = {figure.name: figure for figure in figures}
+    assert by_name["agent queue 'mine': the agent's open tickets"].value == (
+        Ticket.objects.open().filter(owner__username=ticket_queue.AGENT).count()
+    )
+    statements = [figure for figure in figures if figure.unit == "queries"]
+    assert len(statements) == 4
+    assert all(figure.met for figure in statements)  # the same number of statements on each page
+
+
+def test_bench_queue_measurement_skips_a_data_set_without_tickets():
+    from bench import ticket_queue
+
+    assert ticket_queue.measure(samples=1, say=lambda message: None) == []
