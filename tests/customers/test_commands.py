@@ -202,9 +202,9 @@ def test_generator_gives_products_to_existing_customers_when_asked_for_none():
     assert OwnedProduct.objects.values("customer").distinct().count() > 1
 
 
-def test_generator_knows_no_tickets_until_an_app_registers_them():
-    with pytest.raises(CommandError, match="--tickets"):
-        generate_data("--customers", "10", "--tickets", "5")
+def test_generator_knows_no_option_that_no_app_registered():
+    with pytest.raises(CommandError, match="--visits"):
+        generate_data("--customers", "10", "--visits", "5")
     assert not Customer.objects.exists()
 
 

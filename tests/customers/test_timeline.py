@@ -108,16 +108,16 @@ def test_a_kind_registered_twice_or_in_an_unknown_filter_is_refused(registries):
     with pytest.raises(ImproperlyConfigured):
         timeline.register_kind("product_purchased", describe=str, label="x")
     with pytest.raises(ImproperlyConfigured):
-        timeline.register_kind("ticket_opened", describe=str, label="x", filter="tickets")
+        timeline.register_kind("visit_booked", describe=str, label="x", filter="visits")
     with pytest.raises(ImproperlyConfigured):
         timeline.register_source(timeline.OWN_SOURCE, lambda *a, **k: [])
 
 
 @dataclass
-class FakeTicketEvent:
+class FakeVisitEvent:
     pk: int
     occurred_at: datetime.datetime
-    kind: str = "ticket_opened"
+    kind: str = "visit_booked"
     has_time: bool = True
     data: dict | None = None
     actor = None
@@ -128,10 +128,12 @@ class FakeTicketEvent:
 def test_a_registered_source_is_merged_into_the_timeline_page_by_page(
     registries, agent, customer, django_assert_num_queries
 ):
-    """A ticket-event table beside the timeline's own (decision 0016), here held in memory."""
+    """An event table of another app beside the timeline's own (decision 0016), here held in
+    memory. The tickets' real source is left out, so that only the two are read."""
+    del timeline.SOURCES["tickets"]
     opened = customer.events.get().occurred_at
     tickets = [
-        FakeTicketEvent(pk, opened + datetime.timedelta(minutes=minutes), data={"n": pk})
+        FakeVisitEvent(pk, opened + datetime.timedelta(minutes=minutes), data={"n": pk})
         for pk, minutes in ((3, 30), (2, 0), (1, -30))  # newest first; #2 at the very same instant
     ]
     asked = []
@@ -144,15 +146,15 @@ def test_a_registered_source_is_merged_into_the_timeline_page_by_page(
     def _within(entry, bound):
         return entry.occurred_at == bound.at and (bound.through_at or (bound.id and entry.pk < bound.id))
 
-    timeline.register_filter("tickets", label="Tickets")
+    timeline.register_filter("visits", label="Visits")
     timeline.register_kind(
-        "ticket_opened",
-        describe=lambda data: f"ticket {data['n']}",
+        "visit_booked",
+        describe=lambda data: f"visit {data['n']}",
         label="x",
-        filter="tickets",
-        source="tickets",
+        filter="visits",
+        source="visits",
     )
-    timeline.register_source("tickets", read)
+    timeline.register_source("visits", read)
     buy(agent, customer, LONG_AGO)
 
     seen, cursor = [], None
@@ -166,13 +168,13 @@ def test_a_registered_source_is_merged_into_the_timeline_page_by_page(
         cursor = page.next_cursor
 
     assert [kind for kind, _text in seen] == [
-        "ticket_opened",
-        "ticket_opened",  # the same instant as the record's opening: "tickets" sorts above "customers"
+        "visit_booked",
+        "visit_booked",  # the same instant as the record's opening: "visits" sorts above "customers"
         "customer_created",
-        "ticket_opened",
+        "visit_booked",
         "product_purchased",
     ]
-    assert [text for _kind, text in seen if _kind == "ticket_opened"] == ["ticket 3", "ticket 2", "ticket 1"]
+    assert [text for _kind, text in seen if _kind == "visit_booked"] == ["visit 3", "visit 2", "visit 1"]
 
     asked.clear()
     with django_assert_num_queries(1):

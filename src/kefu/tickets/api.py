@@ -64,6 +64,7 @@ Queue = Annotated[
     str | None,
     Query(
         pattern=r"^(mine|team|unassigned|flagged)$",
+        max_length=10,
         description="mine, team (the caller's teams), unassigned (the intake desk's) or flagged "
         "(bouncing or urged). A queue holds open tickets, oldest first; without one: every ticket "
         "the caller may see, newest first.",
@@ -133,7 +134,8 @@ def list_tickets(
     channel: Annotated[Channel | None, Query(description="Only this channel.")] = None,
     tag: Annotated[str | None, Query(max_length=TAG_MAX, description="Only tickets with this tag.")] = None,
     category: Annotated[
-        str | None, Query(pattern=CODE, description="Only tickets about a product of this category code.")
+        str | None,
+        Query(pattern=CODE, max_length=40, description="Only tickets about a product of this category code."),
     ] = None,
     customer: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Only this customer's.")] = None,
     q: Annotated[str, Query(max_length=SEARCH_MAX, description="Words to search for, or a number.")] = "",
@@ -327,10 +329,20 @@ def add_comment(
     summary="Record an urge (催办) the customer made by phone",
     description="urge_count goes up by one and the owner is told. A resolved or closed ticket is a 409.",
 )
-def urge_ticket(request: HttpRequest, ticket: TicketPath, payload: UrgeIn | None = None):
+def urge_ticket(
+    request: HttpRequest,
+    ticket: TicketPath,
+    payload: UrgeIn | None = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+):
     found = selectors.access_ticket(request.auth, ticket, action="urge")
-    services.urge_ticket(ticket=found, by=request.auth, via="phone", note=payload.note if payload else "")
-    return _answer(request, found.pk)
+
+    def urge():
+        # A retried request must not count the customer's one call twice.
+        services.urge_ticket(ticket=found, by=request.auth, via="phone", note=payload.note if payload else "")
+        return _answer(request, found.pk)
+
+    return create_once(request, idempotency_key, TicketOut, urge, status=200)
 
 
 @router.get(

@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_team'),
-        ('customers', '0006_timeline_subject_types_and_times'),
-        ('tickets', '0100_search'),
+        ("accounts", "0003_team"),
+        ("customers", "0006_timeline_subject_types_and_times"),
+        ("tickets", "0100_search"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['created_at', 'id'], name='ticket_created_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["created_at", "id"], name="ticket_created_idx"),
         ),
     ]
