@@ -18,41 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kefu.core import errors
 from kefu.core.clientip import client_ip
-from kefu.core.forms import show_service_errors
+from kefu.core.forms import StyledForm, show_service_errors
 from kefu.core.validation import TEXT_MAX
 from kefu.core.web import refusal
 from kefu.customers.models import ProductCategory
 from kefu.tickets import attachments, portal, selectors, services
+from kefu.tickets.forms import MultipleFileField
 from kefu.tickets.models import Attachment, Ticket, TicketType
 
 NOT_FOUND_PAGE = "tickets/portal/not_found.html"
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files from one input; each is checked by the service (tickets.attachments)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,application/pdf"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        return [super().clean(data, initial)] if data else []
-
-
-class StyledForm(forms.Form):
-    """Tabler's classes on every widget."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
 
 
 class PortalReplyForm(StyledForm):
