@@ -263,8 +263,11 @@ KEFU_PHONE_LOOKUPS_PER_DAY = int(os.environ.get("PHONE_LOOKUPS_PER_DAY", "100"))
 KEFU_DEMO_PASSWORD = "kefu-demo"
 
 # --- Notifications (docs/operations.md "Notifications") -------------------------------------
-# The address that links in e-mails and text messages start with (no trailing slash).
-KEFU_SITE_URL = os.environ.get("KEFU_SITE_URL", "http://127.0.0.1:8000")
+# The address every absolute link starts with (https://kefu.example.com): links in e-mails and
+# text messages, and the customer's link to a ticket (core.links.absolute_url). Empty: a link made
+# while answering a request starts with that request's address, one made by the worker with
+# http://127.0.0.1:8000. KEFU_PUBLIC_URL is the old name of the same setting (deprecated).
+KEFU_SITE_URL = os.environ.get("KEFU_SITE_URL") or os.environ.get("KEFU_PUBLIC_URL", "")
 # Text messages: the gateway class (notifications/sms/). The local one sends nothing and keeps
 # each message for the admin; a provider's class is named here.
 SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "kefu.notifications.sms.local.LocalSmsGateway")
@@ -276,6 +279,9 @@ KEFU_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "6"))
 KEFU_OUTBOX_RETRY_SECONDS = float(os.environ.get("OUTBOX_RETRY_SECONDS", "60"))
 KEFU_OUTBOX_SENDING_TIMEOUT = float(os.environ.get("OUTBOX_SENDING_TIMEOUT", "600"))
 KEFU_OUTBOX_BACKLOG_WARN_SECONDS = int(os.environ.get("OUTBOX_BACKLOG_WARN_SECONDS", "600"))
+# Days a sent message is kept before the nightly purge deletes it (`manage.py purge_outbox`);
+# waiting and given-up messages are kept until someone deals with them.
+KEFU_OUTBOX_KEEP_DAYS = int(os.environ.get("OUTBOX_KEEP_DAYS", "30"))
 # E-mail: SMTP when EMAIL_HOST is set; otherwise each e-mail is written as a file under var/mail
 # (a local implementation that keeps what it would send).
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Kefu <kefu@localhost>")
@@ -306,9 +312,7 @@ KEFU_MULTIPART_MAX_BYTES = int(
 )
 # How long the customer's link to a ticket opens it, in seconds (tickets.portal): 30 days.
 TICKET_LINK_MAX_AGE = int(os.environ.get("TICKET_LINK_MAX_AGE", str(30 * 24 * 3600)))
-# The address the customer's links start with (https://kefu.example.com), for links sent by
-# SMS or email; empty: the address of the request that made the link.
-KEFU_PUBLIC_URL = os.environ.get("KEFU_PUBLIC_URL", "")
+# The address the customer's links start with: KEFU_SITE_URL above.
 # Public requests (the form at /t/request/ and POST /api/v1/public/requests) per client address.
 PUBLIC_REQUESTS_PER_HOUR = int(os.environ.get("PUBLIC_REQUESTS_PER_HOUR", "20"))
 PUBLIC_REQUESTS_PER_DAY = int(os.environ.get("PUBLIC_REQUESTS_PER_DAY", "50"))

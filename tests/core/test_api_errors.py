@@ -210,11 +210,8 @@ def test_every_create_documents_the_idempotency_key(schema):
         and not path.endswith(("/collaborators", "/links"))
         # A link is a signed token, not a record: a second one is as good as the first.
         and not path.endswith("/portal-link")
-        # Multipart uploads stream their body to storage, which the key's fingerprint cannot
-        # read back: a retried upload stores the same file again (a known gap, tracked on the
-        # tickets issue). The customer's operations have no account to keep a key under; they
-        # are limited per link and per address instead.
-        and not path.endswith("/attachments")
+        # The customer's operations have no account to keep a key under; they are limited per
+        # link and per address instead.
         and "/public/" not in path
     ]
     assert creates

@@ -30,6 +30,7 @@ from tests.factories import (
     PhoneFactory,
     ProductModelFactory,
 )
+from tests.refusals import assert_refused
 
 pytestmark = pytest.mark.django_db
 
@@ -48,19 +49,6 @@ EN = {"Accept-Language": "en"}
 def send(client, method, path, data=None, **headers):
     body = data if isinstance(data, str) else json.dumps(data if data is not None else {})
     return getattr(client, method)(path, body, content_type="application/json", headers=headers)
-
-
-def assert_refused(response, status: int, field: str | None = None, code: str = "invalid") -> dict:
-    """The error shape, the status and, for input errors, the one field named."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["code"] == code
-    assert body["message"]
-    if field is not None:
-        assert field in body["fields"], body
-        assert all(body["fields"][field])
-        assert field in body["message"]
-    return body
 
 
 def counts() -> tuple[int, ...]:

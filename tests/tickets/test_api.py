@@ -11,6 +11,7 @@ from kefu.core.models import IdempotencyKey
 from kefu.tickets import services
 from kefu.tickets.models import Comment, Ticket, TicketEvent, Transfer
 from tests.factories import CustomerFactory, OwnedProductFactory, customer_with_phone, make_user
+from tests.refusals import assert_refused
 from tests.tickets.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,16 +25,6 @@ def fast_password_hashing(settings):
 def send(client, method, path, data=None, **headers):
     body = data if isinstance(data, str) else json.dumps(data if data is not None else {})
     return getattr(client, method)(f"/api/v1{path}", body, content_type="application/json", headers=headers)
-
-
-def assert_refused(response, status: int, field: str | None = None, code: str = "invalid") -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["code"] == code
-    assert body["message"]
-    if field is not None:
-        assert field in body["fields"], body
-    return body
 
 
 def open_one(by, customer=None, **fields):

@@ -62,8 +62,8 @@ def test_staff_get_a_link_by_id_or_number(client, ticket, agent):
         assert portal.open_link(token_of(body["url"])) == ticket
 
 
-def test_the_public_address_setting_starts_every_link(client, ticket, agent, settings):
-    settings.KEFU_PUBLIC_URL = "https://kefu.example.com/"
+def test_the_site_address_setting_starts_every_link(client, ticket, agent, settings):
+    settings.KEFU_SITE_URL = "https://kefu.example.com/"
 
     body = client.post(f"/api/v1/tickets/{ticket.pk}/portal-link", headers=bearer(agent)).json()
 
@@ -100,6 +100,46 @@ def test_staff_add_a_file_and_a_disguised_one_is_refused_with_nothing_written(cl
     assert refused.status_code == 422
     assert "file" in refused.json()["fields"]
     assert (Attachment.objects.count(), TicketEvent.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_a_retried_upload_with_its_key_answers_the_first_and_stores_one_file(client, ticket, agent, media):
+    url = f"/api/v1/tickets/{ticket.pk}/attachments"
+    headers = {**bearer(agent), "Idempotency-Key": "upload-0001"}
+
+    def upload():
+        photo = SimpleUploadedFile("外机.png", PNG, content_type="image/png")
+        return client.post(url, {"file": photo, "public": "false"}, headers=headers)
+
+    first = upload()
+    events = TicketEvent.objects.count()
+    retried = upload()
+
+    assert first.status_code == retried.status_code == 201
+    assert retried.json() == first.json()
+    assert retried["Idempotent-Replayed"] == "true"
+    assert Attachment.objects.count() == 1
+    assert TicketEvent.objects.count() == events
+    assert len([path for path in media.rglob("*") if path.is_file()]) == 1
+
+
+def test_the_same_upload_key_with_another_file_is_refused(client, ticket, agent, media):
+    url = f"/api/v1/tickets/{ticket.pk}/attachments"
+    headers = {**bearer(agent), "Idempotency-Key": "upload-0002"}
+    client.post(url, {"file": SimpleUploadedFile("a.png", PNG, content_type="image/png")}, headers=headers)
+
+    other = client.post(
+        url, {"file": SimpleUploadedFile("a.png", PNG + b"\x00", content_type="image/png")}, headers=headers
+    )
+    private = client.post(
+        url,
+        {"file": SimpleUploadedFile("a.png", PNG, content_type="image/png"), "public": "false"},
+        headers=headers,
+    )
+
+    assert other.status_code == private.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+    assert Attachment.objects.count() == 1
+    assert len([path for path in media.rglob("*") if path.is_file()]) == 1
 
 
 def test_an_oversized_file_is_refused_with_nothing_written(client, ticket, agent, settings):

@@ -3,13 +3,19 @@
 from django.db.models import Q
 
 from kefu.accounts.models import ApiToken, User
+from kefu.accounts.system import system_usernames
 from kefu.core.errors import NotFound
 from kefu.core.pagination import Page, keyset_page
 
 
 def staff_users(*, role: str | None = None, text: str = "", cursor=None, limit=50) -> Page[User]:
-    """Active staff by id, optionally of one role and matching part of a username or name."""
-    users = User.objects.filter(is_active=True).prefetch_related("groups")
+    """Active staff by id, optionally of one role and matching part of a username or name; no
+    system account (accounts.system: the intake desk is nobody to choose)."""
+    users = (
+        User.objects.filter(is_active=True)
+        .exclude(username__in=system_usernames())
+        .prefetch_related("groups")
+    )
     if role:
         users = users.filter(groups__name=role)
     text = text.strip()

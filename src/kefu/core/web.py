@@ -5,15 +5,19 @@ One mapping turns every `core.errors.DomainError` into what the user sees (`refu
 the API would answer (InvalidRequest 400, PermissionDenied 403, NotFound 404, Conflict and
 StaleVersion 409, a broken rule 422, TooManyRequests 429 with Retry-After) and the error's
 translated message, in the site's frame; an htmx request gets the same words as a fragment for
-the element it targets. Views say they rely on it with `@domain_errors`; `DomainErrorMiddleware`
-answers the same for a view that forgot, so a domain error is never a server error page.
+the element it targets. A service's ValidationError that no form of the view shows is a broken
+rule (422) with its words, as in the API. Views say they rely on it with `@domain_errors`;
+`DomainErrorMiddleware` answers the same for a view that forgot, so a domain error is never a
+server error page.
 """
 
 from functools import wraps
+from urllib.parse import urlsplit
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import errors
@@ -55,6 +59,18 @@ def page_layout(request: HttpRequest) -> str:
     return "base.html" if user is not None and user.is_authenticated else "base_plain.html"
 
 
+def reload_url(request: HttpRequest) -> str:
+    """The page to load again after a conflict: the page itself for a GET; for a form's POST, the
+    page the form was on (htmx's HX-Current-URL, else the Referer) when it is this site's."""
+    if request.method in ("GET", "HEAD"):
+        return request.path
+    page = request.headers.get("HX-Current-URL") or request.headers.get("Referer") or ""
+    if page and url_has_allowed_host_and_scheme(page, allowed_hosts={request.get_host()}):
+        parts = urlsplit(page)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return ""
+
+
 def refusal(request: HttpRequest, error: errors.DomainError) -> HttpResponse:
     """The answer to a request that a service or selector refused: its status, its words."""
     context = {
@@ -64,7 +80,7 @@ def refusal(request: HttpRequest, error: errors.DomainError) -> HttpResponse:
         "message": error.message,
         # 400.html shows `reason`; a conflict offers to load the record again.
         "reason": error.message,
-        "reload_url": request.path if error.status == 409 else "",
+        "reload_url": reload_url(request) if error.status == 409 else "",
     }
     if is_htmx(request):
         response = render(request, REFUSAL_FRAGMENT, context, status=error.status)
@@ -85,6 +101,10 @@ def domain_errors(view):
             return view(request, *args, **kwargs)
         except errors.DomainError as error:
             return refusal(request, error)
+        except ValidationError as error:
+            # A service's refusal that no form of the view shows: a broken rule (422), its
+            # words, as the API answers it (core/api/errors.py).
+            return refusal(request, errors.DomainError(" ".join(error.messages)))
 
     return wrapper
 

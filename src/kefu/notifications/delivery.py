@@ -12,6 +12,9 @@ A message is delivered at least once and, while workers keep to the timeout, exa
 A worker that dies between claim and record leaves the row in sending; `drain()` puts rows
 claimed longer than KEFU_OUTBOX_SENDING_TIMEOUT seconds ago back (or gives them up when they
 used their last attempt). So a stopped worker delays messages and loses none.
+
+Sent messages are kept KEFU_OUTBOX_KEEP_DAYS days, then `purge_sent()` deletes them (nightly, and
+`manage.py purge_outbox`). Waiting and given-up messages are never purged: someone must see them.
 """
 
 import datetime
@@ -24,12 +27,15 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from kefu.core import audit
 from kefu.notifications import channels
-from kefu.notifications.models import OutboxMessage, OutboxStatus
+from kefu.notifications.models import LocalSms, OutboxMessage, OutboxStatus
 
 logger = logging.getLogger("kefu.notifications")
 
 BATCH = 50
+# Sent messages deleted per statement by the purge: short transactions, whatever the backlog.
+PURGE_BATCH = 5000
 ERROR_MAX = OutboxMessage._meta.get_field("last_error").max_length or 500
 LONGEST_WAIT = datetime.timedelta(hours=6)
 
@@ -153,3 +159,37 @@ def drain(*, most: int = 5000) -> Outcome:
             outcome.add(send_claimed(message))
         handled += len(batch)
     return outcome
+
+
+def keep_days() -> int:
+    return int(settings.KEFU_OUTBOX_KEEP_DAYS)
+
+
+def purge_sent(*, now: datetime.datetime | None = None, batch: int = PURGE_BATCH) -> int:
+    """Delete the messages sent more than KEFU_OUTBOX_KEEP_DAYS days ago, with the local
+    gateway's copies of them (LocalSms), and return how many. Set-based: one DELETE per batch of
+    ids, each batch its own short transaction with one audit row for it (decision 0020).
+    Idempotent: a second run, or two at once, finds nothing left to delete. A message waiting,
+    being sent or given up is never deleted."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=keep_days())
+    old = OutboxMessage.objects.filter(status=OutboxStatus.SENT, sent_at__lt=cutoff)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(old.order_by("id").values_list("id", flat=True)[:batch])
+            if not ids:
+                return deleted
+            # Nothing cascades from either table (LocalSms.message is DO_NOTHING, its foreign key
+            # kept by the database), so each is one DELETE, with no row read into Python.
+            LocalSms.objects.filter(message_id__in=ids).delete()
+            count, _by_model = old.filter(id__in=ids).delete()
+            audit.record_sweep(
+                name="notifications.purge_outbox",
+                model=OutboxMessage,
+                counts={"deleted": count},
+                criteria={"status": OutboxStatus.SENT, "sent_before": cutoff.isoformat()},
+                id_range=(ids[0], ids[-1]),
+            )
+        deleted += count
+        if len(ids) < batch:
+            return deleted

@@ -205,8 +205,10 @@ class LocalSms(models.Model):
 
     personal_fields = {"phone": redact_phone}
 
+    # The database's foreign key guards the row; DO_NOTHING lets the outbox's purge delete both
+    # tables set-based (delivery.purge_sent deletes these first), without Django's collector.
     message = models.ForeignKey(
-        OutboxMessage, verbose_name=_("outgoing message"), on_delete=models.PROTECT, related_name="+"
+        OutboxMessage, verbose_name=_("outgoing message"), on_delete=models.DO_NOTHING, related_name="+"
     )
     phone = models.CharField(_("phone"), max_length=20)
     body = models.TextField(_("body"), max_length=BODY_MAX)

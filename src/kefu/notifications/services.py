@@ -9,7 +9,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -17,8 +16,10 @@ from django.template import Template, TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kefu.accounts.system import is_system_account
 from kefu.core import audit
 from kefu.core.errors import Conflict
+from kefu.core.links import absolute_url
 from kefu.core.validation import FieldErrors
 from kefu.notifications import registry
 from kefu.notifications.models import (
@@ -59,9 +60,8 @@ def _check_link(link: str) -> str:
 
 def _context(context: Mapping[str, Any], link: str) -> dict[str, Any]:
     """What a template reads: the caller's context, `link` (a path in the site) and `url` (the
-    same, absolute, under KEFU_SITE_URL; a `url` the caller gives wins)."""
-    site = settings.KEFU_SITE_URL.rstrip("/")
-    return {"url": f"{site}{link}", **context, "link": link}
+    same, absolute: core.links, under KEFU_SITE_URL; a `url` the caller gives wins)."""
+    return {"url": absolute_url(link), **context, "link": link}
 
 
 def notify(
@@ -76,7 +76,8 @@ def notify(
     with "email" in `channels`, an e-mail to each who has an address. Each in their language.
 
     Runs in the caller's transaction (nothing is written if it rolls back); the e-mails are sent
-    by the worker after the commit. Inactive users and repeats are skipped. `link` is a path in
+    by the worker after the commit. Inactive users, system accounts (accounts.system: the intake
+    desk) and repeats are skipped. `link` is a path in
     the site ("/tickets/42/"): the notification opens it. Returns the in-app rows written.
     """
     registry.get_kind(kind)
@@ -84,7 +85,9 @@ def notify(
     if not wanted <= STAFF_CHANNELS:
         raise ValueError(f"staff are notified in-app or by e-mail, not by {sorted(wanted - STAFF_CHANNELS)}")
     _check_link(link)
-    people = list({user.pk: user for user in recipients if user.is_active}.values())
+    people = list(
+        {user.pk: user for user in recipients if user.is_active and not is_system_account(user)}.values()
+    )
     if not people:
         return []
     templates = registry.load_templates(kind)

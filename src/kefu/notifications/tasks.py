@@ -18,3 +18,10 @@ def drain_outbox() -> int:
     """Every minute: due retries, messages written while the worker was stopped, and messages a
     stopped worker left half-sent (also `manage.py deliver_outbox`)."""
     return delivery.drain().sent
+
+
+@db_periodic_task(crontab(hour="3", minute="37"))
+def purge_outbox() -> int:
+    """Every night: delete the messages sent more than KEFU_OUTBOX_KEEP_DAYS days ago (also
+    `manage.py purge_outbox`)."""
+    return delivery.purge_sent()

@@ -1,9 +1,14 @@
 """The notification centre: a person's list, and marking read. Works without JavaScript (plain
-form posts that redirect); with htmx, marking one read swaps just its row."""
+form posts that redirect); with htmx, marking one read swaps just its row, and the bell in the
+top bar asks for its count again every minute (`bell`)."""
+
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -13,6 +18,8 @@ from kefu.core.web import domain_errors, is_htmx
 from kefu.notifications import selectors, services
 
 PAGE_SIZE = 30
+# htmx stops polling on this status: a signed-out page has no bell to keep up to date.
+STOP_POLLING = 286
 LIST_TARGET = "kf-notification-list"
 
 
@@ -66,3 +73,16 @@ def mark_all_read(request):
     if marked:
         messages.success(request, _("All notifications are marked read."))
     return redirect("notifications:list")
+
+
+@require_GET
+def bell(request):
+    """The bell alone, for the top bar's poll: one COUNT on the partial index of unread rows
+    (with the session's and the user's reads, three statements). Signed out (the session ended
+    in another tab): no bell, and htmx stops asking, rather than swapping in the sign-in page."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=STOP_POLLING)
+    # The page the bell sits on (htmx names it): the bell is "current" on the list's page.
+    page = urlsplit(request.headers.get("HX-Current-URL", "")).path
+    on_list = page.startswith(reverse("notifications:list"))
+    return render(request, "notifications/bell.html", {"bell_polled": True, "bell_on_list": on_list})

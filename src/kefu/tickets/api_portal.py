@@ -18,6 +18,7 @@ from ninja.responses import Status
 
 from kefu.core.api.errors import errors
 from kefu.core.api.helpers import LocalDateTime, require
+from kefu.core.api.idempotency import IdempotencyKeyHeader, create_once
 from kefu.core.api.parser import text_problem
 from kefu.core.api.schema import TEXT_MAX, StrictSchema, max_length
 from kefu.core.clientip import client_ip
@@ -229,7 +230,9 @@ def create_portal_link(request: HttpRequest, ticket: TicketPath):
     description=(
         "Multipart: `file` and `public` (`true` or `false`; false keeps it for staff only). "
         "The type is read from the content: JPEG, PNG, GIF, WebP or PDF; anything else, or a file over "
-        "TICKET_ATTACHMENT_MAX_BYTES (10 MiB by default), is a 422 with nothing written."
+        "TICKET_ATTACHMENT_MAX_BYTES (10 MiB by default), is a 422 with nothing written. With an "
+        "`Idempotency-Key`, a retried upload (the same file and fields) answers the first one and "
+        "stores the file once."
     ),
 )
 def add_ticket_attachment(
@@ -237,10 +240,17 @@ def add_ticket_attachment(
     ticket: TicketPath,
     file: File[UploadedFile],
     public: Form[Literal["true", "false"]] = "true",
+    idempotency_key: IdempotencyKeyHeader = None,
 ):
     found = selectors.access_ticket(request.auth, ticket, action="attach")
-    attachment = services.add_attachment(ticket=found, by=request.auth, upload=file, public=public == "true")
-    return Status(201, _attachment_data(attachment))
+
+    def create():
+        attachment = services.add_attachment(
+            ticket=found, by=request.auth, upload=file, public=public == "true"
+        )
+        return _attachment_data(attachment)
+
+    return create_once(request, idempotency_key, AttachmentOut, create)
 
 
 # --- The customer: their link -----------------------------------------------------------------

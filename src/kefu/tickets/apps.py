@@ -14,6 +14,11 @@ class TicketsConfig(AppConfig):
         from kefu.tickets.permissions import ROLE_GRANTS
 
         roles.declare_grants(self.label, ROLE_GRANTS)
+        # The intake desk owns unassigned tickets; nobody chooses it or notifies it.
+        from kefu.accounts.system import register_system_account
+        from kefu.tickets.services import INTAKE_USERNAME
+
+        register_system_account(INTAKE_USERNAME)
         notices.register_kinds()
         timeline.register_ticket_kinds()
         customer_timeline.register_source(timeline.SOURCE, selectors.customer_timeline_entries)

@@ -224,6 +224,24 @@ class TicketRefField(forms.CharField):
         return value
 
 
+class TagForm(StyledForm):
+    """One tag more, on the ticket's page (the edit page changes the whole list)."""
+
+    tag = forms.CharField(label=_("New tag"), max_length=Tag._meta.get_field("name").max_length)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean_tag(self) -> str:
+        name = self.cleaned_data["tag"].strip()
+        if TAG_SEPARATORS.search(name):
+            raise ValidationError(_("One tag at a time, without spaces or commas."))
+        return name
+
+    def clean(self):
+        data = super().clean()
+        require_version(self)
+        return data
+
+
 class LinkForm(StyledForm):
     to_ticket = TicketRefField(label=_("Other ticket"), max_length=20)
     kind = forms.ChoiceField(label=_("Relation"), choices=LinkKind.choices, initial=LinkKind.RELATED)

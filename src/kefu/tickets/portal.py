@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.core import audit
 from kefu.core.errors import NotFound, TooManyRequests
+from kefu.core.links import absolute_url
 from kefu.core.models import AuditAction, AuditEvent
 from kefu.core.validation import TEXT_MAX, FieldErrors
 from kefu.customers import selectors as customer_selectors
@@ -79,14 +80,9 @@ def link_path(token: str) -> str:
 
 
 def absolute(path: str, request=None) -> str:
-    """`path` on the address customers reach: settings.KEFU_PUBLIC_URL when set (the address in
-    SMS and emails), else the address of the request being answered."""
-    base = getattr(settings, "KEFU_PUBLIC_URL", "").rstrip("/")
-    if base:
-        return base + path
-    if request is not None:
-        return request.build_absolute_uri(path)
-    return path
+    """`path` on the address customers reach (core.links: KEFU_SITE_URL when set, else the
+    address of the request being answered)."""
+    return absolute_url(path, request)
 
 
 def make_token(ticket: Ticket) -> str:

@@ -183,18 +183,27 @@ def attach_comments(events: list[TicketEvent]) -> None:
 
 
 def ticket_timeline(
-    ticket: Ticket, *, user, cursor: str | None = None, limit: int | None = None, public_only: bool = False
+    ticket: Ticket,
+    *,
+    user,
+    cursor: str | None = None,
+    limit: int | None = None,
+    public_only: bool = False,
+    newest_first: bool = False,
 ) -> Page[TicketEvent]:
-    """The ticket's events, oldest first, with those of the tickets merged into it (a merge moves
-    nothing: the original shows its duplicates' replies). `public_only`: what the customer's link
-    shows. The caller fetched the ticket through access_ticket (or holds the customer's link).
-    At most four queries a page: the events, their actors, their comments and their files."""
+    """The ticket's events, oldest first (`newest_first`: the latest first, what the ticket's page
+    starts from), with those of the tickets merged into it (a merge moves nothing: the original
+    shows its duplicates' replies). `public_only`: what the customer's link shows. The caller
+    fetched the ticket through access_ticket (or holds the customer's link). Keyset pages on
+    (occurred_at, id); at most four queries a page, whatever the page: the events with their
+    actors, their comments, the comments' files and the events' own files."""
     events = TicketEvent.objects.filter(Q(ticket=ticket) | Q(ticket__merged_into=ticket)).select_related(
         "actor"
     )
     if public_only:
         events = events.filter(is_public=True)
-    page = keyset_page(events, order=("occurred_at", "id"), cursor=cursor, limit=limit)
+    order = ("-occurred_at", "-id") if newest_first else ("occurred_at", "id")
+    page = keyset_page(events, order=order, cursor=cursor, limit=limit)
     attach_comments(page.items)
     return page
 

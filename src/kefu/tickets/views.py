@@ -4,6 +4,7 @@ ticket for a customer (from the 360° page, or a telephony system's screen pop).
 Views stay thin: parse the form, fetch with selectors.access_ticket, call a service, render.
 Every page works without JavaScript. A refused action shows the ticket's page again with the
 refused form open, what was typed kept and the reason beside the field; nothing is written.
+With htmx, the ticket's forms update only the parts of the page that changed (PARTS, UPDATES).
 """
 
 from dataclasses import dataclass
@@ -14,8 +15,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kefu.core import errors
 from kefu.core.forms import show_service_errors
-from kefu.core.web import domain_errors, require_perm
+from kefu.core.web import REFUSAL_HEADER, domain_errors, is_htmx, require_perm
 from kefu.customers import privacy
 from kefu.customers import selectors as customer_selectors
 from kefu.customers.models import Customer, OwnedProduct
@@ -37,13 +40,15 @@ from kefu.tickets.forms import (
     QueueFilterForm,
     ReplyForm,
     StatusForm,
+    TagForm,
     TransferForm,
     UrgeForm,
 )
 from kefu.tickets.models import TRANSITIONS, Attachment, Status, Ticket
 
 QUEUE_PAGE_SIZE = 50
-TIMELINE_PAGE_SIZE = 200
+# The timeline's newest entries shown at first; "Earlier entries" fetches the page before.
+TIMELINE_PAGE_SIZE = 50
 SIDE_PRODUCTS = 10
 SIDE_TICKETS = 10
 # A tab's count is exact up to this, "99+" beyond: counting stays one short index read.
@@ -196,6 +201,32 @@ def queue(request):
 
 
 # --- A ticket's page --------------------------------------------------------------------------
+#
+# The page is made of parts, each a template with its own element id: the header (number,
+# status, owner, counts, the status buttons, transfer and tags), the timeline, the reply box,
+# the other actions, the customer's side column and a line that says what just happened. A form
+# posted by htmx (HX-Request) is answered with the part it came from, fresh or with its errors,
+# and the other parts the action changed, swapped out of band: no reload, and what was typed in
+# the other forms stays. Without JavaScript the same form posts and is redirected to the page.
+
+PARTS = {
+    "head": "tickets/page/head.html",
+    "timeline": "tickets/page/timeline.html",
+    "reply": "tickets/page/reply.html",
+    "more": "tickets/page/more.html",
+    "flash": "tickets/page/flash.html",
+}
+# What each action changes besides its own part, and the part its form sits in.
+UPDATES = {
+    "reply": ("reply", ("timeline", "flash")),
+    "status": ("head", ("timeline", "more", "flash")),
+    "claim": ("head", ("timeline", "more", "flash")),
+    "transfer": ("head", ("timeline", "more", "flash")),
+    "tag": ("head", ("timeline", "flash")),
+    "urge": ("more", ("head", "timeline", "flash")),
+    "collaborate": ("more", ("head", "timeline", "flash")),
+    "link": ("more", ("timeline", "flash")),
+}
 
 
 def transition_label(current: str, target: str) -> str:
@@ -260,58 +291,53 @@ def side_products(user, customer: Customer) -> list[OwnedProduct]:
     return list(products[:SIDE_PRODUCTS])
 
 
-def timeline_events(ticket: Ticket, user) -> tuple[list, bool]:
-    """The ticket's timeline, each event with its words; a file sent with a reply is shown in the
-    reply, not a second time on its own."""
-    page = selectors.ticket_timeline(ticket, user=user, limit=TIMELINE_PAGE_SIZE)
+def timeline_events(ticket: Ticket, user, before: str | None = None) -> tuple[list, str | None]:
+    """One page of the ticket's timeline as the page shows it: the newest TIMELINE_PAGE_SIZE
+    entries (or those just before the cursor `before`), the oldest of them on top; and the cursor
+    of the entries before these (None: these reach back to the opening). A file sent with a reply
+    is shown in the reply, not a second time on its own. A fixed number of queries per page."""
+    page = selectors.ticket_timeline(
+        ticket, user=user, cursor=before, limit=TIMELINE_PAGE_SIZE, newest_first=True
+    )
     events = []
-    for event in page.items:
+    for event in reversed(page.items):
         attachment = getattr(event, "attachment", None)
         if event.kind == timeline.TICKET_ATTACHMENT_ADDED and attachment and attachment.comment_id:
             continue
         event.text = timeline.describe(event)
         events.append(event)
-    return events, page.next_cursor is not None
+    return events, page.next_cursor
 
 
-def ticket_context(request: HttpRequest, ticket: Ticket, refused: dict | None = None) -> dict:
-    """Everything the ticket's page shows. `refused`: the form a refusal sends back (bound, with
-    its errors) by name, shown open in place of an empty one."""
-    user = request.user
-    refused = refused or {}
-    customer = ticket.customer
-    decorate(ticket)
-    events, more = timeline_events(ticket, user)
-    phones = privacy.shown_phones(user, customer) if user.has_perm("customers.view_customer") else []
-    others = [
-        decorate(other)
-        for other in selectors.customer_open_tickets(customer, user=user)
-        if other.pk != ticket.pk
-    ]
+def timeline_context(ticket: Ticket, user, before: str | None = None) -> dict:
+    events, earlier = timeline_events(ticket, user, before)
+    return {"events": events, "timeline_earlier": earlier, "timeline_is_earlier_page": before is not None}
+
+
+def head_context(user, ticket: Ticket, refused: dict) -> dict:
     unassigned = services.is_intake(ticket.owner)
     works = user.has_perm("tickets.change_ticket")
     merged = ticket.merged_into_id is not None
     context = {
-        "ticket": ticket,
-        "customer": customer,
-        "phones": phones,
-        "products": side_products(user, customer),
-        "other_tickets": others[:SIDE_TICKETS],
-        "events": events,
-        "timeline_more": more,
         "unassigned": unassigned,
         "transitions": allowed_transitions(user, ticket),
         "can_claim": unassigned and ticket.is_open and works,
         "can_transfer": may_transfer(user, ticket),
-        "can_reply": user.has_perm("tickets.add_comment") and not merged,
         "can_edit": works and not merged,
         "can_unmerge": user.has_perm("tickets.merge_ticket") and merged,
-        "refused": next(iter(refused), ""),
-        "reply_form": refused.get("reply") or ReplyForm(),
         "status_error": refused.get("status"),
     }
     if context["can_transfer"]:
         context["transfer_form"] = refused.get("transfer") or TransferForm(ticket=ticket)
+    if context["can_edit"]:
+        context["tag_form"] = refused.get("tag") or TagForm(initial={"version": ticket.version})
+    return context
+
+
+def more_context(user, ticket: Ticket, refused: dict) -> dict:
+    works = user.has_perm("tickets.change_ticket")
+    merged = ticket.merged_into_id is not None
+    context = {}
     if works and ticket.is_open and not merged:
         context["urge_form"] = refused.get("urge") or UrgeForm()
     if user.has_perm("tickets.add_collaborator") and ticket.is_open and not merged:
@@ -323,15 +349,136 @@ def ticket_context(request: HttpRequest, ticket: Ticket, refused: dict | None = 
     return context
 
 
-def render_ticket(request, ticket: Ticket, refused: dict | None = None, *, status: int = 200) -> HttpResponse:
-    return render(request, "tickets/detail.html", ticket_context(request, ticket, refused), status=status)
+def side_context(user, ticket: Ticket) -> dict:
+    """The customer's card, products and other open tickets. The phones are shown through
+    customers.privacy (a reveal row when in full), so only a whole page asks for them."""
+    customer = ticket.customer
+    phones = privacy.shown_phones(user, customer) if user.has_perm("customers.view_customer") else []
+    others = [
+        decorate(other)
+        for other in selectors.customer_open_tickets(customer, user=user)
+        if other.pk != ticket.pk
+    ]
+    return {
+        "phones": phones,
+        "products": side_products(user, customer),
+        "other_tickets": others[:SIDE_TICKETS],
+    }
+
+
+ALL_PARTS = ("head", "timeline", "reply", "more", "side")
+
+
+def ticket_context(
+    request: HttpRequest,
+    ticket: Ticket,
+    refused: dict | None = None,
+    *,
+    parts: tuple[str, ...] = ALL_PARTS,
+    before: str | None = None,
+) -> dict:
+    """What the ticket's page shows, of the `parts` asked for (each read only when asked).
+    `refused`: the form a refusal sends back (bound, with its errors) by name, shown open in
+    place of an empty one. `before`: the timeline's page before this cursor, not the newest."""
+    user = request.user
+    refused = refused or {}
+    decorate(ticket)
+    context: dict = {
+        "ticket": ticket,
+        "customer": ticket.customer,
+        "refused": next(iter(refused), ""),
+        "can_reply": user.has_perm("tickets.add_comment") and ticket.merged_into_id is None,
+    }
+    if "head" in parts:
+        context.update(head_context(user, ticket, refused))
+    if "timeline" in parts:
+        context.update(timeline_context(ticket, user, before))
+    if "reply" in parts:
+        context["reply_form"] = refused.get("reply") or ReplyForm()
+    if "more" in parts:
+        context.update(more_context(user, ticket, refused))
+    if "side" in parts:
+        context.update(side_context(user, ticket))
+    return context
+
+
+def render_ticket(
+    request, ticket: Ticket, refused: dict | None = None, *, status: int = 200, before: str | None = None
+) -> HttpResponse:
+    context = ticket_context(request, ticket, refused, before=before)
+    return render(request, "tickets/detail.html", context, status=status)
+
+
+def render_parts(
+    request, ticket: Ticket, action: str, *, refused: dict | None = None, flash: str = "", status: int = 200
+) -> HttpResponse:
+    """The answer to an htmx form: the part the form sits in (fresh, or `refused` with its
+    errors) and, after a success, the other parts `action` changed, out of band. A refusal
+    answers only its own part; its 4xx status carries core.web's header so that htmx swaps it."""
+    target, others = UPDATES[action]
+    if refused:
+        others = ()
+    context = ticket_context(request, ticket, refused, parts=(target, *others))
+    context["flash"] = flash
+    html = [render_to_string(PARTS[target], {**context, "oob": False}, request)]
+    html += [render_to_string(PARTS[name], {**context, "oob": True}, request) for name in others]
+    response = HttpResponse("".join(html), status=status)
+    if status >= 400:
+        response[REFUSAL_HEADER] = "1"
+    return response
+
+
+def done(request, ticket: Ticket, action: str, message: str, anchor: str = "") -> HttpResponse:
+    """A successful action: the changed parts for htmx, else the page again (post/redirect/get)."""
+    if is_htmx(request):
+        return render_parts(request, fresh(request, ticket), action, flash=message)
+    messages.success(request, message)
+    return to_ticket(ticket, anchor)
+
+
+def show_refused(request, ticket: Ticket, action: str, form, *, refetch: bool = False) -> HttpResponse:
+    """A refused action: its form again, with the reasons and what was typed (the part for htmx,
+    the whole page otherwise). `refetch`: show the ticket as it is now (a stale version)."""
+    if refetch:
+        ticket = fresh(request, ticket)
+    if is_htmx(request):
+        return render_parts(request, ticket, action, refused={action: form}, status=refused_status(form))
+    return render_ticket(request, ticket, {action: form}, status=refused_status(form))
+
+
+def fresh(request, ticket: Ticket) -> Ticket:
+    """The ticket as it is after the action, with what its header shows."""
+    return selectors.ticket_detail(request.user, ticket.pk)
 
 
 @require_GET
 @login_required
 @domain_errors
 def detail(request, ref: str):
-    return render_ticket(request, selectors.ticket_detail(request.user, ref))
+    """The ticket's page; `?before=<cursor>`: its timeline's earlier entries (the link that the
+    "Earlier entries" button is without JavaScript)."""
+    ticket = selectors.ticket_detail(request.user, ref)
+    before = request.GET.get("before") or None
+    try:
+        return render_ticket(request, ticket, before=before)
+    except errors.InvalidRequest:
+        messages.warning(request, _("That page link has expired; here is the first page."))
+        return render_ticket(request, ticket)
+
+
+@require_GET
+@login_required
+@domain_errors
+def timeline_page(request, ref: str):
+    """The timeline's entries before the cursor `before`, for the "Earlier entries" button: the
+    fragment that takes the button's place (htmx), or the ticket's page at that point."""
+    ticket = selectors.access_ticket(request.user, ref)
+    before = request.GET.get("before") or None
+    if not is_htmx(request):
+        query = f"?{urlencode({'before': before})}" if before else ""
+        return redirect(reverse("tickets:detail", args=[ticket.number]) + query + "#timeline")
+    context = {"ticket": ticket, **timeline_context(ticket, request.user, before)}
+    return render(request, "tickets/page/timeline_page.html", context)
 
 
 @require_GET
@@ -404,9 +551,10 @@ def reply(request, ref: str):
             )
 
         if attempt(form, send):
-            messages.success(request, _("Reply sent.") if form.is_public else _("Note added."))
-            return to_ticket(ticket, "reply")
-    return render_ticket(request, ticket, {"reply": form}, status=refused_status(form))
+            return done(
+                request, ticket, "reply", _("Reply sent.") if form.is_public else _("Note added."), "reply"
+            )
+    return show_refused(request, ticket, "reply", form)
 
 
 @require_POST
@@ -423,26 +571,23 @@ def transfer(request, ref: str):
             form,
             lambda: services.transfer_ticket(ticket=ticket, by=request.user, to_user=to_user, reason=reason),
         ):
-            messages.success(
-                request,
-                _("Ticket %(number)s transferred to %(user)s.") % {"number": ticket.number, "user": to_user},
-            )
-            return to_ticket(ticket)
-    return render_ticket(request, ticket, {"transfer": form}, status=refused_status(form))
+            message = _("Ticket %(number)s transferred to %(user)s.") % {
+                "number": ticket.number,
+                "user": to_user,
+            }
+            return done(request, ticket, "transfer", message)
+    return show_refused(request, ticket, "transfer", form)
 
 
 @require_POST
 @login_required
 @domain_errors
 def claim(request, ref: str):
-    """Take an unassigned ticket: it becomes one's own (not a bounce)."""
+    """Take an unassigned ticket: it becomes one's own (not a bounce). A refusal (somebody owns
+    it already: 409) is answered by core.web's one mapping of domain errors."""
     ticket = selectors.access_ticket(request.user, ref, action="claim")
-    try:
-        services.claim_ticket(ticket=ticket, by=request.user)
-    except ValidationError as error:
-        raise errors.Conflict(" ".join(error.messages)) from None
-    messages.success(request, _("The ticket is yours now."))
-    return to_ticket(ticket)
+    services.claim_ticket(ticket=ticket, by=request.user)
+    return done(request, ticket, "claim", _("The ticket is yours now."))
 
 
 @require_POST
@@ -460,14 +605,33 @@ def status(request, ref: str):
                 ticket=ticket, by=request.user, status=target, version=version
             ),
         ):
-            messages.success(
-                request,
-                _("Ticket %(number)s is now “%(status)s”.")
-                % {"number": ticket.number, "status": Status(target).label},
-            )
-            return to_ticket(ticket)
-    ticket = selectors.ticket_detail(request.user, ref)  # as it is now, whatever was refused
-    return render_ticket(request, ticket, {"status": form}, status=refused_status(form))
+            message = _("Ticket %(number)s is now “%(status)s”.") % {
+                "number": ticket.number,
+                "status": Status(target).label,
+            }
+            return done(request, ticket, "status", message)
+    # As it is now, whatever was refused.
+    return show_refused(request, ticket, "status", form, refetch=True)
+
+
+@require_POST
+@login_required
+@domain_errors
+def add_tag(request, ref: str):
+    """Add one tag to the ticket (the edit page changes the whole list)."""
+    ticket = selectors.ticket_detail(request.user, ref, action="change")
+    form = TagForm(request.POST)
+    if form.is_valid():
+        names = [tag.name for tag in ticket.tags.all()]
+        name, version = form.cleaned_data["tag"], form.cleaned_data["version"]
+        if attempt(
+            form,
+            lambda: services.update_ticket(
+                ticket=ticket, by=request.user, version=version, tags=[*names, name]
+            ),
+        ):
+            return done(request, ticket, "tag", _("Tag “%(tag)s” added.") % {"tag": name})
+    return show_refused(request, ticket, "tag", form, refetch=True)
 
 
 @require_POST
@@ -482,9 +646,8 @@ def urge(request, ref: str):
         if attempt(
             form, lambda: services.urge_ticket(ticket=ticket, by=request.user, via="phone", note=note)
         ):
-            messages.success(request, _("The urge is recorded and the owner told."))
-            return to_ticket(ticket)
-    return render_ticket(request, ticket, {"urge": form}, status=refused_status(form))
+            return done(request, ticket, "urge", _("The urge is recorded and the owner told."))
+    return show_refused(request, ticket, "urge", form)
 
 
 @require_POST
@@ -499,9 +662,10 @@ def add_collaborator(request, ref: str):
         if attempt(
             form, lambda: services.add_collaborator(ticket=ticket, by=request.user, user=user, note=note)
         ):
-            messages.success(request, _("%(user)s now helps with this ticket.") % {"user": user})
-            return to_ticket(ticket)
-    return render_ticket(request, ticket, {"collaborate": form}, status=refused_status(form))
+            return done(
+                request, ticket, "collaborate", _("%(user)s now helps with this ticket.") % {"user": user}
+            )
+    return show_refused(request, ticket, "collaborate", form)
 
 
 def named_ticket(user, form, field: str) -> Ticket | None:
@@ -527,9 +691,8 @@ def link(request, ref: str):
         if other and attempt(
             form, lambda: services.link_tickets(ticket=ticket, to_ticket=other, kind=kind, by=request.user)
         ):
-            messages.success(request, _("Tickets linked."))
-            return to_ticket(ticket)
-    return render_ticket(request, ticket, {"link": form}, status=refused_status(form))
+            return done(request, ticket, "link", _("Tickets linked."))
+    return show_refused(request, ticket, "link", form)
 
 
 @require_POST

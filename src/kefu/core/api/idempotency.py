@@ -62,11 +62,31 @@ def purge_expired_keys(*, now: datetime.datetime | None = None) -> int:
     return deleted
 
 
+def _multipart_body(request: HttpRequest) -> bytes:
+    """What a multipart request says, whatever boundary its client chose: its fields and, for
+    each file, its field, name and the SHA-256 of its content. The body itself streamed to the
+    upload handlers and cannot be read again; the files are read back from them."""
+    parts = [[name, value] for name, values in sorted(request.POST.lists()) for value in values]
+    for name, files in sorted(request.FILES.lists()):
+        for upload in files:
+            content = hashlib.sha256()
+            upload.seek(0)
+            for chunk in upload.chunks():
+                content.update(chunk)
+            upload.seek(0)
+            parts.append([name, upload.name or "", content.hexdigest()])
+    return json.dumps(parts, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def fingerprint(request: HttpRequest) -> str:
-    """SHA-256 of method, path and body; the same JSON written with other spacing is the same."""
-    body = request.body
-    with contextlib.suppress(ValueError):
-        body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    """SHA-256 of method, path and body; the same JSON written with other spacing is the same,
+    and so is the same multipart form sent with another boundary."""
+    if request.content_type == "multipart/form-data":
+        body = _multipart_body(request)
+    else:
+        body = request.body
+        with contextlib.suppress(ValueError):
+            body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
     digest = hashlib.sha256()
     for part in (request.method.encode(), request.path.encode(), body):
         digest.update(part)
