@@ -27,7 +27,7 @@ from kefu.core.web import domain_errors, require_perm
 from kefu.customers import privacy
 from kefu.customers import selectors as customer_selectors
 from kefu.customers.models import Customer, OwnedProduct
-from kefu.tickets import selectors, services, timeline
+from kefu.tickets import page_parts, selectors, services, timeline
 from kefu.tickets.forms import (
     CollaboratorForm,
     EditForm,
@@ -115,11 +115,18 @@ TABS = (
         gettext_lazy("Flagged"),
         gettext_lazy("No ticket bounces between owners, and no customer urged one."),
     ),
+    # Promises (the promises app keeps Ticket.due_at): due within the next hours, and past due.
+    Tab(
+        "due_soon",
+        gettext_lazy("Due soon"),
+        gettext_lazy("No promise falls due in the next hours."),
+    ),
+    Tab("breached", gettext_lazy("Breached"), gettext_lazy("No open ticket has missed a promise.")),
     # Every ticket, open or not, newest first: where a search over all tickets goes.
     Tab("all", gettext_lazy("All tickets"), gettext_lazy("No ticket yet.")),
 )
 # The tabs whose size is counted (open tickets on a partial index); "all" is not.
-COUNTED = ("mine", "team", "unassigned", "flagged")
+COUNTED = ("mine", "team", "unassigned", "flagged", "due_soon", "breached")
 
 
 def tabs_for(user) -> list[Tab]:
@@ -127,7 +134,9 @@ def tabs_for(user) -> list[Tab]:
     read every ticket; the flagged ones (bouncing, urged) for those who may reassign any ticket."""
     shown = []
     for tab in TABS:
-        if tab.code in ("team", "unassigned", "all") and not user.has_perm("tickets.view_ticket"):
+        if tab.code in ("team", "unassigned", "all", "due_soon", "breached") and not user.has_perm(
+            "tickets.view_ticket"
+        ):
             continue
         if tab.code == "flagged" and not user.has_perm("tickets.transfer_any_ticket"):
             continue
@@ -179,6 +188,7 @@ def queue(request):
         cursor = None
         page = fetch()
     counts = tab_counts(request.user, codes)
+    tickets = with_masked_phones(request.user, page.items)
     return render(
         request,
         "tickets/queue.html",
@@ -188,7 +198,9 @@ def queue(request):
             "form": form,
             "filtered": bool(filters),
             "filter_query": filters,
-            "tickets": with_masked_phones(request.user, page.items),
+            "tickets": tickets,
+            # Columns other apps add (a promise's clock): one query each for the whole page.
+            "extra_columns": page_parts.row_cells(request.user, tickets),
             "next_cursor": page.next_cursor,
             "is_next_page": cursor is not None,
         },
@@ -309,6 +321,8 @@ def ticket_context(request: HttpRequest, ticket: Ticket, refused: dict | None = 
         "refused": next(iter(refused), ""),
         "reply_form": refused.get("reply") or ReplyForm(),
         "status_error": refused.get("status"),
+        # What other apps show in the header (the promises' clocks), tickets.page_parts.
+        "parts": page_parts.parts_for(request, ticket),
     }
     if context["can_transfer"]:
         context["transfer_form"] = refused.get("transfer") or TransferForm(ticket=ticket)
