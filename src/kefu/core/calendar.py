@@ -17,12 +17,14 @@ import datetime
 import logging
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import audit
+from kefu.core.errors import Conflict
 from kefu.core.models import AuditAction, BusinessDay, DayKind
+from kefu.core.validation import FieldErrors
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +171,40 @@ def confirm_year(year: int, *, actor, reason: str = "") -> int:
             reason=reason or f"confirmed {year}",
         )
     return count
+
+
+class DateTaken(Conflict):
+    """A date entered twice: the table holds one row per date (HTTP 409, nothing written)."""
+
+    code = "date_taken"
+    default_message = _(
+        "This date is already in the business calendar: change that day instead of adding it again."
+    )
+
+    def __init__(self, existing: BusinessDay):
+        super().__init__(existing=existing.pk)
+        self.fields = {"date": [str(self.default_message)]}
+
+
+@transaction.atomic
+def add_business_day(*, by, date: datetime.date, kind: str, name: str = "") -> BusinessDay:
+    """One public holiday or adjusted working day, entered by a person (so not provisional).
+    A date already in the table → DateTaken (409), nothing written."""
+    errors = FieldErrors()
+    errors.choice("kind", kind, DayKind)
+    name = (name or "").strip()
+    errors.length("name", name, 50)
+    errors.raise_if_any()
+    existing = BusinessDay.objects.filter(date=date).first()
+    if existing is not None:
+        raise DateTaken(existing)
+    try:
+        with transaction.atomic():
+            day = BusinessDay.objects.create(date=date, kind=kind, name=name)
+    except IntegrityError:  # entered at the same moment by someone else
+        raise DateTaken(BusinessDay.objects.get(date=date)) from None
+    audit.record_create(actor=by, obj=day, fields=("date", "kind", "name", "provisional"))
+    return day
 
 
 class BusinessCalendar:

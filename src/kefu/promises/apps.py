@@ -1,5 +1,16 @@
 from django.apps import AppConfig
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _seed_defaults(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+    """The shipped calendars and policies, after every migrate (promises.defaults)."""
+    if using != DEFAULT_DB_ALIAS:
+        return
+    from kefu.promises.defaults import seed_defaults
+
+    seed_defaults()
 
 
 class PromisesConfig(AppConfig):
@@ -12,3 +23,8 @@ class PromisesConfig(AppConfig):
         from kefu.promises.permissions import ROLE_GRANTS
 
         roles.declare_grants(self.label, ROLE_GRANTS)
+        post_migrate.connect(_seed_defaults, sender=self, dispatch_uid="kefu.promises.seed_defaults")
+        # The clocks on the ticket screens and the sentence on the customer's link (F2's).
+        from kefu.promises import ui
+
+        ui.register()
