@@ -96,16 +96,16 @@ POLICIES: dict[str, dict] = {
     "summer_air_conditioner_repair": {
         "name": "夏季空调报修承诺",
         "description": (
-            "夏季（6月1日–8月31日）空调报修：1小时内联系，12小时内上门，48小时内修复——高温天等不起。"
+            "夏季（6月1日–8月31日）空调报修：全天候30分钟内联系，2小时内上门，24小时内修复——高温天等不起。"
         ),
         "ticket_type": "repair",
         "product_category": "air_conditioner",
         "season_start": "06-01",
         "season_end": "08-31",
         "calendar": ALWAYS,
-        "targets": {"first_response": 1 * HOUR, "arrival": 12 * HOUR, "resolution": 2 * DAY},
-        "escalate_director_after": 2 * HOUR,
-        "escalate_hq_after": 8 * HOUR,
+        "targets": {"first_response": 30, "arrival": 2 * HOUR, "resolution": 1 * DAY},
+        "escalate_director_after": 1 * HOUR,
+        "escalate_hq_after": 4 * HOUR,
     },
 }
 

@@ -12,13 +12,14 @@ order, season before product category before priority before customer tier befor
 
     policies = active_policies()            # two queries, once per request or sweep
     policy, reasons = match_policy(ticket, policies=policies)
-    reasons → ["产品类别：空调", "季节：6月1日–8月31日"]
+    reasons → ["产品品类：空调", "工单类型：维修", "季节：6月1日–8月31日"]
 """
 
 import datetime
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -156,11 +157,11 @@ def match_policy(
 
 # --- Why, in words ----------------------------------------------------------------------------------
 
-LABEL_CATEGORY = gettext_lazy("Product category")
-LABEL_TYPE = gettext_lazy("Ticket type")
-LABEL_PRIORITY = gettext_lazy("Priority")
-LABEL_TIER = gettext_lazy("Customer tier")
-LABEL_SEASON = gettext_lazy("Season")
+LABEL_CATEGORY = gettext_lazy("product category")
+LABEL_TYPE = gettext_lazy("ticket type")
+LABEL_PRIORITY = gettext_lazy("priority")
+LABEL_TIER = gettext_lazy("customer tier")
+LABEL_SEASON = gettext_lazy("season")
 
 
 def season_text(start: str, end: str) -> str:
@@ -174,7 +175,7 @@ def season_text(start: str, end: str) -> str:
 
 
 def _reason(label, value) -> str:
-    return _("%(criterion)s: %(value)s") % {"criterion": label, "value": value}
+    return _("%(field)s: %(message)s") % {"field": capfirst(label), "message": value}
 
 
 def policy_reasons(policy: PromisePolicy) -> list[str]:

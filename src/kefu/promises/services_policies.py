@@ -199,6 +199,11 @@ def _check_overlap(errors: FieldErrors, policy: PromisePolicy) -> None:
             return
 
 
+def _check_name(errors: FieldErrors, policy: PromisePolicy) -> None:
+    if policy.name and PromisePolicy.objects.filter(name=policy.name).exclude(pk=policy.pk).exists():
+        errors.add("name", _("Another policy has this name."))
+
+
 def _lock_policies() -> None:
     """Serialise policy writes (on PostgreSQL): the overlap check reads the others, so two
     overlapping policies saved at once must not both pass it."""
@@ -294,6 +299,7 @@ def create_policy(
     _check_whole(errors, policy)
     errors.raise_if_any()
     _lock_policies()
+    _check_name(errors, policy)
     _check_overlap(errors, policy)
     errors.raise_if_any()
     try:
@@ -347,6 +353,7 @@ def update_policy(
                 "targets", _("Give at least one target: first response, on-site arrival or resolution.")
             )
     errors.raise_if_any()
+    _check_name(errors, policy)
     _check_overlap(errors, policy)
     errors.raise_if_any()
     changed = audit.diff(before, audit.snapshot(policy, POLICY_FIELDS))
