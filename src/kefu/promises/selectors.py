@@ -7,6 +7,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from kefu.core.errors import InvalidRequest
 from kefu.promises.models import PolicyTarget, PromiseKind, PromisePolicy, PromiseTally, TicketPromise
@@ -88,9 +89,11 @@ def figure_range(date_from: datetime.date | None, date_to: datetime.date | None,
     date_to = date_to or today
     date_from = date_from or date_to - datetime.timedelta(days=FIGURE_DEFAULT_DAYS - 1)
     if date_from > date_to:
-        raise InvalidRequest({"from": ["The range must start on or before its end."]})
+        raise InvalidRequest({"from": [_("The range must start on or before its end.")]})
     if (date_to - date_from).days + 1 > FIGURE_MAX_DAYS:
-        raise InvalidRequest({"from": [f"The range may span at most {FIGURE_MAX_DAYS} days."]})
+        raise InvalidRequest(
+            {"from": [_("The range may span at most %(days)d days.") % {"days": FIGURE_MAX_DAYS}]}
+        )
     return date_from, date_to
 
 
