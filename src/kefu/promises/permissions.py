@@ -14,7 +14,6 @@ _VIEW = [
     "promises.view_workinghours",
     "promises.view_ticketpromise",
     "promises.view_escalation",
-    "promises.view_promisetally",
     "core.view_businessday",
 ]
 _EDIT_POLICIES = [
@@ -34,12 +33,16 @@ _EDIT_POLICIES = [
     "promises.delete_escalationcontact",
 ]
 
+# The promise-kept figure (its page under Figures, GET /api/v1/figures/promise-kept): for those who
+# answer for the promises' keeping (F2).
+_FIGURES = ["promises.view_promisetally"]
+
 ROLE_GRANTS: dict[str, list[str]] = {
     Role.AGENT: _VIEW,
-    Role.SUPERVISOR: _VIEW,
+    Role.SUPERVISOR: _VIEW + _FIGURES,
     Role.TECHNICIAN: [],
     Role.SALES: _VIEW,
     Role.CENTRE: _VIEW,
-    Role.MANAGER: _VIEW + _EDIT_POLICIES,
-    Role.ADMIN: _VIEW + _EDIT_POLICIES,
+    Role.MANAGER: _VIEW + _FIGURES + _EDIT_POLICIES,
+    Role.ADMIN: _VIEW + _FIGURES + _EDIT_POLICIES,
 }
