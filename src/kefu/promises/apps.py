@@ -28,3 +28,10 @@ class PromisesConfig(AppConfig):
         from kefu.promises import ui
 
         ui.register()
+        # The clocks' hooks in the tickets' services, the timeline lines and the notices (F1's:
+        # promises.services, promises.timeline, promises.notices; decision 0027).
+        from kefu.promises import notices, services, timeline
+
+        services.register_hooks()
+        timeline.register_kinds()
+        notices.register_kinds()
