@@ -27,6 +27,10 @@ def manager_client(client, manager):
     return client
 
 
+def get(client, path: str):
+    return client.get(f"/api/v1{path}")
+
+
 def always() -> WorkCalendar:
     return WorkCalendar.objects.get(code="always")
 
@@ -66,7 +70,7 @@ def test_a_manager_adds_a_policy_and_reads_it_back(manager_client):
     assert created["pause_statuses"] == ["pending_customer"]
     assert len(created["reasons"]) == 2
     assert created["version"] == 1
-    again = send(manager_client, "get", f"/promise-policies/{created['id']}")
+    again = get(manager_client, f"/promise-policies/{created['id']}")
     assert again.json() == created
 
 
@@ -167,7 +171,7 @@ def test_a_patch_sets_a_criterion_to_any_with_null(manager_client):
 
 
 def test_an_agent_reads_policies_but_may_not_change_them(agent_client):
-    assert send(agent_client, "get", "/promise-policies").status_code == 200
+    assert get(agent_client, "/promise-policies").status_code == 200
     before = counts()
     assert_refused(send(agent_client, "post", "/promise-policies", body()), 403, code="forbidden")
     nothing_written(before)
@@ -182,16 +186,16 @@ def test_the_policy_list_pages_with_a_constant_number_of_queries(manager_client)
             active=False,
             targets={"first_response": 60 + index},
         )
-    send(manager_client, "get", "/promise-policies?limit=2")  # warm the session and permission caches
+    get(manager_client, "/promise-policies?limit=2")  # warm the session and permission caches
     with CaptureQueriesContext(connection) as small:
-        first = send(manager_client, "get", "/promise-policies?limit=2")
+        first = get(manager_client, "/promise-policies?limit=2")
     with CaptureQueriesContext(connection) as large:
-        send(manager_client, "get", "/promise-policies?limit=20")
+        get(manager_client, "/promise-policies?limit=20")
     assert len(small) == len(large)
     seen = [item["id"] for item in first.json()["items"]]
     cursor = first.json()["next_cursor"]
     while cursor:
-        page = send(manager_client, "get", f"/promise-policies?limit=2&cursor={cursor}").json()
+        page = get(manager_client, f"/promise-policies?limit=2&cursor={cursor}").json()
         seen += [item["id"] for item in page["items"]]
         cursor = page["next_cursor"]
     assert seen == sorted(PromisePolicy.objects.values_list("id", flat=True))
@@ -201,7 +205,7 @@ def test_the_policy_list_pages_with_a_constant_number_of_queries(manager_client)
 
 
 def test_the_days_of_a_year_are_listed_by_date_in_pages(agent_client):
-    response = send(agent_client, "get", "/business-calendar/days?year=2026&limit=5")
+    response = get(agent_client, "/business-calendar/days?year=2026&limit=5")
     assert response.status_code == 200, response.content
     page = response.json()
     assert [item["date"] for item in page["items"]] == sorted(item["date"] for item in page["items"])
@@ -209,7 +213,7 @@ def test_the_days_of_a_year_are_listed_by_date_in_pages(agent_client):
     dates = [item["date"] for item in page["items"]]
     cursor = page["next_cursor"]
     while cursor:
-        page = send(agent_client, "get", f"/business-calendar/days?year=2026&limit=5&cursor={cursor}").json()
+        page = get(agent_client, f"/business-calendar/days?year=2026&limit=5&cursor={cursor}").json()
         dates += [item["date"] for item in page["items"]]
         cursor = page["next_cursor"]
     assert len(dates) == BusinessDay.objects.filter(date__year=2026).count()
@@ -219,9 +223,7 @@ def test_the_days_of_a_year_are_listed_by_date_in_pages(agent_client):
 def test_provisional_days_are_marked(agent_client):
     BusinessDay.objects.filter(date__year=2027).delete()
     seed_provisional_years([2027])
-    items = send(agent_client, "get", "/business-calendar/days?year=2027&provisional=true&limit=200").json()[
-        "items"
-    ]
+    items = get(agent_client, "/business-calendar/days?year=2027&provisional=true&limit=200").json()["items"]
     assert items
     assert all(item["provisional"] for item in items)
     assert "2027-10-01" in [item["date"] for item in items]
