@@ -8,6 +8,7 @@ from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
 
@@ -170,13 +171,16 @@ def update_policy(request: HttpRequest, policy: Id, payload: PolicyPatch, if_mat
     operation_id="list_business_days",
     summary="Public holidays and adjusted working days, by date",
     description=(
-        "Monday to Friday are working days except the holidays listed; a listed `workday` is a "
-        "working weekend day (调休). `provisional` days are an estimate for a year not yet confirmed."
+        "One year's days (this year unless `year` says), by date. Monday to Friday are working days "
+        "except the holidays listed; a listed `workday` is a working weekend day (调休). `provisional` "
+        "days are an estimate for a year not yet confirmed."
     ),
 )
 def list_business_days(
     request: HttpRequest,
-    year: Annotated[int | None, Query(ge=1900, le=2199, description="Only this year.")] = None,
+    year: Annotated[
+        int | None, Query(ge=1900, le=2199, description="The year whose days to list; default: this year.")
+    ] = None,
     provisional: Annotated[
         bool | None, Query(description="Only provisional (true) or confirmed days.")
     ] = None,
@@ -184,7 +188,11 @@ def list_business_days(
     limit: Limit = None,
 ):
     page = selectors.business_day_page(
-        user=request.auth, year=year, provisional=provisional, cursor=cursor, limit=limit
+        user=request.auth,
+        year=year if year is not None else timezone.localdate().year,
+        provisional=provisional,
+        cursor=cursor,
+        limit=limit,
     )
     return {"items": [business_day_data(day) for day in page.items], "next_cursor": page.next_cursor}
 
