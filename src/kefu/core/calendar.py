@@ -162,11 +162,12 @@ def confirm_year(year: int, *, actor, reason: str = "") -> int:
     corrected what differed): its days are no longer provisional. Returns the rows confirmed."""
     days = BusinessDay.objects.select_for_update().filter(date__year=year, provisional=True)
     count = days.update(provisional=False)
-    if count:
+    first = BusinessDay.objects.filter(date__year=year).order_by("date").first()
+    if count and first is not None:
         audit.record(
             actor=actor,
             action=AuditAction.UPDATE,
-            obj=BusinessDay.objects.filter(date__year=year).order_by("date").first(),
+            obj=first,
             changes={"provisional": [True, False], "year": [year, year], "days": [count, count]},
             reason=reason or f"confirmed {year}",
         )

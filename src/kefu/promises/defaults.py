@@ -12,6 +12,7 @@ adjusted working days) 540 minutes are a working day.
 
 import datetime
 import logging
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -140,7 +141,7 @@ def seed_defaults() -> dict[str, int]:
     for code, spec in POLICIES.items():
         if code in existing:
             continue
-        values = dict(spec)
+        values: dict[str, Any] = dict(spec)
         category_code = values.pop("product_category", None)
         if category_code is not None:
             if category_code not in categories:

@@ -182,8 +182,8 @@ def policy_reasons(policy: PromisePolicy) -> list[str]:
     """The criteria the policy matched a ticket by, one sentence each, in the reader's language.
     A policy with none says it applies to every ticket."""
     reasons = []
-    if policy.product_category_id is not None:
-        category = policy.product_category
+    category = policy.product_category if policy.product_category_id is not None else None
+    if category is not None:
         reasons.append(_reason(LABEL_CATEGORY, category_label(category.code, category.name)))
     if policy.ticket_type:
         reasons.append(_reason(LABEL_TYPE, TicketType(policy.ticket_type).label))

@@ -346,7 +346,7 @@ def update_policy(
     policy.specificity = _specificity(policy)
     _check_whole(errors, policy)
     if cleaned_targets:
-        remaining = {target.kind: target.minutes for target in policy.targets.all()}
+        remaining: dict[str, int | None] = {target.kind: target.minutes for target in policy.targets.all()}
         remaining.update(cleaned_targets)
         if not any(remaining.values()):
             errors.add(
