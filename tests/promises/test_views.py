@@ -423,6 +423,8 @@ def test_the_api_answers_the_figure_with_its_filters(client, manager, tallies):
         {"from": "2026-06-07", "to": "2026-06-01"},
         {"from": "2000-01-01", "to": "2026-06-01"},
         {"from": "yesterday"},
+        {"to": "0"},
+        {"to": "2026-02-30"},
         {"kind": "lunch"},
         {"policy": "0"},
     ],

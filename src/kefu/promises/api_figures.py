@@ -7,14 +7,30 @@ from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from kefu.core.api.errors import errors
 from kefu.core.api.helpers import require
+from kefu.core.errors import InvalidRequest
 from kefu.promises import selectors
 from kefu.promises.models import PromiseKind
 
 router = Router(tags=["figures"])
+# A day as the query string gives it: strictly YYYY-MM-DD in the years core.api.schema accepts
+# (a bare number is no date, though pydantic would read it as one).
+DayText = Annotated[
+    str, Field(min_length=10, max_length=10, pattern=r"^(19|2[01])[0-9]{2}-[0-9]{2}-[0-9]{2}$")
+]
+
+
+def _day(text: str | None, name: str) -> datetime.date | None:
+    if text is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest({name: [_("Enter a real date (YYYY-MM-DD).")]}) from None
 
 
 class KeptRowOut(Schema):
@@ -64,13 +80,15 @@ def _row(row: selectors.KeptRow) -> dict:
 )
 def promise_kept(
     request: HttpRequest,
-    from_: Annotated[datetime.date | None, Query(alias="from", description="First day (YYYY-MM-DD).")] = None,
-    to: Annotated[datetime.date | None, Query(description="Last day (YYYY-MM-DD), inclusive.")] = None,
+    from_: Annotated[DayText | None, Query(alias="from", description="First day (YYYY-MM-DD).")] = None,
+    to: Annotated[DayText | None, Query(description="Last day (YYYY-MM-DD), inclusive.")] = None,
     policy: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Only this policy's id.")] = None,
     kind: Annotated[PromiseKind | None, Query(description="Only this kind of promise.")] = None,
 ):
     require(request.auth, "promises.view_promisetally")
-    date_from, date_to = selectors.figure_range(from_, to, today=timezone.localdate())
+    date_from, date_to = selectors.figure_range(
+        _day(from_, "from"), _day(to, "to"), today=timezone.localdate()
+    )
     figure = selectors.promise_kept(date_from=date_from, date_to=date_to, policy=policy, kind=kind)
     return {
         "from": figure.date_from.isoformat(),
