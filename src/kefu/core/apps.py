@@ -8,8 +8,12 @@ def _ensure_calendar_years(sender, using=DEFAULT_DB_ALIAS, **kwargs):
     """This year and next in the business calendar after every migrate (decision 0025)."""
     if using != DEFAULT_DB_ALIAS:
         return
+    from django.contrib.contenttypes.models import ContentType
+
     from kefu.core.calendar import ensure_years
 
+    # After a flush (transactional tests) the cached content type ids name deleted rows.
+    ContentType.objects.clear_cache()
     ensure_years()
 
 

@@ -8,8 +8,12 @@ def _seed_defaults(sender, using=DEFAULT_DB_ALIAS, **kwargs):
     """The shipped calendars and policies, after every migrate (promises.defaults)."""
     if using != DEFAULT_DB_ALIAS:
         return
+    from django.contrib.contenttypes.models import ContentType
+
     from kefu.promises.defaults import seed_defaults
 
+    # After a flush (transactional tests) the cached content type ids name deleted rows.
+    ContentType.objects.clear_cache()
     seed_defaults()
 
 
