@@ -47,7 +47,8 @@ def most_urgent(promises: list[TicketPromise]) -> TicketPromise | None:
     open_ = [promise for promise in promises if promise.met_at is None]
     if open_:
         return min(open_, key=lambda promise: (promise.paused_since is not None, promise.due_at))
-    return max(promises, key=lambda promise: promise.met_at, default=None)
+    settled = [promise for promise in promises if promise.met_at is not None]
+    return max(settled, key=lambda promise: promise.met_at or promise.due_at, default=None)
 
 
 # --- The promise-kept figure --------------------------------------------------------------------
