@@ -95,8 +95,20 @@ def test_an_administrator_adds_a_policy_through_the_service(admin_client):
 def test_the_admin_refuses_an_overlapping_policy_and_writes_nothing(admin_client):
     count = PromisePolicy.objects.count()
     # Same criteria as the shipped repair policy.
-    response = admin_client.post(admin_url(PromisePolicy, "add"), policy_form(), follow=True)
-    assert "报修服务承诺" in response.content.decode()
+    response = admin_client.post(admin_url(PromisePolicy, "add"), policy_form())
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "报修服务承诺" in str(errors["name"])  # beside the field, naming the other policy
+    assert PromisePolicy.objects.count() == count
+
+
+def test_the_admin_refuses_a_season_with_one_end_beside_the_field(admin_client):
+    count = PromisePolicy.objects.count()
+    response = admin_client.post(
+        admin_url(PromisePolicy, "add"), policy_form(priority="high", season_start="06-01")
+    )
+    assert response.status_code == 200
+    assert "season_end" in response.context["adminform"].form.errors
     assert PromisePolicy.objects.count() == count
 
 

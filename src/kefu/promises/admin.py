@@ -29,6 +29,7 @@ TARGET_FIELDS = {
     "target_arrival": PromiseKind.ARRIVAL,
     "target_resolution": PromiseKind.RESOLUTION,
 }
+BLANK_ANY = ("ticket_type", "priority", "customer_tier", "season_start", "season_end", "description")
 FORM_FIELDS = (
     "name",
     "description",
@@ -86,6 +87,22 @@ class PolicyForm(forms.ModelForm):
             self.fields["pause_statuses"].initial = [Status.PENDING_CUSTOMER.value]
         if "version" in self.fields:
             self.fields["version"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        # The service's own checks, shown beside the fields before anything is saved.
+        values = {field: cleaned.get(field) for field in services.POLICY_FIELDS}
+        values["pause_statuses"] = list(cleaned.get("pause_statuses") or [])
+        for field in BLANK_ANY:
+            values[field] = values.get(field) or ""
+        values["active"] = bool(values.get("active"))
+        problems = services.policy_errors(values=values, targets=self.targets(), pk=self.instance.pk)
+        for field, messages_ in problems.by_field.items():
+            target = "target_first_response" if field == "targets" else field
+            self.add_error(target if target in self.fields else None, messages_)
+        return cleaned
 
     def targets(self) -> dict[str, int | None]:
         return {kind.value: self.cleaned_data.get(name) for name, kind in TARGET_FIELDS.items()}

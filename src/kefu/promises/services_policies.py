@@ -171,16 +171,14 @@ def _check_whole(errors: FieldErrors, policy: PromisePolicy) -> None:
         )
 
 
-def _check_overlap(errors: FieldErrors, policy: PromisePolicy) -> None:
+def _check_overlap(errors: FieldErrors, policy: PromisePolicy, *, lock: bool = True) -> None:
     """Refuse a policy that would tie with another active one for some ticket."""
     if not policy.active:
         return
     key = criteria_key(policy)
+    candidates = PromisePolicy.objects.select_for_update() if lock else PromisePolicy.objects.all()
     others = (
-        PromisePolicy.objects.select_for_update()
-        .filter(active=True, specificity=policy.specificity)
-        .exclude(pk=policy.pk)
-        .order_by("id")
+        candidates.filter(active=True, specificity=policy.specificity).exclude(pk=policy.pk).order_by("id")
     )
     for other in others:
         if criteria_key(other) != key:
@@ -248,6 +246,29 @@ def _refuse_integrity(error: IntegrityError):
     if "code" in text:
         raise ValidationError({"code": [_("Another policy has this code.")]}) from error
     raise error
+
+
+def policy_errors(
+    *, values: dict[str, Any], targets: dict[str, int | None], pk: int | None = None
+) -> FieldErrors:
+    """The service's checks on a policy as it would be saved, without writing anything: what a
+    form shows beside its fields before it calls create_policy or update_policy (which check
+    again, under the lock). `values` holds every field of POLICY_FIELDS, `targets` every kind."""
+    errors = FieldErrors()
+    values = dict(values)
+    _check_values(errors, values)
+    cleaned = _clean_targets(errors, targets)
+    if "targets" not in errors.by_field and not any(cleaned.values()):
+        errors.add("targets", _("Give at least one target: first response, on-site arrival or resolution."))
+    if errors.by_field:
+        return errors
+    policy = PromisePolicy(pk=pk, **values)
+    policy.specificity = _specificity(policy)
+    _check_whole(errors, policy)
+    _check_name(errors, policy)
+    if not errors.by_field:
+        _check_overlap(errors, policy, lock=False)
+    return errors
 
 
 @transaction.atomic
