@@ -18,7 +18,7 @@ from kefu.accounts.models import Team
 from kefu.accounts.roles import sync_roles
 from kefu.customers import services as customer_services
 from kefu.promises import services_policies, sweep
-from kefu.promises.models import CalendarKind, PromisePolicy, TicketPromise, WorkCalendar
+from kefu.promises.models import CalendarKind, PromisePolicy, PromiseTally, TicketPromise, WorkCalendar
 from kefu.tickets import services
 from tests.browser.test_readable_colours_and_skip_link import MEASURE, contrast
 from tests.factories import PASSWORD, make_user
@@ -84,4 +84,24 @@ def test_a_supervisor_sees_the_breached_ticket_with_a_red_clock_and_its_escalati
     expect(escalations).to_have_count(2)
     expect(escalations.filter(has_text=supervisor.display_name)).to_have_count(1)
     expect(page.locator("#timeline .kf-entry-promise_breached")).to_have_count(1)
+    assert page.console_errors == []
+
+
+def test_the_promise_kept_figure_draws_its_chart_from_the_vendored_echarts(page, live_server):
+    if not Group.objects.filter(name="manager").exists():
+        sync_roles()
+    manager = make_user("manager")
+    calendar = WorkCalendar.objects.create(name="测试·全天候", kind=CalendarKind.ALWAYS)
+    policy = services_policies.create_policy(
+        by=None, name="测试·城市上门", calendar=calendar, targets={"arrival": 1440}, active=False
+    )
+    today = timezone.localdate()
+    PromiseTally.objects.create(day=today, policy=policy, kind="arrival", kept=9, missed=1)
+    page.goto(live_server.url + "/accounts/login/?next=/promises/figures/")
+    page.fill("input[name=username]", manager.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+
+    expect(page.locator("#figure-table")).to_contain_text("90.0%")
+    expect(page.locator("#promise-chart svg")).to_have_count(1)  # drawn: the script ran under the CSP
     assert page.console_errors == []
