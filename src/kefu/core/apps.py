@@ -14,7 +14,7 @@ def _ensure_calendar_years(sender, using=DEFAULT_DB_ALIAS, **kwargs):
 
     # After a flush (transactional tests) the cached content type ids name deleted rows.
     ContentType.objects.clear_cache()
-    ensure_years()
+    ensure_years(audited=False)
 
 
 class CoreConfig(AppConfig):

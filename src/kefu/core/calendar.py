@@ -94,11 +94,12 @@ def estimate_year(year: int) -> list[tuple[datetime.date, str, str]]:
 
 
 @transaction.atomic
-def seed_provisional_years(years: Iterable[int], *, actor=None) -> dict[int, int]:
+def seed_provisional_years(years: Iterable[int], *, actor=None, audited: bool = True) -> dict[int, int]:
     """Seed each of `years` that has no business days yet with the estimate, marked provisional.
 
     A year with any row (entered, seeded or estimated before) is left alone. Returns {year: rows
-    added} for the years seeded; one audit row for the run.
+    added} for the years seeded; one audit row for the run (none when seeded after migrate, as
+    the package's years are by a data migration: `audited=False`).
     """
     wanted = sorted(set(years))
     present = set(BusinessDay.objects.filter(date__year__in=wanted).dates("date", "year"))
@@ -119,7 +120,7 @@ def seed_provisional_years(years: Iterable[int], *, actor=None) -> dict[int, int
                 year,
                 len(rows),
             )
-    if added:
+    if added and audited:
         audit.record_sweep(
             name="business calendar: provisional years",
             model=BusinessDay,
@@ -130,10 +131,11 @@ def seed_provisional_years(years: Iterable[int], *, actor=None) -> dict[int, int
     return added
 
 
-def ensure_years(today: datetime.date | None = None) -> dict[int, int]:
+def ensure_years(today: datetime.date | None = None, *, audited: bool = True) -> dict[int, int]:
     """This year and next in the table: from the package when it knows them, else provisionally.
 
-    Run after every migrate and nightly (core.tasks); idempotent. Returns {year: rows added}.
+    Run after every migrate (`audited=False`) and nightly (core.tasks); idempotent. Returns
+    {year: rows added}.
     """
     today = today or timezone.localdate()
     wanted = [today.year, today.year + 1]
@@ -147,7 +149,7 @@ def ensure_years(today: datetime.date | None = None) -> dict[int, int]:
         missing = [year for year in from_package if year not in present]
         if missing and (count := seed_business_days(missing)):
             added.update(dict.fromkeys(missing, count))
-    added.update(seed_provisional_years([year for year in wanted if year not in known]))
+    added.update(seed_provisional_years([year for year in wanted if year not in known], audited=audited))
     return added
 
 

@@ -152,7 +152,7 @@ def seed_defaults() -> dict[str, int]:
         values["calendar"] = calendars[values["calendar"]]
         try:
             with transaction.atomic():
-                services_policies.create_policy(by=None, code=code, **values)
+                services_policies.create_policy(by=None, code=code, audited=False, **values)
         except ValidationError as refusal:
             # An administrator's own policy already covers these tickets: theirs stays.
             log.warning("promises: shipped policy %s not added: %s", code, refusal.messages)
