@@ -14,21 +14,26 @@ else
 fi
 
 vendor=src/kefu/static/vendor
-rm -rf "$vendor/tabler" "$vendor/htmx"
-mkdir -p "$vendor/tabler" "$vendor/htmx"
+rm -rf "$vendor/tabler" "$vendor/htmx" "$vendor/echarts"
+mkdir -p "$vendor/tabler" "$vendor/htmx" "$vendor/echarts"
 
 cp node_modules/@tabler/core/dist/css/tabler.min.css "$vendor/tabler/"
 cp node_modules/@tabler/core/dist/js/tabler.min.js "$vendor/tabler/"
 cp node_modules/htmx.org/dist/htmx.min.js "$vendor/htmx/"
 cp node_modules/htmx.org/LICENSE "$vendor/htmx/LICENSE"
+# Apache ECharts for the figures' charts (DESIGN.md): the whole library, minified, one file.
+cp node_modules/echarts/dist/echarts.min.js "$vendor/echarts/"
+cp node_modules/echarts/LICENSE node_modules/echarts/NOTICE "$vendor/echarts/"
 
 # The source-map comments point at files we do not ship; drop them so browsers do not ask.
 sed -i -e 's#/\*\# sourceMappingURL=[^*]*\*/##' -e 's#^//\# sourceMappingURL=.*$##' \
-    "$vendor/tabler/tabler.min.css" "$vendor/tabler/tabler.min.js" "$vendor/htmx/htmx.min.js"
+    "$vendor/tabler/tabler.min.css" "$vendor/tabler/tabler.min.js" "$vendor/htmx/htmx.min.js" \
+    "$vendor/echarts/echarts.min.js"
 
 # Tabler's package carries no LICENSE file; its package.json says MIT.
 printf '%s\n' \
     "@tabler/core $(node -p "require('./node_modules/@tabler/core/package.json').version")" \
     "htmx.org $(node -p "require('./node_modules/htmx.org/package.json').version")" \
+    "echarts $(node -p "require('./node_modules/echarts/package.json').version")" \
     > "$vendor/VERSIONS"
-ls -l "$vendor/tabler" "$vendor/htmx"
+ls -l "$vendor/tabler" "$vendor/htmx" "$vendor/echarts"

@@ -10,6 +10,8 @@ from kefu.core.api import KefuAPI
 from kefu.core.api.auth import SessionAuth
 from kefu.customers.api import router as customers_router
 from kefu.notifications.api import router as notifications_router
+from kefu.promises.api import router as promises_router
+from kefu.promises.api_figures import router as promise_figures_router
 from kefu.tickets.api import router as tickets_router
 from kefu.tickets.api_portal import router as portal_router
 
@@ -27,4 +29,6 @@ api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", tickets_router)
 api.add_router("/", notifications_router)
+api.add_router("/", promises_router)
 api.add_router("/", portal_router)
+api.add_router("/", promise_figures_router)

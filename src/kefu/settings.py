@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "kefu.customers",
     "kefu.notifications",
     "kefu.tickets",
+    "kefu.promises",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

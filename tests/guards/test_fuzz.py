@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
 from kefu.accounts.services import issue_token
 from kefu.customers import services
 from kefu.notifications.models import Notification
+from kefu.promises.models import PromisePolicy, WorkCalendar
 from kefu.tickets import services as ticket_services
 from kefu.wsgi import application
 from tests.factories import ProductModelFactory, make_user
@@ -96,6 +97,7 @@ def world(db, one_connection):
             "notification_id": notification.pk,
             "ticket": ticket.pk,
             "ticket_ref": ticket.pk,  # the portal's operations name it so
+            "policy": PromisePolicy.objects.order_by("id").values_list("id", flat=True).first(),
         },
         "body_ids": {
             "from": duplicate.pk,
@@ -106,6 +108,7 @@ def world(db, one_connection):
             "user": colleague.pk,
             "to_ticket": original.pk,
             "into": original.pk,
+            "calendar": WorkCalendar.objects.order_by("id").values_list("id", flat=True).first(),
         },
     }
 

@@ -40,6 +40,7 @@ from kefu.customers.models import Customer, LifeEventKind
 from kefu.notifications import delivery
 from kefu.notifications.kinds import TEST_MESSAGE
 from kefu.notifications.services import notify, send_to_customer
+from kefu.promises.models import PromisePolicy
 from kefu.tickets import portal
 from kefu.tickets import services as ticket_services
 from kefu.tickets.models import Ticket
@@ -179,6 +180,7 @@ def seed_archive(by: User) -> tuple[Customer, Customer, dict[str, int | str]]:
         "ticket": ticket.pk,
         "ticket_ref": ticket.pk,
         "token": portal.make_token(ticket),  # the customer's link to it
+        "policy": PromisePolicy.objects.order_by("id").values_list("id", flat=True).first(),
     }
     return customer, neighbour, ids
 

@@ -57,7 +57,9 @@ def test_create_answers_with_the_whole_ticket(agent_client, agent):
     assert body["status"] == "new"
     assert body["priority_label"]
     assert body["tags"] == ["空调"]
-    assert body["promises"] == []
+    # The shipped promise policies made its promises (promises app, through tickets.extensions).
+    assert {row["kind"] for row in body["promises"]} >= {"first_response", "resolution"}
+    assert all(set(row) == {"kind", "due_at", "paused", "breached_at", "met_at"} for row in body["promises"])
     assert body["is_bouncing"] is False
     assert body["version"] == 1
 
@@ -234,7 +236,8 @@ def test_claim_comments_urge_timeline(agent_client, agent):
     assert [comment["body"] for comment in comments] == ["已安排上门"]
     events = agent_client.get(f"/api/v1/tickets/{ticket.pk}/timeline").json()["items"]
     kinds = [event["kind"] for event in events]
-    assert kinds == ["ticket_opened", "ticket_claimed", "ticket_replied", "ticket_urged"]
+    # The public reply kept the first-response promise (the promises app's line, between).
+    assert kinds == ["ticket_opened", "ticket_claimed", "ticket_replied", "promise_met", "ticket_urged"]
     assert events[2]["comment"]["body"] == "已安排上门"
     assert all(event["text"] for event in events)
 

@@ -39,7 +39,7 @@ PNG = (
     b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
 )
 # Measured once (the test with 2 and 20 replies proves it does not grow with them).
-QUERIES_OF_A_TICKET_PAGE = 18  # with the bell's unread COUNT
+QUERIES_OF_A_TICKET_PAGE = 19  # with the bell's unread COUNT and the promises' clocks
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56
 
 
@@ -147,8 +147,8 @@ def test_the_tabs_follow_the_permissions(client, agent, supervisor, technician):
     def tabs(user):
         return [tab.code for tab, _count in queue(as_user(client, user)).context["tabs"]]
 
-    assert tabs(agent) == ["mine", "team", "unassigned", "all"]
-    assert tabs(supervisor) == ["mine", "team", "unassigned", "flagged", "all"]
+    assert tabs(agent) == ["mine", "team", "unassigned", "due_soon", "breached", "all"]
+    assert tabs(supervisor) == ["mine", "team", "unassigned", "flagged", "due_soon", "breached", "all"]
     assert tabs(technician) == ["mine"]
 
 
@@ -296,8 +296,9 @@ def test_the_queue_page_costs_the_same_queries_for_3_and_30_tickets(
     queue(client)  # the session and the intake account exist after the first page
 
     # session, user, permissions, category choices, the page, its tags, the phones,
-    # a bounded count per tab (3), role label, the bell's unread COUNT
-    with django_assert_num_queries(12):
+    # a bounded count per tab (5, with due soon and breached; team, due soon and breached each
+    # read the user's teams first), the rows' promise clocks, role label, the bell's unread COUNT
+    with django_assert_num_queries(17):
         response = queue(client)
 
     assert len(response.context["tickets"]) == tickets
@@ -399,7 +400,8 @@ def test_the_page_costs_the_same_queries_for_few_and_many_replies(
 
     # session, user, permissions; the ticket, its tags, its helpers; the events, their comments,
     # the comments' files, the files' events; the phones (masked: no audit row); the customer's
-    # open tickets, products; role label; who opened it; the staff to transfer to / ask for help
+    # open tickets, products; role label; who opened it; the staff to transfer to / ask for help;
+    # the promises (tickets.page_parts)
     with django_assert_num_queries(QUERIES_OF_A_TICKET_PAGE):
         response = client.get(url("detail", ticket))
 

@@ -22,7 +22,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import audit
-from kefu.core.calendar import calendar_warnings, known_years
+from kefu.core.calendar import calendar_warnings, confirm_year, known_years
 from kefu.core.errors import DomainError
 from kefu.core.models import AuditAction, AuditEvent, BusinessDay
 
@@ -324,14 +324,42 @@ class YearListFilter(admin.SimpleListFilter):
 
 @admin.register(BusinessDay)
 class BusinessDayAdmin(AuditedModelAdmin):
-    list_display = ("date", "kind", "name")
-    list_filter = (YearListFilter, "kind")
+    """The public holidays and adjusted working days. A year the chinese-calendar package did
+    not know is an estimate (provisional) until an administrator checks it against the State
+    Council's published days, corrects what differs and confirms it with the action below
+    (core.calendar.confirm_year; decision 0025)."""
+
+    list_display = ("date", "kind", "name", "provisional")
+    list_filter = (YearListFilter, "kind", "provisional")
     date_hierarchy = "date"
     search_fields = ("name",)
     ordering = ("-date",)
+    readonly_fields = ("provisional",)
+    actions = ["confirm_years"]
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET":
             for warning in calendar_warnings():
                 messages.warning(request, warning)
         return super().changelist_view(request, extra_context)
+
+    @admin.action(
+        description=_("Confirm the years of the selected days as published by the State Council"),
+        permissions=["change"],
+    )
+    def confirm_years(self, request, queryset):
+        years = sorted({day.year for day in queryset.dates("date", "year")})
+        with transaction.atomic():
+            confirmed = {year: confirm_year(year, actor=request.user) for year in years}
+        for year, count in confirmed.items():
+            if count:
+                self.message_user(
+                    request,
+                    _("%(year)s confirmed: %(count)d days are no longer provisional.")
+                    % {"year": year, "count": count},
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request, _("%(year)s was already confirmed.") % {"year": year}, messages.INFO
+                )

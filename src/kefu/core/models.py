@@ -91,6 +91,10 @@ class BusinessDay(TimeStampedModel):
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=DayKind.choices)
     name = models.CharField(_("name"), max_length=50, blank=True)
+    # An estimate for a year the chinese-calendar package does not know yet, taken from the
+    # `holidays` package's rules (core.calendar.seed_provisional_year), until an administrator
+    # confirms the State Council's published days (core.calendar.confirm_year).
+    provisional = models.BooleanField(_("provisional"), default=False)
 
     class Meta:
         verbose_name = _("business calendar day")

@@ -19,3 +19,12 @@ def heartbeat() -> None:
 def purge_idempotency_keys() -> int:
     """Every night: forget the Idempotency-Keys past their lifetime (also a command of that name)."""
     return purge_expired_keys()
+
+
+@db_periodic_task(crontab(hour="2", minute="41"))
+def ensure_business_calendar_years() -> dict[int, int]:
+    """Every night: this year and next in the business calendar, provisionally when the
+    chinese-calendar package does not know them yet (decision 0025)."""
+    from kefu.core.calendar import ensure_years
+
+    return ensure_years()

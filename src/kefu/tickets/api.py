@@ -21,7 +21,7 @@ from kefu.core.api.idempotency import IdempotencyKeyHeader, create_once
 from kefu.core.errors import NotFound, PermissionDenied
 from kefu.customers.models import Customer, OwnedProduct
 from kefu.customers.selectors import SEARCH_MAX
-from kefu.tickets import selectors, services
+from kefu.tickets import extensions, selectors, services
 from kefu.tickets.models import Channel, Priority, Status, TicketType
 from kefu.tickets.schemas import (
     TAG_MAX,
@@ -63,11 +63,13 @@ TicketPath = Annotated[
 Queue = Annotated[
     str | None,
     Query(
-        pattern=r"^(mine|team|unassigned|flagged)$",
+        pattern=r"^(mine|team|unassigned|flagged|due_soon|breached)$",
         max_length=10,
-        description="mine, team (the caller's teams), unassigned (the intake desk's) or flagged "
-        "(bouncing or urged). A queue holds open tickets, oldest first; without one: every ticket "
-        "the caller may see, newest first.",
+        description="mine, team (the caller's teams), unassigned (the intake desk's), flagged "
+        "(bouncing or urged), due_soon (a promise due within a few hours) or breached (a promise "
+        "past due). A queue holds open tickets: mine, due_soon and breached by due time (the first "
+        "due on top), the others oldest first; without one: every ticket the caller may see, "
+        "newest first.",
     ),
 ]
 CODE = r"^[a-z0-9_]{1,40}$"
@@ -158,7 +160,9 @@ def list_tickets(
         cursor=cursor,
         limit=limit,
     )
-    return {"items": [ticket_data(ticket) for ticket in page.items], "next_cursor": page.next_cursor}
+    promises = extensions.promise_rows(page.items)  # one query for the page
+    items = [ticket_data(ticket, promises.get(ticket.pk, [])) for ticket in page.items]
+    return {"items": items, "next_cursor": page.next_cursor}
 
 
 @router.post(

@@ -158,6 +158,10 @@ class Ticket(VersionedModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # The last thing that happened on it (a reply, a change): the queues show how fresh it is.
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    # The earliest due time among the ticket's unmet service promises, breached ones included
+    # (null: none running). Written only by the promises app's services, through the hooks of
+    # tickets.extensions; the queues sort and filter by it (decision 0027).
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True, editable=False)
 
     objects = TicketQuerySet.as_manager()
 
@@ -186,6 +190,18 @@ class Ticket(VersionedModel):
                 condition=Q(status__in=OPEN_STATUSES)
                 & (Q(bounce_count__gte=BOUNCE_FLAG_AT) | Q(urge_count__gt=0)),
                 name="ticket_flagged_team_idx",
+            ),
+            # "Mine" by due time, nulls last (PostgreSQL's ascending order puts them last too).
+            models.Index(
+                fields=["owner", "due_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="ticket_open_owner_due_idx",
+            ),
+            # The due-soon and breached queues: only open tickets with a promise running.
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES) & Q(due_at__isnull=False),
+                name="ticket_open_due_idx",
             ),
             # Every ticket in order (the "all tickets" list and a search's page, decision 0023).
             models.Index(fields=["created_at", "id"], name="ticket_created_idx"),

@@ -9,7 +9,7 @@ from ninja import Field, Schema
 from kefu.core.api.errors import ConflictError
 from kefu.core.api.helpers import LocalDateTime
 from kefu.core.api.schema import TEXT_MAX, Page, RecordId, StrictSchema, Version, max_length
-from kefu.tickets import services, timeline
+from kefu.tickets import extensions, services, timeline
 from kefu.tickets.models import (
     Channel,
     Collaborator,
@@ -99,6 +99,16 @@ class MergeIn(StrictSchema):
 # --- Out -----------------------------------------------------------------------------------------
 
 
+class PromiseOut(Schema):
+    kind: str = Field(description="first_response, arrival or resolution.")
+    due_at: LocalDateTime
+    paused: bool = Field(
+        description="The clock stands still (pending the customer, or the ticket is resolved)."
+    )
+    breached_at: LocalDateTime | None
+    met_at: LocalDateTime | None
+
+
 class TicketOut(Schema):
     id: int
     number: str
@@ -126,7 +136,10 @@ class TicketOut(Schema):
     urge_count: int
     reopen_count: int
     merged_into: int | None
-    promises: list[dict] = Field(description="Service promises (due times); empty until promises exist.")
+    promises: list[PromiseOut] = Field(
+        description="The service promises made to the customer, first response, arrival, resolution: "
+        "when each is due, whether its clock stands still, when it was breached and when it was met."
+    )
     created_at: LocalDateTime
     updated_at: LocalDateTime
     last_activity_at: LocalDateTime | None
@@ -198,8 +211,11 @@ class TicketConflictError(ConflictError):
 # --- Rendering -----------------------------------------------------------------------------------
 
 
-def ticket_data(ticket: Ticket) -> dict:
-    """A ticket fetched with selectors.RELATED and its tags prefetched: no query more."""
+def ticket_data(ticket: Ticket, promises: list[dict] | None = None) -> dict:
+    """A ticket fetched with selectors.RELATED and its tags prefetched. Its promises: `promises`
+    (read for a whole page with extensions.promise_rows), else one query for this ticket."""
+    if promises is None:
+        promises = extensions.promise_rows([ticket]).get(ticket.pk, [])
     product = ticket.product
     return {
         "id": ticket.pk,
@@ -228,7 +244,7 @@ def ticket_data(ticket: Ticket) -> dict:
         "urge_count": ticket.urge_count,
         "reopen_count": ticket.reopen_count,
         "merged_into": ticket.merged_into_id,
-        "promises": [],
+        "promises": promises,
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "last_activity_at": ticket.last_activity_at,

@@ -5,10 +5,14 @@ Each costs a fixed number of queries whatever the data (asserted in tests), and 
 from Ticket.objects.visible_to(user), so a list and a detail page never disagree.
 """
 
-from django.db.models import Prefetch, Q, QuerySet
+import datetime
+
+from django.conf import settings
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from kefu.core.errors import InvalidRequest, NotFound, PermissionDenied
-from kefu.core.pagination import Page, keyset_page
+from kefu.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor, keyset_page
 from kefu.customers import timeline as customer_timeline
 from kefu.customers.models import Customer
 from kefu.tickets import timeline
@@ -23,7 +27,10 @@ from kefu.tickets.models import (
 )
 from kefu.tickets.services import INTAKE_USERNAME, NUMBER_PATTERN
 
-QUEUES = ("mine", "team", "unassigned", "flagged")
+QUEUES = ("mine", "team", "unassigned", "flagged", "due_soon", "breached")
+# The queues read in due-time order (Ticket.due_at, the earliest unmet promise; decision 0027).
+DUE_QUEUES = ("mine", "due_soon", "breached")
+DUE_ORDER = ("due_at", "id")
 # What each action on a ticket needs beyond seeing it (403 without it, before any lookup).
 ACTION_PERMISSIONS: dict[str, str | tuple[str, ...] | None] = {
     "view": None,
@@ -114,10 +121,51 @@ def _queue(tickets: QuerySet[Ticket], user, queue: str) -> QuerySet[Ticket]:
     teams = user_team_ids(user)
     if queue == "team":
         return open_tickets.filter(team_id__in=teams)
+    if queue in ("due_soon", "breached"):
+        return _due(open_tickets, user, teams, queue)
     flagged = open_tickets.filter(Q(bounce_count__gte=BOUNCE_FLAG_AT) | Q(urge_count__gt=0))
     if teams or not user.has_perm("tickets.transfer_any_ticket"):
         flagged = flagged.filter(team_id__in=teams)
     return flagged
+
+
+def due_soon_window() -> datetime.timedelta:
+    """How far ahead the due-soon queue looks (setting PROMISE_DUE_SOON_HOURS)."""
+    return datetime.timedelta(hours=getattr(settings, "PROMISE_DUE_SOON_HOURS", 4))
+
+
+def _due(open_tickets: QuerySet[Ticket], user, teams: list[int], queue: str) -> QuerySet[Ticket]:
+    """Open tickets with a promise due soon, or past due: the user's own and their teams' (every
+    team for a manager with none), on the partial index of open tickets with a due time."""
+    now = timezone.now()
+    if queue == "breached":
+        tickets = open_tickets.filter(due_at__lt=now)
+    else:
+        tickets = open_tickets.filter(due_at__gte=now, due_at__lt=now + due_soon_window())
+    if teams or not user.has_perm("tickets.transfer_any_ticket"):
+        tickets = tickets.filter(Q(owner=user) | Q(team_id__in=teams))
+    return tickets
+
+
+def due_page(tickets: QuerySet[Ticket], *, cursor: str | None, limit: int | None) -> Page[Ticket]:
+    """A page of `tickets` by due time, those without one last, then id: keyset pagination
+    (core.pagination's signed cursor) that knows where the nulls are. One query."""
+    limit = clamp_limit(limit)
+    tickets = tickets.order_by(F("due_at").asc(nulls_last=True), "id")
+    if cursor:
+        due_at, pk = decode_cursor(cursor, Ticket, DUE_ORDER)
+        if due_at is None:
+            tickets = tickets.filter(due_at__isnull=True, pk__gt=pk)
+        else:
+            tickets = tickets.filter(
+                Q(due_at__gt=due_at) | Q(due_at=due_at, pk__gt=pk) | Q(due_at__isnull=True)
+            )
+    rows = list(tickets[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([rows[-1].due_at, rows[-1].pk], Ticket, DUE_ORDER)
+    return Page(items=rows, next_cursor=next_cursor)
 
 
 def ticket_queue(
@@ -135,12 +183,16 @@ def ticket_queue(
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[Ticket]:
-    """A page of the tickets `user` may see. A queue holds open tickets, oldest first (the one
-    waiting longest on top), on the partial indexes of open tickets: `mine` (owned by the user),
-    `team` (the user's team and the teams they supervise), `unassigned` (owned by the intake
-    account), `flagged` (bouncing or urged, in the user's teams; every team for a manager with none).
+    """A page of the tickets `user` may see. A queue holds open tickets on the partial indexes
+    of open tickets. By due time (the first promise due on top, tickets with none running last):
+    `mine` (owned by the user), `due_soon` (a promise due within PROMISE_DUE_SOON_HOURS) and
+    `breached` (a promise past due, the most overdue first), both the user's own and their teams'
+    (every team for a manager with none). Oldest first (the one waiting longest on top): `team`
+    (the user's team and the teams they supervise), `unassigned` (owned by the intake account),
+    `flagged` (bouncing or urged, in the user's teams; every team for a manager with none).
     Without a queue: every ticket, newest first. Filters narrow either; `q` is the full-text search.
-    Keyset on (created_at, id): two queries (the page and its tags), whatever the page size."""
+    Keyset on (due_at, id) or (created_at, id): two queries (the page and its tags), whatever the
+    page size."""
     tickets: QuerySet[Ticket] = Ticket.objects.visible_to(user)
     if queue:
         tickets = _queue(tickets, user, queue)
@@ -159,6 +211,8 @@ def ticket_queue(
 
         tickets = search.matching(tickets, q)
     tickets = tickets.select_related(*RELATED).prefetch_related("tags")
+    if queue in DUE_QUEUES:
+        return due_page(tickets, cursor=cursor, limit=limit)
     order = ("created_at", "id") if queue else ("-created_at", "-id")
     return keyset_page(tickets, order=order, cursor=cursor, limit=limit)
 

@@ -25,7 +25,7 @@ from kefu.core.errors import Conflict, NotFound, PermissionDenied
 from kefu.core.validation import TEXT_MAX, FieldErrors
 from kefu.customers.models import Customer, OwnedProduct
 from kefu.customers.services import refuse_if_merged
-from kefu.tickets import notices, timeline
+from kefu.tickets import extensions, notices, timeline
 from kefu.tickets.models import (
     OPEN_STATUSES,
     TRANSITIONS,
@@ -369,6 +369,7 @@ def open_ticket(
             "owner_name": _name(owner),
         },
     )
+    extensions.ticket_opened(ticket)  # other apps' part (promises: due times), tickets.extensions
     _index(ticket)
     return ticket
 
@@ -424,6 +425,7 @@ def update_ticket(
         _event(ticket, timeline.TICKET_UPDATED, by=by, data={"changes": changed})
     if added or removed:
         _event(ticket, timeline.TICKET_TAGGED, by=by, data={"added": added, "removed": removed})
+    extensions.ticket_changed(ticket, changed)  # other apps' part (promises: recompute), tickets.extensions
     if "subject" in changed or "description" in changed:
         _index(ticket)
     return ticket
@@ -475,6 +477,7 @@ def transition_ticket(*, ticket: Ticket, by, status: str, version: int | None = 
         at=now,
         data={"from": previous, "to": status, "reopened": reopened},
     )
+    extensions.status_changed(ticket, previous, status)  # promises: pause, resume, meet
     return ticket
 
 
@@ -644,6 +647,8 @@ def add_comment(*, ticket: Ticket, by, body: str, public: bool, files: Sequence 
         ticket, by=by, body=body, public=bool(public), by_customer=False, checked=checked
     )
     _touch(ticket)
+    if comment.is_public:
+        extensions.public_reply(ticket, comment)  # promises: the first response, tickets.extensions
     users = mentioned_users(body, exclude=by)
     if users:
         notices.mentioned(ticket, comment, users)
@@ -678,6 +683,7 @@ def add_customer_reply(*, ticket: Ticket, body: str, files: Sequence = ()) -> Co
             public=True,
             data={"from": Status.PENDING_CUSTOMER, "to": Status.OPEN, "reopened": False},
         )
+        extensions.status_changed(ticket, Status.PENDING_CUSTOMER, Status.OPEN)  # promises: resume
     else:
         _touch(ticket)
     notices.customer_replied(ticket, comment)
@@ -843,6 +849,7 @@ def merge_ticket(*, duplicate: Ticket, into: Ticket, by, reason: str = "") -> Ti
         at=now,
         data={"role": "original", "other": duplicate.pk, "other_number": duplicate.number, **common},
     )
+    extensions.status_changed(duplicate, previous, duplicate.status)  # promises: the clocks stop
     _touch(into)
     return duplicate
 
@@ -871,6 +878,7 @@ def unmerge_ticket(*, ticket: Ticket, by) -> Ticket:
         at=now,
         data={"role": "duplicate", "other": into.pk, "other_number": into.number},
     )
+    extensions.status_changed(ticket, Status.CLOSED, Status.OPEN)  # promises: the clocks run again
     _event(
         into,
         timeline.TICKET_UNMERGED,

@@ -199,4 +199,8 @@ def describe(event) -> str:
     for code, describe_kind, _label in KINDS:
         if code == event.kind:
             return describe_kind(event.data)
-    return event.kind
+    # A kind another app writes on tickets (promises' "promise breached"), registered with the
+    # customer's timeline from its AppConfig.ready().
+    from kefu.customers import timeline
+
+    return timeline.describe(event)

@@ -30,7 +30,7 @@ from kefu.core.web import REFUSAL_HEADER, domain_errors, is_htmx, require_perm
 from kefu.customers import privacy
 from kefu.customers import selectors as customer_selectors
 from kefu.customers.models import Customer, OwnedProduct
-from kefu.tickets import selectors, services, timeline
+from kefu.tickets import page_parts, selectors, services, timeline
 from kefu.tickets.forms import (
     CollaboratorForm,
     EditForm,
@@ -120,11 +120,18 @@ TABS = (
         gettext_lazy("Flagged"),
         gettext_lazy("No ticket bounces between owners, and no customer urged one."),
     ),
+    # Promises (the promises app keeps Ticket.due_at): due within the next hours, and past due.
+    Tab(
+        "due_soon",
+        gettext_lazy("Due soon"),
+        gettext_lazy("No promise falls due in the next hours."),
+    ),
+    Tab("breached", gettext_lazy("Breached"), gettext_lazy("No open ticket has missed a promise.")),
     # Every ticket, open or not, newest first: where a search over all tickets goes.
     Tab("all", gettext_lazy("All tickets"), gettext_lazy("No ticket yet.")),
 )
 # The tabs whose size is counted (open tickets on a partial index); "all" is not.
-COUNTED = ("mine", "team", "unassigned", "flagged")
+COUNTED = ("mine", "team", "unassigned", "flagged", "due_soon", "breached")
 
 
 def tabs_for(user) -> list[Tab]:
@@ -132,7 +139,9 @@ def tabs_for(user) -> list[Tab]:
     read every ticket; the flagged ones (bouncing, urged) for those who may reassign any ticket."""
     shown = []
     for tab in TABS:
-        if tab.code in ("team", "unassigned", "all") and not user.has_perm("tickets.view_ticket"):
+        if tab.code in ("team", "unassigned", "all", "due_soon", "breached") and not user.has_perm(
+            "tickets.view_ticket"
+        ):
             continue
         if tab.code == "flagged" and not user.has_perm("tickets.transfer_any_ticket"):
             continue
@@ -184,6 +193,7 @@ def queue(request):
         cursor = None
         page = fetch()
     counts = tab_counts(request.user, codes)
+    tickets = with_masked_phones(request.user, page.items)
     return render(
         request,
         "tickets/queue.html",
@@ -193,7 +203,9 @@ def queue(request):
             "form": form,
             "filtered": bool(filters),
             "filter_query": filters,
-            "tickets": with_masked_phones(request.user, page.items),
+            "tickets": tickets,
+            # Columns other apps add (a promise's clock): one query each for the whole page.
+            "extra_columns": page_parts.row_cells(request.user, tickets),
             "next_cursor": page.next_cursor,
             "is_next_page": cursor is not None,
         },
@@ -314,7 +326,8 @@ def timeline_context(ticket: Ticket, user, before: str | None = None) -> dict:
     return {"events": events, "timeline_earlier": earlier, "timeline_is_earlier_page": before is not None}
 
 
-def head_context(user, ticket: Ticket, refused: dict) -> dict:
+def head_context(request: HttpRequest, ticket: Ticket, refused: dict) -> dict:
+    user = request.user
     unassigned = services.is_intake(ticket.owner)
     works = user.has_perm("tickets.change_ticket")
     merged = ticket.merged_into_id is not None
@@ -326,6 +339,8 @@ def head_context(user, ticket: Ticket, refused: dict) -> dict:
         "can_edit": works and not merged,
         "can_unmerge": user.has_perm("tickets.merge_ticket") and merged,
         "status_error": refused.get("status"),
+        # What other apps show in the header (the promises' clocks), tickets.page_parts.
+        "parts": page_parts.parts_for(request, ticket),
     }
     if context["can_transfer"]:
         context["transfer_form"] = refused.get("transfer") or TransferForm(ticket=ticket)
@@ -390,7 +405,7 @@ def ticket_context(
         "can_reply": user.has_perm("tickets.add_comment") and ticket.merged_into_id is None,
     }
     if "head" in parts:
-        context.update(head_context(user, ticket, refused))
+        context.update(head_context(request, ticket, refused))
     if "timeline" in parts:
         context.update(timeline_context(ticket, user, before))
     if "reply" in parts:

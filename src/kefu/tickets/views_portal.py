@@ -22,7 +22,7 @@ from kefu.core.forms import StyledForm, show_service_errors
 from kefu.core.validation import TEXT_MAX
 from kefu.core.web import refusal
 from kefu.customers.models import ProductCategory
-from kefu.tickets import attachments, portal, selectors, services
+from kefu.tickets import attachments, page_parts, portal, selectors, services
 from kefu.tickets.forms import MultipleFileField
 from kefu.tickets.models import Attachment, Ticket, TicketType
 
@@ -92,6 +92,8 @@ def _page(request: HttpRequest, token: str, ticket: Ticket, *, form=None, status
         "token": token,
         "form": form or PortalReplyForm(),
         "followed_merge": portal.followed_merge(token, ticket),
+        # What other apps tell the customer (what was promised), tickets.page_parts.
+        "parts": page_parts.portal_parts(ticket),
     }
     return render(request, "tickets/portal/ticket.html", context, status=status)
 
