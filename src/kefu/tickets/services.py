@@ -192,10 +192,13 @@ def _name(user) -> str:
     return str(user) if user is not None else ""
 
 
-def _index(ticket: Ticket) -> None:
+def _index(ticket: Ticket, *, opened: bool = False) -> None:
     from kefu.tickets import search
 
-    search.index_ticket(ticket.pk)
+    if opened:
+        search.index_new_ticket(ticket)  # nothing to read back: no comment yet
+    else:
+        search.index_ticket(ticket.pk)
 
 
 def _clean_text(errors: FieldErrors, field: str, value, limit: int, *, required: bool) -> str:
@@ -369,7 +372,7 @@ def open_ticket(
             "owner_name": _name(owner),
         },
     )
-    _index(ticket)
+    _index(ticket, opened=True)
     return ticket
 
 
