@@ -26,7 +26,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 def when_ready(server):
     """In the master, after the preloaded application is imported and before any worker forks:
     load what each worker would otherwise load while answering its first requests, so that every
-    worker, and every replacement after max_requests, starts with it and shares its memory.
+    worker, and every replacement after max_requests, starts with it (copy-on-write pages).
 
     - jieba's dictionary (tickets' search rows are cut with it on every ticket write): about a
       second of CPU and 50 MB per process otherwise;
