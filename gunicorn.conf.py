@@ -21,3 +21,29 @@ preload_app = True
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(server):
+    """In the master, after the preloaded application is imported and before any worker forks:
+    load what each worker would otherwise load while answering its first requests, so that every
+    worker, and every replacement after max_requests, starts with it (copy-on-write pages).
+
+    - jieba's dictionary (tickets' search rows are cut with it on every ticket write): about a
+      second of CPU and 50 MB per process otherwise;
+    - the URL patterns and the catalogue of the default language.
+
+    Nothing here touches the database: a connection (or psycopg's pool and its threads) opened
+    before the fork would be shared by the workers.
+    """
+    if not server.cfg.preload_app:
+        return
+    from django.conf import settings
+    from django.urls import resolve
+    from django.utils import translation
+
+    from kefu.tickets.search import text_words
+
+    text_words("空调不制冷")  # cutting a text loads the dictionary
+    resolve("/api/v1/tickets")
+    with translation.override(settings.LANGUAGE_CODE):
+        translation.gettext("Open a ticket")

@@ -1,21 +1,35 @@
 """Opening tickets through the API under load (DESIGN.md: ≥ 300 tickets/s with 2 gunicorn workers,
 p95 < 50 ms at 32 concurrent clients; decision 0024: locust).
 
-A bounded run against 127.0.0.1, everything on this machine:
-- gunicorn with the production configuration (gunicorn.conf.py: 2 sync workers, the app preloaded),
-  DEBUG off, on the data set's database, bound to 127.0.0.1 on a free port;
-- locust, headless, USERS simulated clients started at once, each sending
-  `POST /api/v1/tickets` back to back (no think time) for SECONDS, as the benchmark agent with an
-  API token, each request with its own `Idempotency-Key`, for a random customer of the data set
-  and one of that customer's products;
-- the figures: requests per second over the run, p50/p95/p99 from locust's statistics, the
-  failures, and the tickets the database gained (which must equal the successful requests).
+The target's two halves hold together only at an offered rate. By Little's law, 32 clients that
+send their next request as soon as the last is answered keep 32 requests in the system: at 300
+tickets/s their mean latency is 32 / 300 = 107 ms, whatever the server does. So two runs, each
+bounded, against 127.0.0.1, everything on this machine:
 
-locust's own process shares the two cores with gunicorn and PostgreSQL, as a client on the
-same machine does: the rate is what this one machine serves and generates at once.
+- gunicorn with the production configuration (gunicorn.conf.py: 2 sync workers, the app and
+  jieba's dictionary preloaded), DEBUG off, on the data set's database, bound to 127.0.0.1 on a
+  free port; worker recycling (max_requests) off for the run, so that the CPU time of the same
+  processes is read before and after;
+- a warm-up (a few clients, not counted);
+- (a) **capacity**: locust, headless, USERS clients started at once, each sending
+  `POST /api/v1/tickets` back to back (no think time) for SECONDS: what the two workers serve
+  at most, with its p50/p95/p99 (the latency is mostly the queue of 32);
+- (b) **paced**: the same USERS clients together offering RATE tickets/s (locust's
+  `constant_throughput`, RATE / USERS each, each client starting at a random point of its
+  period so that their requests do not arrive in bursts) for SECONDS: the tickets/s achieved
+  and p50/p95/p99. That pair is the target: at least RATE × PACED_TOLERANCE achieved (locust's
+  pacing loses a little at the start and the end) with p95 < 50 ms.
 
-Run alone on an existing data set: `python -m bench.ticket_open_load [--users 32] [--seconds 40]`
-with DATABASE_URL set.
+Each request is a new ticket as the benchmark agent with an API token and its own
+`Idempotency-Key`, for a random customer of the data set and one of that customer's products.
+For each run: the tickets the database gained, which must equal the creates gunicorn answered
+with 201 (its access log; locust does not count the requests still in flight when it stops,
+which the server answers after); the CPU time per ticket of the two workers and of their
+PostgreSQL backends, and of locust itself (FastHttpUser, the lighter client: locust shares the
+two cores with the server, as any client on this machine would).
+
+Run alone on an existing data set: `python -m bench.ticket_open_load [--users 32] [--seconds 30]
+[--rate 300]` with DATABASE_URL set.
 """
 
 import argparse
@@ -23,6 +37,7 @@ import csv
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -31,34 +46,48 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import REPO_DIR, Figure
 
 TARGET_RATE = 300.0
 TARGET_P95_MS = 50.0
+# The paced run counts as reaching the rate it offers when it achieves this share of it.
+PACED_TOLERANCE = 0.98
 USERS = 32
-SECONDS = 40
+SECONDS = 30
 WORKERS = 2
-WARMUP = 15
+WARMUP = 10
+WARMUP_USERS = 4
 CUSTOMERS = 2000  # customers (with a product) drawn for the requests
 
 LOCUSTFILE = """
 import json, random, uuid
-from locust import HttpUser, task
+import gevent
+from locust import FastHttpUser, constant_throughput, task
 
 with open({targets!r}) as handle:
     TARGETS = json.load(handle)
 TOKEN = {token!r}
+PER_CLIENT = {per_client!r}  # tickets per second per client; None: no think time
 SUBJECTS = [
     "空调不制冷", "洗衣机漏水", "路由器频繁掉线", "冰箱压缩机响声大", "热水器打不着火", "电视黑屏有声音",
 ]
 
 
-class Agent(HttpUser):
-    # No think time: each simulated client sends its next request when the last one is answered.
-    def wait_time(self):
-        return 0
+class Agent(FastHttpUser):
+    if PER_CLIENT is None:
+        # Each client sends its next request when the last one is answered.
+        def wait_time(self):
+            return 0
+    else:
+        wait_time = constant_throughput(PER_CLIENT)
+
+        def on_start(self):
+            # A random point of the period: the clients' requests spread out instead of
+            # arriving together every 1 / PER_CLIENT seconds.
+            gevent.sleep(random.uniform(0, 1 / PER_CLIENT))
 
     @task
     def open_ticket(self):
@@ -127,6 +156,10 @@ def _environment(port: int) -> dict[str, str]:
             "SECURE_SSL_REDIRECT": "0",
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "WEB_CONCURRENCY": str(WORKERS),
+            # No recycling during the run (0: never): the CPU time is read from the same
+            # workers and PostgreSQL backends before and after. In production a worker is
+            # replaced every 5000 requests, a fork of the preloaded master.
+            "GUNICORN_MAX_REQUESTS": "0",
             "LOG_LEVEL": "WARNING",
         }
     )
@@ -146,8 +179,14 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total / ticks
 
 
-def _serving_pids(master: int) -> list[int]:
-    """gunicorn's workers and the PostgreSQL backends serving them (same machine)."""
+def _children_cpu_seconds() -> float:
+    """User + system CPU time of this process's children that have ended (locust's runs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _serving_pids(master: int) -> tuple[list[int], list[int]]:
+    """gunicorn's workers, and the PostgreSQL backends serving them (same machine)."""
     from django.db import connection
 
     workers = [
@@ -162,7 +201,7 @@ def _serving_pids(master: int) -> list[int]:
             "AND client_addr IS NOT NULL AND backend_type = 'client backend'"
         )
         backends = [row[0] for row in cursor.fetchall()]
-    return workers + backends
+    return workers, backends
 
 
 def _stats(prefix: str) -> dict[str, float]:
@@ -181,7 +220,208 @@ def _stats(prefix: str) -> dict[str, float]:
     raise RuntimeError("locust wrote no statistics for the POST")
 
 
-def measure(username: str, *, users: int = USERS, seconds: int = SECONDS, say=print) -> list[Figure]:
+def _created(access_log: Path, offset: int) -> int:
+    """The creates answered 201 in gunicorn's access log after `offset` (its default format:
+    `… "POST /api/v1/tickets HTTP/1.1" 201 …`)."""
+    with access_log.open("rb") as handle:
+        handle.seek(offset)
+        return sum(1 for line in handle if b'"POST /api/v1/tickets ' in line and b'" 201 ' in line)
+
+
+def _settle(model, *, quiet: float = 1.0, timeout: float = 60.0) -> None:
+    """Wait until no row of `model` has been added for `quiet` seconds (at most `timeout`)."""
+    deadline = time.monotonic() + timeout
+    count = model.objects.count()
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = model.objects.count()
+        if now == count:
+            return
+        count = now
+
+
+@dataclass
+class Run:
+    """One counted locust run: its statistics, what the database gained and the CPU it took."""
+
+    stats: dict[str, float]
+    gained: int
+    created: int  # 201 answers in gunicorn's access log
+    wall: float
+    worker_cpu: float
+    backend_cpu: float
+    locust_cpu: float
+    load_before: float
+    load_after: float
+
+    def per_ticket_ms(self, seconds: float) -> float:
+        return seconds * 1000 / self.gained if self.gained else 0.0
+
+    @property
+    def succeeded(self) -> float:
+        return self.stats["requests"] - self.stats["failures"]
+
+
+class Load:
+    """gunicorn serving the data set's database on a free port of 127.0.0.1, and locust runs
+    against it."""
+
+    def __init__(self, work: Path, port: int, env: dict[str, str], locust: str, token: str, targets) -> None:
+        self.work, self.port, self.env, self.locust = work, port, env, locust
+        self.token = token
+        (work / "targets.json").write_text(json.dumps(targets))
+        self.server: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "--config",
+                "gunicorn.conf.py",
+                "--access-logfile",
+                str(self.work / "access.log"),
+                "--error-logfile",
+                str(self.work / "error.log"),
+                "kefu.wsgi",
+            ],
+            cwd=REPO_DIR,
+            env=self.env,
+            start_new_session=True,
+        )
+        _wait_until_up(f"http://127.0.0.1:{self.port}/healthz", self.server)
+
+    def stop(self) -> None:
+        if self.server is not None:
+            os.killpg(self.server.pid, signal.SIGTERM)
+            self.server.wait(timeout=30)
+
+    def locust_run(self, name: str, clients: int, seconds: int, per_client: float | None) -> None:
+        locustfile = self.work / f"{name}.py"
+        locustfile.write_text(
+            LOCUSTFILE.format(
+                targets=str(self.work / "targets.json"), token=self.token, per_client=per_client
+            )
+        )
+        subprocess.run(
+            [
+                self.locust,
+                "-f",
+                str(locustfile),
+                "--headless",
+                "--users",
+                str(clients),
+                "--spawn-rate",
+                str(clients),
+                "--run-time",
+                f"{seconds}s",
+                "--host",
+                f"http://127.0.0.1:{self.port}",
+                "--csv",
+                str(self.work / name),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=self.work,
+            env={key: value for key, value in self.env.items() if key != "DATABASE_URL"},
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def counted_run(self, name: str, clients: int, seconds: int, per_client: float | None) -> Run:
+        from kefu.tickets.models import Ticket
+
+        assert self.server is not None
+        workers, backends = _serving_pids(self.server.pid)
+        log_offset = (self.work / "access.log").stat().st_size
+        before = Ticket.objects.count()
+        worker_cpu, backend_cpu, locust_cpu = (
+            _cpu_seconds(workers),
+            _cpu_seconds(backends),
+            _children_cpu_seconds(),
+        )
+        load_before = os.getloadavg()[0]
+        started = time.perf_counter()
+        self.locust_run(name, clients, seconds, per_client)
+        wall = time.perf_counter() - started
+        # Requests still queued when locust stopped are answered after it: wait for them, so
+        # that the tickets and the CPU time counted are this run's, all of them.
+        _settle(Ticket)
+        worker_cpu = _cpu_seconds(workers) - worker_cpu
+        backend_cpu = _cpu_seconds(backends) - backend_cpu
+        locust_cpu = _children_cpu_seconds() - locust_cpu
+        return Run(
+            stats=_stats(str(self.work / name)),
+            gained=Ticket.objects.count() - before,
+            created=_created(self.work / "access.log", log_offset),
+            wall=wall,
+            worker_cpu=worker_cpu,
+            backend_cpu=backend_cpu,
+            locust_cpu=locust_cpu,
+            load_before=load_before,
+            load_after=os.getloadavg()[0],
+        )
+
+
+def _figures(label: str, run: Run, users: int, *, rate_target: str, rate_met: bool | None) -> list[Figure]:
+    stats = run.stats
+    failures = stats["failures"]
+    return [
+        Figure(f"{label}: tickets per second", round(stats["rate"], 1), "tickets/s", rate_target, rate_met),
+        Figure(f"{label}: p50", round(stats["p50"], 1), "ms", "(info)", None),
+        Figure(
+            f"{label}: p95",
+            round(stats["p95"], 1),
+            "ms",
+            f"< {TARGET_P95_MS:g} ms" if rate_met is not None else "(info)",
+            stats["p95"] < TARGET_P95_MS if rate_met is not None else None,
+        ),
+        Figure(f"{label}: p99", round(stats["p99"], 1), "ms", "(info)", None),
+        Figure(f"{label}: failed requests", failures, "requests", "0", failures == 0),
+        # Requests still in flight when locust stops are answered after it stopped counting:
+        # the server's own count of creates is the one to match.
+        Figure(
+            f"{label}: tickets written (= creates answered 201 in the access log)",
+            run.gained,
+            "tickets",
+            f"{run.created}",
+            run.gained == run.created and run.created >= run.succeeded,
+        ),
+        # What one ticket costs: on a quiet machine two cores serve at most about
+        # 2000 / (workers + PostgreSQL) tickets per second, less locust's own share.
+        Figure(
+            f"{label}: CPU per ticket, gunicorn workers",
+            round(run.per_ticket_ms(run.worker_cpu), 2),
+            "ms",
+            "(info)",
+            None,
+        ),
+        Figure(
+            f"{label}: CPU per ticket, PostgreSQL backends",
+            round(run.per_ticket_ms(run.backend_cpu), 2),
+            "ms",
+            "(info)",
+            None,
+        ),
+        Figure(
+            f"{label}: CPU per ticket, locust (the client)",
+            round(run.per_ticket_ms(run.locust_cpu), 2),
+            "ms",
+            "(info)",
+            None,
+        ),
+        Figure(f"{label}: load average (1 minute) at the end", round(run.load_after, 1), "", "(info)", None),
+    ]
+
+
+def measure(
+    username: str,
+    *,
+    users: int = USERS,
+    seconds: int = SECONDS,
+    rate: float = TARGET_RATE,
+    say=print,
+) -> list[Figure]:
     from django.db import connection
 
     from kefu.accounts.models import User
@@ -195,118 +435,48 @@ def measure(username: str, *, users: int = USERS, seconds: int = SECONDS, say=pr
     if locust is None:
         raise RuntimeError("locust is not installed (requirements/dev.txt)")
     _token, raw = issue_token(user=User.objects.get(username=username), name="bench load")
-    targets = _targets(CUSTOMERS)
     port = _free_port()
     work = Path(tempfile.mkdtemp(prefix="kefu-load-"))
-    (work / "targets.json").write_text(json.dumps(targets))
-    (work / "locustfile.py").write_text(LOCUSTFILE.format(targets=str(work / "targets.json"), token=raw))
-    env = _environment(port)
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--config",
-            "gunicorn.conf.py",
-            "--access-logfile",
-            str(work / "access.log"),
-            "--error-logfile",
-            str(work / "error.log"),
-            "kefu.wsgi",
-        ],
-        cwd=REPO_DIR,
-        env=env,
-        start_new_session=True,
-    )
+    load = Load(work, port, _environment(port), locust, raw, _targets(CUSTOMERS))
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
-
-        def run_locust(clients: int, duration: int, prefix: str) -> None:
-            subprocess.run(
-                [
-                    locust,
-                    "-f",
-                    str(work / "locustfile.py"),
-                    "--headless",
-                    "--users",
-                    str(clients),
-                    "--spawn-rate",
-                    str(clients),
-                    "--run-time",
-                    f"{duration}s",
-                    "--host",
-                    f"http://127.0.0.1:{port}",
-                    "--csv",
-                    str(work / prefix),
-                    "--only-summary",
-                    "--loglevel",
-                    "WARNING",
-                ],
-                cwd=work,
-                env={key: value for key, value in env.items() if key != "DATABASE_URL"},
-                check=False,
-                stdout=subprocess.DEVNULL,
-            )
-
-        # Warm up: each worker's first requests load what it loads lazily (jieba's dictionary,
-        # the URL resolver, the database connection). Not counted.
+        load.start()
+        # Warm up: each worker's first requests open its database connections and fill what
+        # it keeps per process. Not counted.
         say(f"  gunicorn ({WORKERS} workers) on 127.0.0.1:{port}; warming up for {WARMUP} s …")
-        run_locust(WORKERS * 2, WARMUP, "warmup")
-        before = Ticket.objects.count()
-        serving = _serving_pids(server.pid)
-        cpu_before = _cpu_seconds(serving)
-        load_before = os.getloadavg()[0]
-        say(f"  locust: {users} clients for {seconds} s …")
-        load_started = time.perf_counter()
-        run_locust(users, seconds, "run")
-        cpu_used = _cpu_seconds(serving) - cpu_before
-        load_after = os.getloadavg()[0]
-        wall = time.perf_counter() - load_started
+        load.locust_run("warmup", WARMUP_USERS, WARMUP, None)
+        _settle(Ticket)
+        say(f"  (a) capacity: {users} clients, no think time, {seconds} s …")
+        capacity = load.counted_run("capacity", users, seconds, None)
+        say(f"  (b) paced: {users} clients offering {rate:g} tickets/s together, {seconds} s …")
+        paced = load.counted_run("paced", users, seconds, rate / users)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-    stats = _stats(str(work / "run"))
-    gained = Ticket.objects.count() - before
-    succeeded = stats["requests"] - stats["failures"]
-    cpu_ms = cpu_used * 1000 / gained if gained else 0.0
-    say(
-        f"  {stats['requests']:,.0f} requests, {stats['failures']:,.0f} failed, {gained:,} tickets written "
-        f"in {wall:.1f} s; {cpu_ms:.1f} ms of CPU per ticket (workers and PostgreSQL); "
-        f"load average {load_before:.1f} → {load_after:.1f}; logs in {work}"
-    )
-    label = (
-        f"open a ticket through the API, gunicorn {WORKERS} workers, {users} clients (locust, {seconds} s)"
-    )
+        load.stop()
+    for name, run in (("capacity", capacity), ("paced", paced)):
+        stats = run.stats
+        say(
+            f"  {name}: {stats['rate']:.1f} tickets/s, p50/p95/p99 {stats['p50']:g}/{stats['p95']:g}/"
+            f"{stats['p99']:g} ms; {stats['requests']:,.0f} requests, {stats['failures']:,.0f} failed, "
+            f"{run.gained:,} tickets written ({run.created:,} 201 answers logged) in {run.wall:.1f} s; "
+            "CPU per ticket: workers "
+            f"{run.per_ticket_ms(run.worker_cpu):.2f} ms, "
+            f"PostgreSQL {run.per_ticket_ms(run.backend_cpu):.2f} ms, "
+            f"locust {run.per_ticket_ms(run.locust_cpu):.2f} ms; load average {run.load_before:.1f} → "
+            f"{run.load_after:.1f}"
+        )
+    say(f"  logs in {work}")
+    base = f"open a ticket through the API, gunicorn {WORKERS} workers, {users} clients (locust, {seconds} s)"
+    paced_rate = paced.stats["rate"]
     return [
-        Figure(
-            f"{label}: tickets per second",
-            round(stats["rate"], 1),
-            "tickets/s",
-            f">= {TARGET_RATE:g}/s",
-            stats["rate"] >= TARGET_RATE and stats["failures"] == 0,
+        # (a) says what the two workers serve at most; its latency is the queue of `users`.
+        *_figures(f"{base}, capacity (no think time)", capacity, users, rate_target="(info)", rate_met=None),
+        # (b) is the target: the rate offered is served, and fast.
+        *_figures(
+            f"{base}, paced at {rate:g}/s offered",
+            paced,
+            users,
+            rate_target=f">= {rate * PACED_TOLERANCE:g}/s of {rate:g}/s offered",
+            rate_met=paced_rate >= rate * PACED_TOLERANCE and paced.stats["failures"] == 0,
         ),
-        Figure(f"{label}: p50", round(stats["p50"], 1), "ms", "(info)", None),
-        Figure(
-            f"{label}: p95",
-            round(stats["p95"], 1),
-            "ms",
-            f"< {TARGET_P95_MS:g} ms",
-            stats["p95"] < TARGET_P95_MS,
-        ),
-        Figure(f"{label}: p99", round(stats["p99"], 1), "ms", "(info)", None),
-        Figure(f"{label}: failed requests", stats["failures"], "requests", "0", stats["failures"] == 0),
-        # Requests still in flight when locust stops are answered after it stopped counting.
-        Figure(
-            f"{label}: tickets written (successful requests + those in flight at the stop)",
-            gained,
-            "tickets",
-            f"{succeeded:.0f} to {succeeded + users:.0f}",
-            succeeded <= gained <= succeeded + users,
-        ),
-        # What one ticket costs the serving processes: on a quiet machine two cores serve at most
-        # about 2000 / this many tickets per second (locust's own share left aside).
-        Figure(
-            f"{label}: CPU per ticket, gunicorn workers + PostgreSQL", round(cpu_ms, 1), "ms", "(info)", None
-        ),
-        Figure(f"{label}: load average (1 minute) at the end", round(load_after, 1), "", "(info)", None),
     ]
 
 
@@ -316,6 +486,7 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--users", type=int, default=USERS)
     parser.add_argument("--seconds", type=int, default=SECONDS)
+    parser.add_argument("--rate", type=float, default=TARGET_RATE, help="tickets/s offered in the paced run")
     parser.add_argument("--username", default="bench-agent")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO_DIR / "src"))
@@ -323,7 +494,7 @@ def main(argv=None) -> None:
     import django
 
     django.setup()
-    for figure in measure(args.username, users=args.users, seconds=args.seconds):
+    for figure in measure(args.username, users=args.users, seconds=args.seconds, rate=args.rate):
         print(f"{figure.name}: {figure.value:g} {figure.unit}  (target {figure.target}, met {figure.met})")
 
 

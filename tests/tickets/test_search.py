@@ -186,6 +186,25 @@ def test_index_ticket_reads_and_writes_in_three_statements(tickets):
     assert search_rows() == len(tickets)
 
 
+def stored_line(ticket_id):
+    column = "ticket_id" if connection.vendor == "postgresql" else "rowid"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT words FROM {search.TABLE} WHERE {column} = %s", [ticket_id])
+        return cursor.fetchone()[0]
+
+
+def test_a_new_ticket_is_indexed_from_the_ticket_in_hand_as_index_ticket_would(tickets):
+    aircon = tickets["aircon"]  # open_ticket indexed it with index_new_ticket
+    line = stored_line(aircon.pk)
+    assert {"空调", "制冷", "kfr", "35gw", aircon.number.lower()} <= set(line.split(" "))
+    search.index_ticket(aircon.pk)
+    assert stored_line(aircon.pk) == line
+    with CaptureQueriesContext(connection) as queries:
+        search.index_new_ticket(aircon)
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)  # no read
+    assert stored_line(aircon.pk) == line
+
+
 def test_bulk_index_writes_new_rows_and_replaces_earlier_ones(tickets):
     aircon, washer = tickets["aircon"], tickets["washer"]
     written = search.bulk_index(

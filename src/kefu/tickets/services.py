@@ -192,10 +192,13 @@ def _name(user) -> str:
     return str(user) if user is not None else ""
 
 
-def _index(ticket: Ticket) -> None:
+def _index(ticket: Ticket, *, opened: bool = False) -> None:
     from kefu.tickets import search
 
-    search.index_ticket(ticket.pk)
+    if opened:
+        search.index_new_ticket(ticket)  # nothing to read back: no comment yet
+    else:
+        search.index_ticket(ticket.pk)
 
 
 def _clean_text(errors: FieldErrors, field: str, value, limit: int, *, required: bool) -> str:
@@ -370,7 +373,7 @@ def open_ticket(
         },
     )
     extensions.ticket_opened(ticket)  # other apps' part (promises: due times), tickets.extensions
-    _index(ticket)
+    _index(ticket, opened=True)
     return ticket
 
 

@@ -144,7 +144,8 @@ def create_once(
         return answer
     try:
         with transaction.atomic():
-            body = out.model_validate(create()).model_dump(mode="json")
+            result = out.model_validate(create())
+            body = result.model_dump(mode="json")
             stored = {"id": body["id"]} if replay is not None else body
             IdempotencyKey.objects.create(
                 user=user, key=key, fingerprint=digest, status=status, response=stored
@@ -155,4 +156,5 @@ def create_once(
         if answer is None:
             raise
         return answer
-    return Status(status, body)
+    # The validated schema itself: ninja renders it without validating it a second time.
+    return Status(status, result)
