@@ -139,7 +139,8 @@ def ticket_queue(
     waiting longest on top), on the partial indexes of open tickets: `mine` (owned by the user),
     `team` (the user's team and the teams they supervise), `unassigned` (owned by the intake
     account), `flagged` (bouncing or urged, in the user's teams; every team for a manager with none).
-    Without a queue: every ticket, newest first. Filters narrow either; `q` is the full-text search.
+    Without a queue: every ticket, newest first. Filters narrow either; `q` is the full-text search
+    (without a queue its page is read from the search table newest first, keyset on the id).
     Keyset on (created_at, id): two queries (the page and its tags), whatever the page size."""
     tickets: QuerySet[Ticket] = Ticket.objects.visible_to(user)
     if queue:
@@ -154,11 +155,14 @@ def ticket_queue(
         "customer_id": customer,
     }
     tickets = tickets.filter(**{name: value for name, value in filters.items() if value not in (None, "")})
+    tickets = tickets.select_related(*RELATED).prefetch_related("tags")
     if q and q.strip():
         from kefu.tickets import search
 
+        if not queue:
+            # Every ticket with a search: read from the search table newest first (by id).
+            return search.newest_page(tickets, q, cursor=cursor, limit=limit)
         tickets = search.matching(tickets, q)
-    tickets = tickets.select_related(*RELATED).prefetch_related("tags")
     order = ("created_at", "id") if queue else ("-created_at", "-id")
     return keyset_page(tickets, order=order, cursor=cursor, limit=limit)
 
