@@ -14,7 +14,7 @@ from kefu.tickets import selectors, services
 from kefu.tickets.models import Priority, Status
 from kefu.tickets.schemas import TicketList, ticket_data
 from kefu.tickets.views import queue_rows
-from tests.factories import OwnedProductFactory, customer_with_phone
+from tests.factories import OwnedProductFactory, customer_with_phone, make_user
 from tests.tickets.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +46,10 @@ def scene(agent, supervisor):
     ]
     tickets[0].tags.create(name="空调")
     tickets[0].tags.create(name="保内")
+    # Owners named by their full name, or only by their username.
+    named = make_user("agent", username="li", first_name="四", last_name="李", display_name="")
+    bare = make_user("agent", username="zhang", display_name="")
+    tickets += [TicketFactory(owner=named), TicketFactory(owner=bare)]
     return tickets
 
 
@@ -87,11 +91,12 @@ def test_an_api_list_row_is_the_ticket_as_its_own_answer_gives_it(agent_client, 
             whole = TicketList.model_validate({"items": [ticket_data(ticket)], "next_cursor": None})
             assert listed[ticket.pk] == whole.model_dump(mode="json")["items"][0]
     assert listed[scene[0].pk]["status_label"] == "新建"
+    assert [listed[ticket.pk]["owner_name"] for ticket in scene[-2:]] == ["四 李", "zhang"]
     assert listed[scene[0].pk]["tags"] == ["保内", "空调"]
 
 
 def test_the_queue_rows_say_what_the_ticket_says(agent, scene):
-    tickets = selectors.ticket_queue(user=agent, queue="mine", limit=50).items
+    tickets = selectors.ticket_queue(user=agent, queue="mine", limit=50, rows=True).items
     with translation.override("zh-hans"):
         rows = {row.id: row for row in queue_rows(agent, tickets)}
     urgent, email, bouncing, once = (rows[ticket.pk] for ticket in scene[:4])

@@ -159,9 +159,11 @@ def list_tickets(
         q=q,
         cursor=cursor,
         limit=limit,
+        rows=True,
     )
     # Written as TicketList would write it, without running the schema for each row.
-    return answer(request, ticket_list_data(page.items, next_cursor=page.next_cursor))
+    tags = selectors.row_tags(page.items)
+    return answer(request, ticket_list_data(page.items, tags=tags, next_cursor=page.next_cursor))
 
 
 @router.post(

@@ -282,7 +282,8 @@ def newest_page(queryset: QuerySet, q: str, *, cursor: str | None = None, limit:
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor([rows[-1].pk], queryset.model, NEWEST_FIRST)
+        last = rows[-1]  # a ticket, or a named row (selectors.ticket_queue with rows=True)
+        next_cursor = encode_cursor([getattr(last, "pk", None) or last.id], queryset.model, NEWEST_FIRST)
     return Page(items=rows, next_cursor=next_cursor)
 
 

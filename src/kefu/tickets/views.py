@@ -6,7 +6,7 @@ Every page works without JavaScript. A refused action shows the ticket's page ag
 refused form open, what was typed kept and the reason beside the field; nothing is written.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -42,7 +42,7 @@ from kefu.tickets.forms import (
     UrgeForm,
 )
 from kefu.tickets.labels import labels
-from kefu.tickets.models import TRANSITIONS, Attachment, Priority, Status, Ticket
+from kefu.tickets.models import BOUNCE_FLAG_AT, TRANSITIONS, Attachment, Priority, Status, Ticket
 
 QUEUE_PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 200
@@ -174,53 +174,62 @@ class Row(dict):
             raise AttributeError(name) from None
 
 
-def queue_rows(user, tickets: list[Ticket]) -> list[Row]:
-    """The rows of a queue page: the customers' main numbers as `user` may see them (one query,
-    customers.privacy), labels from one map per language, flags as words, each ticket's address."""
-    customers = {ticket.customer_id: ticket.customer for ticket in tickets}
+@dataclass(eq=False)
+class RowCustomer:
+    """A row's customer as customers.privacy needs it: the id, the name (for an audit row of a
+    number shown in full), the numbers attach_phone_numbers sets. Keyed by identity."""
+
+    pk: int
+    name: str
+    phone_numbers: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def queue_rows(user, rows) -> list[Row]:
+    """The rows of a queue page from the named rows of selectors.ticket_queue(rows=True): the
+    customers' main numbers as `user` may see them (one query, customers.privacy), labels from
+    one map per language, flags as words, each ticket's address."""
+    customers = {row.customer_id: RowCustomer(row.customer_id, row.customer__name) for row in rows}
     customer_selectors.attach_phone_numbers(list(customers.values()))
-    shown = privacy.shown(user, {c: c.phone_numbers[:1] for c in customers.values()})  # type: ignore[attr-defined]
+    shown = privacy.shown(user, {c: c.phone_numbers[:1] for c in customers.values()})
     statuses, priorities = labels(Status), labels(Priority)
     # Every ticket's address is this one with its number in place of the marker.
     marker = "KF00000000000"
     address = reverse("tickets:detail", args=[marker])
     now, zone = timezone.now(), timezone.get_current_timezone()
-    owners: dict[int, str] = {}
-    rows = []
-    for ticket in tickets:
-        created = timezone.localtime(ticket.created_at, zone)
-        owner = owners.get(ticket.owner_id)
-        if owner is None:
-            owner = owners[ticket.owner_id] = str(ticket.owner)
-        product = ticket.product
-        bounces, urges = ticket.bounce_count, ticket.urge_count
+    shown_rows = []
+    for row in rows:
+        created = timezone.localtime(row.created_at, zone)
+        bounces, urges = row.bounce_count, row.urge_count
         bounced = ngettext("%(n)s transfer", "%(n)s transfers", bounces) % {"n": bounces} if bounces else ""
         urged = ngettext("urged %(n)s time", "urged %(n)s times", urges) % {"n": urges} if urges else ""
-        rows.append(
+        shown_rows.append(
             Row(
-                id=ticket.pk,
-                number=ticket.number,
-                url=address.replace(marker, ticket.number),
-                subject=ticket.subject,
-                status=ticket.status,
-                status_label=statuses[ticket.status],
-                status_class=STATUS_CLASS.get(ticket.status, "kf-grey"),
-                priority=ticket.priority,
-                priority_label=priorities[ticket.priority],
-                priority_class=PRIORITY_CLASS.get(ticket.priority, ""),
-                customer_name=ticket.customer.name,
-                customer_phone=next(iter(shown[ticket.customer_id]), ""),
-                product_name=product.model.name if product is not None else "",
-                owner_name=owner,
+                id=row.id,
+                number=row.number,
+                url=address.replace(marker, row.number),
+                subject=row.subject,
+                status=row.status,
+                status_label=statuses[row.status],
+                status_class=STATUS_CLASS.get(row.status, "kf-grey"),
+                priority=row.priority,
+                priority_label=priorities[row.priority],
+                priority_class=PRIORITY_CLASS.get(row.priority, ""),
+                customer_name=row.customer__name,
+                customer_phone=next(iter(shown[row.customer_id]), ""),
+                product_name=row.product__model__name or "",
+                owner_name=selectors.owner_name(row),
                 bounces=bounced,
-                is_bouncing=ticket.is_bouncing,
+                is_bouncing=bounces >= BOUNCE_FLAG_AT,
                 urges=urged,
                 created_iso=created.isoformat(),
                 created_text=created.strftime("%Y-%m-%d %H:%M"),
-                age=timesince(ticket.created_at, now, depth=1),
+                age=timesince(row.created_at, now, depth=1),
             )
         )
-    return rows
+    return shown_rows
 
 
 @require_GET
@@ -246,6 +255,7 @@ def queue(request):
             queue=None if current == "all" else current,
             cursor=cursor,
             limit=QUEUE_PAGE_SIZE,
+            rows=True,
             **filters,
         )
 
