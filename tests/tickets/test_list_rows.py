@@ -131,3 +131,22 @@ def test_the_queue_page_shows_the_rows(client, agent, scene):
     for flag in ("2 transfers", "urged 3 times", "1 transfer<", "urged 1 time<"):
         assert flag in page
     assert '<span aria-hidden="true">▲ </span>High' in page
+
+
+def test_the_filter_bar_is_drawn_as_django_draws_it(client, agent, scene):
+    """Its fields' HTML is kept per language and value (views.filter_fields): the same as the
+    form draws, for a blank bar, a chosen value, a bad value and another language."""
+    from kefu.tickets.forms import QueueFilterForm
+    from kefu.tickets.views import filter_fields
+
+    for data, language in (({}, "en"), ({"status": "open", "q": "空调"}, "zh-hans"), ({"status": "x"}, "en")):
+        with translation.override(language):
+            for _ in range(2):  # drawn, then kept
+                form = QueueFilterForm(data)
+                form.filters()
+                assert [html for _field, html in filter_fields(form)] == [
+                    str(field) for field in QueueFilterForm(data)
+                ]
+    client.force_login(agent)
+    page = client.get(reverse("tickets:queue"), {"queue": "mine", "status": "open"}).content.decode()
+    assert '<option value="open" selected>' in page

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -232,6 +232,36 @@ def queue_rows(user, rows) -> list[Row]:
     return shown_rows
 
 
+# The filter bar's fields as HTML, kept per language, value and choices: Django draws every
+# option of a select through templates (a third of the queue page's rendering), and the bar is
+# drawn the same way on almost every page. Bounded: emptied when full.
+_FIELD_HTML: dict[tuple, str] = {}
+FIELD_HTML_MAX = 2000
+
+
+def filter_fields(form: QueueFilterForm) -> list[tuple]:
+    """(bound field, its widget's HTML) for each field of the filter bar."""
+    language = translation.get_language()
+    drawn = []
+    for bound in form:
+        choices = getattr(bound.field, "choices", None)
+        key = (
+            language,
+            bound.name,
+            bound.auto_id,
+            repr(bound.value()),
+            bool(bound.errors),
+            None if choices is None else tuple((value, str(label)) for value, label in choices),
+        )
+        html = _FIELD_HTML.get(key)
+        if html is None:
+            if len(_FIELD_HTML) >= FIELD_HTML_MAX:
+                _FIELD_HTML.clear()
+            html = _FIELD_HTML[key] = str(bound)
+        drawn.append((bound, html))
+    return drawn
+
+
 @require_GET
 @login_required
 @domain_errors
@@ -273,6 +303,7 @@ def queue(request):
             "tabs": [(tab, counts.get(tab.code)) for tab in tabs],
             "current": next(tab for tab in tabs if tab.code == current),
             "form": form,
+            "form_fields": filter_fields(form),
             "filtered": bool(filters),
             "filter_query": filters,
             "tickets": queue_rows(request.user, page.items),
