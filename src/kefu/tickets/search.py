@@ -247,8 +247,8 @@ def newest_page(queryset: QuerySet, q: str, *, cursor: str | None = None, limit:
     One statement for the page (and the caller's prefetches). On PostgreSQL it first walks the
     newest WALK_ROWS search rows below the cursor backwards on the primary key, keeping those
     that match (a common word fills the page after a few hundred rows and stops); only when they
-    do not fill the page does it ask the GIN index for the matches older than that walk (then
-    few: the word is rare) and sort those. The planner never has to guess how common a word
+    do not fill the page does it ask the GIN index for every match below the cursor (then few:
+    the words are rare together) and sort those. The planner never has to guess how common a word
     is. On SQLite, FTS5 reads its matches by rowid, newest first. The caller's filters are
     applied inside both steps, so a page is full whenever enough tickets match.
     """
@@ -303,21 +303,21 @@ def _newest_sql(
             [query, *below_params, *among_params, rows],
         )
     below, among = below.format(id="ticket_id"), among.format(id="ticket_id")
-    newest = f"SELECT ticket_id{{columns}} FROM {TABLE} WHERE TRUE{below} ORDER BY ticket_id DESC LIMIT %s"
     # 1. The walk: the newest WALK_ROWS rows, backwards on the primary key; those that match.
     walk = (
-        f"SELECT ticket_id FROM ({newest.format(columns=', document')}) recent "
+        f"SELECT ticket_id FROM (SELECT ticket_id, document FROM {TABLE} WHERE TRUE{below} "
+        f"ORDER BY ticket_id DESC LIMIT %s) recent "
         f"WHERE document @@ %s::tsquery{among} ORDER BY ticket_id DESC LIMIT %s"
     )
     walk_params = [*below_params, WALK_ROWS, query, *among_params, rows]
-    # 2. Only when the walk did not fill the page: the older matches, from the GIN index (OFFSET 0
-    # keeps the planner from walking the primary key for them), then few; the newest of them.
-    edge = f"(SELECT min(ticket_id) FROM ({newest.format(columns='')}) walked)"
+    # 2. Only when the walk did not fill the page: every match from the GIN index (OFFSET 0
+    # keeps the planner from walking the primary key for them; they are few by then), the
+    # newest of them. It finds the walk's matches again: the caller's `id IN` drops the doubles.
     older = (
-        f"SELECT ticket_id FROM (SELECT ticket_id FROM {TABLE} WHERE document @@ %s::tsquery "
-        f"AND ticket_id < {edge}{among} OFFSET 0) found ORDER BY ticket_id DESC LIMIT %s"
+        f"SELECT ticket_id FROM (SELECT ticket_id FROM {TABLE} WHERE document @@ %s::tsquery"
+        f"{below}{among} OFFSET 0) found ORDER BY ticket_id DESC LIMIT %s"
     )
-    older_params = [query, *below_params, WALK_ROWS, *among_params, rows]
+    older_params = [query, *below_params, *among_params, rows]
     return (
         f"WITH walk AS MATERIALIZED ({walk}) SELECT ticket_id FROM walk UNION ALL "
         f"SELECT ticket_id FROM ({older}) older WHERE (SELECT count(*) FROM walk) < %s",
