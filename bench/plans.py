@@ -19,10 +19,11 @@ EXPECTED = {
 NAME_INDEX = {"postgresql": "customer_name_trgm_idx", "sqlite": "customers_customer_name_fts"}
 
 
-def explain(sql: str) -> str:
+def explain(sql: str, *, analyze: bool = False) -> str:
+    """The plan of `sql` (PostgreSQL: with `analyze`, as run, with its times and buffers)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("EXPLAIN " + sql)
+            cursor.execute(("EXPLAIN (ANALYZE, BUFFERS) " if analyze else "EXPLAIN ") + sql)
             return "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("EXPLAIN QUERY PLAN " + sql)
         return "\n".join(row[-1] for row in cursor.fetchall())

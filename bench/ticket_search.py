@@ -61,6 +61,28 @@ NOTES = [
 ]
 
 
+def backend_cpu_ms() -> float | None:
+    """The CPU time (user + system) this connection's PostgreSQL backend has used so far, read
+    from /proc (the server runs on this machine), in milliseconds; None elsewhere. Its unit is a
+    clock tick (10 ms): take it over many operations and divide."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    connection.ensure_connection()
+    try:
+        with open(f"/proc/{connection.connection.info.backend_pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    with open("/proc/loadavg") as loadavg:
+        return " ".join(loadavg.read().split()[:3])
+
+
 def _agents(count: int = 20) -> list[int]:
     from django.contrib.auth.models import Group
 
@@ -369,11 +391,11 @@ def queries(n: int, seed: int = 5) -> list[tuple[str, str]]:
 
 
 def _search_once(user, q: str) -> int:
-    from kefu.tickets.selectors import ticket_queue
+    """One search as the API's list and the queue page read it: the page's rows and their tags."""
+    from kefu.tickets.selectors import row_tags, ticket_queue
 
-    page = ticket_queue(user=user, q=q, limit=PAGE)
-    for ticket in page.items:
-        _ = ticket.number, ticket.subject, ticket.owner, [tag.name for tag in ticket.tags.all()]
+    page = ticket_queue(user=user, q=q, limit=PAGE, rows=True)
+    row_tags(page.items)
     return len(page.items)
 
 
@@ -402,6 +424,8 @@ def measure(agent_username: str | None = None, samples: int = 300, say=print) ->
         _search_once(agent, q)
     times: dict[str, list[float]] = {}
     empty = 0
+    say(f"  load average before: {load_average()}")
+    cpu_started, backend_started = time.process_time(), backend_cpu_ms()
     for kind, q in pairs:
         started = time.perf_counter()
         rows = _search_once(agent, q)
@@ -409,6 +433,10 @@ def measure(agent_username: str | None = None, samples: int = 300, say=print) ->
         times.setdefault(kind, []).append(elapsed)
         times.setdefault("all", []).append(elapsed)
         empty += rows == 0
+    cpu = (time.process_time() - cpu_started) * 1000 / len(pairs)
+    backend_ended = backend_cpu_ms()
+    backend = None if backend_started is None else (backend_ended - backend_started) / len(pairs)
+    say(f"  load average after: {load_average()}")
     counter = QueryCounter()
     with connection.execute_wrapper(counter):
         _search_once(agent, pairs[0][1])
@@ -425,12 +453,25 @@ def measure(agent_username: str | None = None, samples: int = 300, say=print) ->
             p95 < TARGET_MS if connection.vendor == "postgresql" else None,
         ),
         Figure(f"{label}: queries per search", counter.count, "queries", "(info, constant)", None),
+        Figure(f"{label}: Python CPU per search (mean)", round(cpu, 2), "ms", "(info)", None),
         Figure(f"{label}: searches with no result", empty, "searches", "(info)", None),
     ]
+    if backend is not None:
+        figures.append(
+            Figure(
+                f"{label}: PostgreSQL backend CPU per search (mean)", round(backend, 2), "ms", "(info)", None
+            )
+        )
     for kind, values in times.items():
         if kind != "all":
             figures.append(
-                Figure(f"{label}: p95, {kind}", round(percentile(values, 95), 2), "ms", "(info)", None)
+                Figure(
+                    f"{label}: p50 / p95, {kind} ({len(values)} searches)",
+                    f"{percentile(values, 50):.1f} / {percentile(values, 95):.1f}",
+                    "ms",
+                    "(info)",
+                    None,
+                )
             )
     return figures
 
@@ -487,50 +528,58 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.ticket_search", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--tickets", type=int, required=True, help="tickets in the data set")
+    parser.add_argument("--tickets", type=int, help="tickets in the data set (built when missing)")
+    parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="measure the database DATABASE_URL names as it is (a data set of python -m bench), "
+        "building nothing",
+    )
     parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument(
-        "--created-index",
-        action="store_true",
-        help="first add an index on tickets (created_at, id), which the list of every ticket newest "
-        "first walks (not in the models yet: shows what it changes)",
+        "--walk", type=int, help="rows the page walks before the GIN index (search.WALK_ROWS)"
     )
+    parser.add_argument("--no-plans", action="store_true", help="skip the EXPLAIN output")
     args = parser.parse_args(argv)
-    _setup(args.tickets, args.database)
+    if args.existing:
+        sys.path.insert(0, str(REPO_DIR / "src"))
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
+        import django
+
+        django.setup()
+    elif args.tickets:
+        _setup(args.tickets, args.database)
+    else:
+        parser.error("give --tickets N or --existing")
     from django.conf import settings
     from django.core.management import call_command
 
     from kefu.tickets.models import Ticket
 
-    call_command("migrate", verbosity=0)
-    have = Ticket.objects.count()
-    if have < args.tickets:
-        print(f"building {args.tickets - have:,} tickets …", flush=True)
-        build(args.tickets - have, lambda message: print(message, flush=True))
+    if not args.existing:
+        call_command("migrate", verbosity=0)
+        have = Ticket.objects.count()
+        if have < args.tickets:
+            print(f"building {args.tickets - have:,} tickets …", flush=True)
+            build(args.tickets - have, lambda message: print(message, flush=True))
     settings.DEBUG = False
-    if args.created_index:
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE INDEX IF NOT EXISTS bench_ticket_created_idx ON tickets_ticket (created_at, id)"
-            )
-            cursor.execute("ANALYZE tickets_ticket")
-        print("with an index on tickets (created_at, id)", flush=True)
-    else:
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("DROP INDEX IF EXISTS bench_ticket_created_idx")
     from bench import plans
+    from kefu.tickets import search
 
+    if args.walk:
+        search.WALK_ROWS = args.walk
+    print(f"walk: {search.WALK_ROWS:,} rows; tickets: {Ticket.objects.count():,}", flush=True)
     plan_figures, found = plans.check_ticket_search(rare_query())
-    print("plan of the page query for a serial number:\n    " + found.replace("\n", "\n    "), flush=True)
-    common = plans.explain(page_query_sql("洗衣机 漏水"))
-    print("plan of the page query for 洗衣机 漏水:\n    " + common.replace("\n", "\n    "), flush=True)
+    if not args.no_plans:
+        print("plan of the page query for a serial number:\n    " + found.replace("\n", "\n    "), flush=True)
+        for q in ("洗衣机 漏水", "空调 洗衣机", rare_query()):
+            plan = plans.explain(page_query_sql(q), analyze=True)
+            print(
+                f"EXPLAIN ANALYZE of the page query for {q}:\n    " + plan.replace("\n", "\n    "), flush=True
+            )
     for figure in plan_figures + measure(samples=args.samples):
-        print(f"{figure.name}: {figure.value:g} {figure.unit}  (target {figure.target})", flush=True)
+        print(f"{figure.name}: {figure.value} {figure.unit}  (target {figure.target})", flush=True)
     return 0
 
 

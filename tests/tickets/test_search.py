@@ -250,3 +250,87 @@ def test_insert_from_select_indexes_tickets_written_in_sql(tickets):
     assert found("电视 黑屏") == {t.number for t in tickets.values()}
     assert found(tickets["heater"].number) == {tickets["heater"].number}
     assert found("热水器") == set()
+
+
+# --- The page of every ticket with a search: newest first, from the search table -----------------
+
+
+@pytest.fixture
+def aircons(agent):
+    """Nine tickets about an air conditioner, opened one after another, among others."""
+    made = []
+    for index in range(9):
+        made.append(open_ticket(agent, f"空调不制冷 第{index}台"))
+        open_ticket(agent, "洗衣机漏水")
+    return made
+
+
+def newest(q, queryset=None, **kwargs):
+    return search.newest_page(queryset if queryset is not None else Ticket.objects.all(), q, **kwargs)
+
+
+def numbers(page):
+    return [ticket.number for ticket in page.items]
+
+
+@pytest.mark.parametrize("walk", [search.WALK_ROWS, 3])
+def test_a_search_page_is_the_newest_matches_and_pages_by_keyset(aircons, monkeypatch, walk):
+    """The walk over the newest rows fills the page of a common word; a short walk leaves the
+    rest to the index lookup of the older rows: the same pages either way."""
+    monkeypatch.setattr(search, "WALK_ROWS", walk)
+    expected = [ticket.number for ticket in reversed(aircons)]
+    first = newest("空调", limit=4)
+    second = newest("空调", limit=4, cursor=first.next_cursor)
+    third = newest("空调", limit=4, cursor=second.next_cursor)
+    assert numbers(first) + numbers(second) + numbers(third) == expected
+    assert third.next_cursor is None
+    assert numbers(newest("空调 不制冷", limit=50)) == expected
+    assert numbers(newest("空", limit=2)) == expected[:2]  # a prefix
+    assert numbers(newest("空调 漏水")) == []
+
+
+@pytest.mark.parametrize("walk", [search.WALK_ROWS, 3])
+def test_the_callers_filters_apply_before_the_page_is_cut(agent, aircons, monkeypatch, walk):
+    """The newest matches are resolved: the page of open ones is still full."""
+    monkeypatch.setattr(search, "WALK_ROWS", walk)
+    for ticket in aircons[5:]:
+        Ticket.objects.filter(pk=ticket.pk).update(status="resolved")
+    open_ones = Ticket.objects.filter(status="new")
+    page = newest("空调", open_ones, limit=3)
+    assert numbers(page) == [ticket.number for ticket in reversed(aircons[2:5])]
+    assert numbers(newest("空调", open_ones, limit=3, cursor=page.next_cursor)) == [
+        aircons[1].number,
+        aircons[0].number,
+    ]
+
+
+def test_a_search_page_finds_a_number_and_the_words_beside_it(aircons, agent):
+    washer = Ticket.objects.filter(subject="洗衣机漏水").order_by("id").first()
+    assert numbers(newest(washer.number)) == [washer.number]
+    assert numbers(newest(washer.number.lower() + " 第3台")) == [aircons[3].number, washer.number]
+    assert numbers(newest("*** ,。")) == []
+
+
+def test_a_search_page_shows_a_technician_only_their_tickets(agent, technician, aircons):
+    theirs = open_ticket(technician, "空调不制冷")
+    services.add_collaborator(ticket=aircons[2], by=agent, user=technician)
+    page = newest("空调", Ticket.objects.visible_to(technician))
+    assert numbers(page) == [theirs.number, aircons[2].number]
+
+
+def test_a_search_page_is_one_statement_and_refuses_a_cursor_of_another_list(aircons):
+    with CaptureQueriesContext(connection) as queries:
+        page = newest("空调", limit=5)
+    assert len(queries) == 1
+    assert len(page.items) == 5
+    from kefu.core.errors import InvalidRequest
+    from kefu.core.pagination import encode_cursor
+
+    other = encode_cursor([aircons[0].created_at, aircons[0].pk], Ticket, ("-created_at", "-id"))
+    with pytest.raises(InvalidRequest):
+        newest("空调", cursor=other)
+
+
+def test_a_search_page_of_nothing_is_empty(aircons):
+    assert newest("空调", Ticket.objects.none()).items == []
+    assert newest("空调", Ticket.objects.filter(pk__in=[])).items == []

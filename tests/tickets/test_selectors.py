@@ -198,3 +198,52 @@ def test_comments_include_those_of_merged_tickets(agent, supervisor):
     CommentFactory(ticket=duplicate, body="重复单的回复")
     services.merge_ticket(duplicate=duplicate, into=original, by=supervisor)
     assert [c.body for c in selectors.ticket_comments(original).items] == ["重复单的回复"]
+
+
+@pytest.mark.parametrize("queue", ["mine", None])
+def test_a_search_page_costs_the_same_for_3_and_30_matches(agent, queue):
+    """With `q`: every ticket newest first from the search table, or a queue narrowed by it."""
+
+    def make(n):
+        for _ in range(n):
+            ticket = open_one(agent, subject="空调不制冷")
+            ticket.tags.create(name=f"标签{ticket.pk}")
+
+    def read():
+        page = selectors.ticket_queue(user=agent, queue=queue, q="空调", limit=50)
+        for ticket in page.items:
+            _ = (ticket.customer.name, ticket.owner.username, list(ticket.tags.all()), ticket.team)
+        return len(page.items)
+
+    make(3)
+    read()
+    few = queries(read)
+    assert few == 2  # the page and its tags
+    make(27)
+    assert queries(read) == few
+    assert read() == 30
+
+
+@pytest.mark.parametrize(("queue", "q"), [("mine", None), (None, None), (None, "空调"), ("mine", "空调")])
+def test_a_page_of_named_rows_costs_the_same_for_3_and_30_tickets(agent, queue, q):
+    """rows=True (the API's list, the queue page): the page and its tags, no model built."""
+
+    def make(n):
+        for _ in range(n):
+            ticket = open_one(agent, subject="空调不制冷")
+            ticket.tags.create(name=f"标签{ticket.pk}")
+
+    def read():
+        page = selectors.ticket_queue(user=agent, queue=queue, q=q, limit=50, rows=True)
+        tags = selectors.row_tags(page.items)
+        for row in page.items:
+            _ = (row.customer__name, selectors.owner_name(row), tags[row.id], row.team__name)
+        return len(page.items)
+
+    make(3)
+    read()
+    few = queries(read)
+    assert few == 2
+    make(27)
+    assert queries(read) == few
+    assert read() == 30

@@ -295,10 +295,10 @@ def test_the_queue_page_costs_the_same_queries_for_3_and_30_tickets(
     as_user(client, agent)
     queue(client)  # the session and the intake account exist after the first page
 
-    # session, user, permissions, category choices, the page, its tags, the phones,
-    # a bounded count per tab (5, with due soon and breached; team, due soon and breached each
-    # read the user's teams first), the rows' promise clocks, role label, the bell's unread COUNT
-    with django_assert_num_queries(17):
+    # session, user, permissions, category choices, the page (its rows show no tags), the
+    # phones, the user's teams, the tabs' bounded counts (one statement, due soon and breached
+    # among them), the rows' promise clocks, role label, the bell
+    with django_assert_num_queries(11):
         response = queue(client)
 
     assert len(response.context["tickets"]) == tickets

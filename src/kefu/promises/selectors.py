@@ -33,7 +33,7 @@ def ticket_promises(ticket, *, with_policy: bool = True) -> list[TicketPromise]:
 def promises_by_ticket(tickets) -> dict[int, list[TicketPromise]]:
     """The promises of a page of tickets by ticket id: one query whatever the page size."""
     by_ticket: dict[int, list[TicketPromise]] = {}
-    ids = [ticket.pk for ticket in tickets]
+    ids = [ticket.id for ticket in tickets]  # models or selectors.ticket_queue's named rows
     if not ids:
         return by_ticket
     for promise in TicketPromise.objects.filter(ticket_id__in=ids):

@@ -90,12 +90,13 @@ def parts_for(request: HttpRequest, ticket) -> dict[str, list[ShownPart]]:
     return shown
 
 
-def row_cells(user, tickets: list) -> list:
-    """The extra columns' headers for `user`; sets `ticket.extra_cells` (their HTML, in order)."""
+def row_cells(user, rows: list) -> list:
+    """The extra columns' headers for `user`; sets each queue row's `extra_cells` (their HTML,
+    in order). `rows`: the queue page's rows (views.Row, keyed by name, with the ticket's `id`)."""
     cells = sorted((c for c in _CELLS.values() if c.shows_for(user)), key=lambda c: (c.order, c.key))
-    answers = [cell.cells(user, tickets) if tickets else {} for cell in cells]
-    for ticket in tickets:
-        ticket.extra_cells = [answer.get(ticket.pk, "") for answer in answers]
+    answers = [cell.cells(user, rows) if rows else {} for cell in cells]
+    for row in rows:
+        row["extra_cells"] = [answer.get(row["id"], "") for answer in answers]
     return [cell.label for cell in cells]
 
 

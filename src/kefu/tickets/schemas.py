@@ -4,13 +4,16 @@ no phone number is part of a ticket's answer."""
 
 from typing import Annotated
 
+from django.utils import timezone
 from ninja import Field, Schema
 
 from kefu.core.api.errors import ConflictError
-from kefu.core.api.helpers import LocalDateTime
+from kefu.core.api.helpers import LocalDateTime, local_time_text
 from kefu.core.api.schema import TEXT_MAX, Page, RecordId, StrictSchema, Version, max_length
-from kefu.tickets import extensions, services, timeline
+from kefu.tickets import extensions, selectors, services, timeline
+from kefu.tickets.labels import labels
 from kefu.tickets.models import (
+    BOUNCE_FLAG_AT,
     Channel,
     Collaborator,
     Comment,
@@ -252,6 +255,73 @@ def ticket_data(ticket: Ticket, promises: list[dict] | None = None) -> dict:
         "closed_at": ticket.closed_at,
         "version": ticket.version,
     }
+
+
+def ticket_list_data(
+    rows, *, tags: dict[int, list[str]], promises: dict[int, list[dict]], next_cursor: str | None
+) -> dict:
+    """A page of tickets as TicketList puts it in the answer, from the named rows of
+    selectors.ticket_queue(rows=True) and their tags (selectors.row_tags), built directly: the
+    same keys in the same order, choices as their values with their labels from one map per
+    language (labels.py, not get_FOO_display), times as LocalDateTime writes them. The answer is
+    what validating and dumping through the schema would give (tests/tickets/test_list_rows.py
+    holds them together) without a model or a schema per row. `promises`: the page's promises by
+    ticket id, as extensions.promise_rows reads them."""
+    zone = timezone.get_current_timezone()
+    channels, types = labels(Channel), labels(TicketType)
+    priorities, statuses = labels(Priority), labels(Status)
+
+    def when(value):
+        return None if value is None else local_time_text(value, zone)
+
+    items = [
+        {
+            "id": row.id,
+            "number": row.number,
+            "customer": row.customer_id,
+            "customer_name": row.customer__name,
+            "product": row.product_id,
+            "product_name": row.product__model__name,
+            "channel": row.channel,
+            "channel_label": channels[row.channel],
+            "type": row.type,
+            "type_label": types[row.type],
+            "priority": row.priority,
+            "priority_label": priorities[row.priority],
+            "status": row.status,
+            "status_label": statuses[row.status],
+            "subject": row.subject,
+            "description": row.description,
+            "owner": row.owner_id,
+            "owner_name": selectors.owner_name(row),
+            "team": row.team_id,
+            "team_name": row.team__name,
+            "tags": tags[row.id],
+            "bounce_count": row.bounce_count,
+            "is_bouncing": row.bounce_count >= BOUNCE_FLAG_AT,
+            "urge_count": row.urge_count,
+            "reopen_count": row.reopen_count,
+            "merged_into": row.merged_into_id,
+            "promises": [
+                {
+                    "kind": promise["kind"],
+                    "due_at": local_time_text(promise["due_at"], zone),
+                    "paused": promise["paused"],
+                    "breached_at": when(promise["breached_at"]),
+                    "met_at": when(promise["met_at"]),
+                }
+                for promise in promises.get(row.id, ())
+            ],
+            "created_at": local_time_text(row.created_at, zone),
+            "updated_at": local_time_text(row.updated_at, zone),
+            "last_activity_at": when(row.last_activity_at),
+            "resolved_at": when(row.resolved_at),
+            "closed_at": when(row.closed_at),
+            "version": row.version,
+        }
+        for row in rows
+    ]
+    return {"items": items, "next_cursor": next_cursor}
 
 
 def comment_data(comment: Comment) -> dict:

@@ -28,9 +28,12 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
+
+from kefu.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor, keyset_page
 
 TABLE = "tickets_ticket_search"
 GIN_INDEX = "ticket_search_document_idx"
@@ -158,38 +161,62 @@ def query_terms(q: str) -> tuple[list[str], bool]:
     return words, prefix
 
 
-def _match_sql(terms: list[str], prefix: bool) -> tuple[str, list[str]]:
-    """The subquery of the ids of the tickets holding every term (the last as a prefix)."""
+def _query_text(terms: list[str], prefix: bool) -> str:
+    """The terms as the database's query syntax, each one quoted (they hold letters and digits
+    only): a tsquery on PostgreSQL, an FTS5 query on SQLite."""
     if connection.vendor == "postgresql":
-        # tsquery input syntax, each lexeme quoted (terms hold letters and digits only).
         lexemes = [f"'{term}'" for term in terms]
         if prefix:
             lexemes[-1] += ":*"
-        return f"SELECT ticket_id FROM {TABLE} WHERE document @@ %s::tsquery", [" & ".join(lexemes)]
-    # FTS5 query syntax, each term a quoted string (quotes doubled, though terms hold none).
+        return " & ".join(lexemes)
+    # FTS5 strings (quotes doubled, though terms hold none).
     strings = ['"{}"'.format(term.replace('"', '""')) for term in terms]
     if prefix:
         strings[-1] += "*"
-    return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [" AND ".join(strings)]
+    return " AND ".join(strings)
+
+
+def _match_sql(terms: list[str], prefix: bool) -> tuple[str, list[str]]:
+    """The subquery of the ids of the tickets holding every term (the last as a prefix)."""
+    if connection.vendor == "postgresql":
+        return f"SELECT ticket_id FROM {TABLE} WHERE document @@ %s::tsquery", [_query_text(terms, prefix)]
+    return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [_query_text(terms, prefix)]
+
+
+def _parse(q: str) -> tuple[list[str], bool, list[str]] | None:
+    """(terms, last term a prefix, ticket numbers) of a query; None for a blank one. A whole
+    ticket number is looked up by its unique column, not as a word: as a word (a prefix, even)
+    PostgreSQL cannot guess how rare it is."""
+    q = (q or "").replace("\x00", " ").lstrip()
+    if not q.strip():
+        return None
+    numbers = sorted({found.upper() for found in NUMBER.findall(q.lower())})
+    terms, prefix = query_terms(q)
+    if numbers:
+        whole = {number.lower() for number in numbers}
+        prefix = prefix and bool(terms) and terms[-1] not in whole
+        terms = [term for term in terms if term not in whole]
+    return terms, prefix, numbers
+
+
+def _numbers_sql(numbers: list[str]) -> tuple[str, list[str]]:
+    # Also by the number column (one subquery, not an OR beside it: the planner keeps a
+    # semi-join), should the number be missing from the index.
+    return f"SELECT id FROM tickets_ticket WHERE number IN ({', '.join(['%s'] * len(numbers))})", numbers
 
 
 def matching(queryset: QuerySet, q: str) -> QuerySet:
     """The tickets of `queryset` whose text holds every word of `q`, or whose number `q` names.
 
     A blank query changes nothing; a query without a word (only punctuation) matches nothing.
-    The caller's order stays: it reads the ids of the matching tickets as a subquery.
+    The caller's order stays: it reads the ids of the matching tickets as a subquery. The queues
+    use it (their open tickets are few on their partial indexes); the list of every ticket,
+    newest first, reads its page with `newest_page`.
     """
-    q = (q or "").replace("\x00", " ").lstrip()
-    if not q.strip():
+    parsed = _parse(q)
+    if parsed is None:
         return queryset
-    numbers = sorted({found.upper() for found in NUMBER.findall(q.lower())})
-    terms, prefix = query_terms(q)
-    if numbers:
-        # A whole ticket number is looked up by its unique column; as a word (a prefix, even)
-        # PostgreSQL cannot guess how rare it is.
-        whole = {number.lower() for number in numbers}
-        prefix = prefix and bool(terms) and terms[-1] not in whole
-        terms = [term for term in terms if term not in whole]
+    terms, prefix, numbers = parsed
     if not terms and not numbers:
         return queryset.none()
     parts, params = [], []
@@ -198,11 +225,104 @@ def matching(queryset: QuerySet, q: str) -> QuerySet:
         parts.append(sql)
         params += term_params
     if numbers:
-        # Also by the number column (one subquery, not an OR beside it: the planner keeps a
-        # semi-join), should the number be missing from the index.
-        parts.append(f"SELECT id FROM tickets_ticket WHERE number IN ({', '.join(['%s'] * len(numbers))})")
-        params += numbers
+        sql, number_params = _numbers_sql(numbers)
+        parts.append(sql)
+        params += number_params
     return queryset.filter(pk__in=RawSQL(" UNION ALL ".join(parts), params))
+
+
+# The newest search rows a page reads in id order before it asks the GIN index (PostgreSQL):
+# a word in one ticket of WALK_ROWS / 50 or more fills its page there; a rarer one costs this
+# walk plus an index lookup of its (then few) tickets. About sqrt(50 × the tickets) balances
+# the two at 10M tickets.
+WALK_ROWS = 20_000
+NEWEST_FIRST = ("-id",)
+
+
+def newest_page(queryset: QuerySet, q: str, *, cursor: str | None = None, limit: int | None = None) -> Page:
+    """A page of the tickets of `queryset` that `q` finds, newest first by id (ids grow with
+    the tickets' opening), read from the search table in that order: the list of every ticket
+    with a search (the top bar's, the API's `q` without a queue). Keyset on the id.
+
+    One statement for the page (and the caller's prefetches). On PostgreSQL it first walks the
+    newest WALK_ROWS search rows below the cursor backwards on the primary key, keeping those
+    that match (a common word fills the page after a few hundred rows and stops); only when they
+    do not fill the page does it ask the GIN index for every match below the cursor (then few:
+    the words are rare together) and sort those. The planner never has to guess how common a word
+    is. On SQLite, FTS5 reads its matches by rowid, newest first. The caller's filters are
+    applied inside both steps, so a page is full whenever enough tickets match.
+    """
+    limit = clamp_limit(limit)
+    before = decode_cursor(cursor, queryset.model, NEWEST_FIRST)[0] if cursor else None
+    parsed = _parse(q)
+    if parsed is None:
+        return keyset_page(queryset, order=NEWEST_FIRST, cursor=cursor, limit=limit)
+    terms, prefix, numbers = parsed
+    if not terms and not numbers:
+        return Page(items=[], next_cursor=None)
+    caller = None
+    if queryset.query.where:  # narrowed (filters, a technician's tickets): inside each step too
+        try:
+            caller = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # narrowed to nothing
+            return Page(items=[], next_cursor=None)
+    parts, params = [], []
+    if terms:
+        sql, term_params = _newest_sql(terms, prefix, before=before, caller=caller, rows=limit + 1)
+        parts.append(sql)
+        params += term_params
+    if numbers:
+        sql, number_params = _numbers_sql(numbers)
+        parts.append(sql)
+        params += number_params
+    tickets = queryset.filter(pk__in=RawSQL(" UNION ALL ".join(parts), params))
+    if before is not None:
+        tickets = tickets.filter(pk__lt=before)
+    rows = list(tickets.order_by(*NEWEST_FIRST)[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]  # a ticket, or a named row (selectors.ticket_queue with rows=True)
+        next_cursor = encode_cursor([getattr(last, "pk", None) or last.id], queryset.model, NEWEST_FIRST)
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+def _newest_sql(
+    terms: list[str], prefix: bool, *, before: int | None, caller: tuple[str, tuple] | None, rows: int
+) -> tuple[str, list]:
+    """The subquery of the ids of the `rows` newest tickets holding every term, below the id
+    `before`, among the caller's tickets (`caller`: the SQL of their ids and its parameters)."""
+    query = _query_text(terms, prefix)
+    below, below_params = ("", []) if before is None else (" AND {id} < %s", [before])
+    among, among_params = ("", []) if caller is None else (f" AND {{id}} IN ({caller[0]})", list(caller[1]))
+    if connection.vendor != "postgresql":
+        # FTS5 reads its doclists in rowid order: newest first, and it stops after the page.
+        return (
+            f"SELECT ticket_id FROM (SELECT rowid AS ticket_id FROM {TABLE} WHERE {TABLE} MATCH %s"
+            f"{below.format(id='rowid')}{among.format(id='rowid')} ORDER BY rowid DESC LIMIT %s)",
+            [query, *below_params, *among_params, rows],
+        )
+    below, among = below.format(id="ticket_id"), among.format(id="ticket_id")
+    # 1. The walk: the newest WALK_ROWS rows, backwards on the primary key; those that match.
+    walk = (
+        f"SELECT ticket_id FROM (SELECT ticket_id, document FROM {TABLE} WHERE TRUE{below} "
+        f"ORDER BY ticket_id DESC LIMIT %s) recent "
+        f"WHERE document @@ %s::tsquery{among} ORDER BY ticket_id DESC LIMIT %s"
+    )
+    walk_params = [*below_params, WALK_ROWS, query, *among_params, rows]
+    # 2. Only when the walk did not fill the page: every match from the GIN index (OFFSET 0
+    # keeps the planner from walking the primary key for them; they are few by then), the
+    # newest of them. It finds the walk's matches again: the caller's `id IN` drops the doubles.
+    older = (
+        f"SELECT ticket_id FROM (SELECT ticket_id FROM {TABLE} WHERE document @@ %s::tsquery"
+        f"{below}{among} OFFSET 0) found ORDER BY ticket_id DESC LIMIT %s"
+    )
+    older_params = [query, *below_params, *among_params, rows]
+    return (
+        f"WITH walk AS MATERIALIZED ({walk}) SELECT ticket_id FROM walk UNION ALL "
+        f"SELECT ticket_id FROM ({older}) older WHERE (SELECT count(*) FROM walk) < %s",
+        [*walk_params, *older_params, rows],
+    )
 
 
 def _ticket_texts(ticket_ids: list[int]) -> Iterator[tuple[int, str]]:
