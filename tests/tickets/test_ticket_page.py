@@ -25,8 +25,9 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 # Measured once; the test below proves it the same for the second page and the third.
 QUERIES_OF_A_TIMELINE_PAGE = 8
-# the token, the permissions; the ticket; the events, their comments, the comments' files, files
-QUERIES_OF_AN_API_TIMELINE_PAGE = 7
+# the token with its permissions (one statement, accounts.auth); the ticket; the events, their
+# comments, the comments' files, files
+QUERIES_OF_AN_API_TIMELINE_PAGE = 6
 
 
 @pytest.fixture
