@@ -158,8 +158,9 @@ def tab_counts(user, codes: list[str]) -> dict[str, str]:
     if not counted:
         return {}
     parts, params = [], []
+    teams = selectors.user_team_ids(user)  # read once for every tab that needs it
     for index, code in enumerate(counted):
-        tickets = selectors._queue(Ticket.objects.visible_to(user), user, code)
+        tickets = selectors._queue(Ticket.objects.visible_to(user), user, code, teams)
         try:
             sql, found = tickets.order_by().values("pk")[:COUNT_CAP].query.sql_with_params()
         except EmptyResultSet:  # a queue that can hold nothing (no team)
