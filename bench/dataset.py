@@ -110,7 +110,8 @@ def ensure(size: str, var_dir: Path, say, *, tickets: int | None = None) -> dict
     )
     started = time.perf_counter()
     steps: dict[str, float] = {}
-    log: list[tuple[float, str, str]] = []  # (seconds, what was done, load average then)
+    # (seconds, what was done, load average then, the backend's CPU seconds so far)
+    log: list[tuple[float, str, str, float | None]] = []
     cpu = CpuMeter()
 
     def progress(message: str) -> None:
@@ -120,8 +121,13 @@ def ensure(size: str, var_dir: Path, say, *, tickets: int | None = None) -> dict
         elif message == "analyzing":
             steps["tickets"] = time.perf_counter() - started - steps.get("archive", 0.0)
         seconds = time.perf_counter() - started
-        log.append((round(seconds, 1), message, load_average()))
-        say(f"  {seconds:7.1f} s  {message}  (load {load_average()})")
+        backend = cpu.used()["backend"]
+        log.append((round(seconds, 1), message, load_average(), backend))
+        say(
+            f"  {seconds:7.1f} s  {message}  (load {load_average()}"
+            + ("" if backend is None else f"; backend CPU {backend:.1f} s")
+            + ")"
+        )
 
     load_before = load_average()
     result = generate(
