@@ -5,12 +5,17 @@ read fresh with that database's DATABASE_URL or KEFU_VAR_DIR.
 """
 
 import json
+import os
 import statistics
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REPO_DIR = Path(__file__).resolve().parent.parent
-BENCH_VAR_DIR = REPO_DIR / "var" / "bench"
+# Where the data sets' directories (and their markers) are: var/bench/ of this checkout, or
+# BENCH_VAR_DIR to share data sets between checkouts (without their marker a PostgreSQL data set
+# is dropped and built again).
+BENCH_VAR_DIR = Path(os.environ.get("BENCH_VAR_DIR") or REPO_DIR / "var" / "bench")
 RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
 
 # size → (customers, products, tickets): small for a quick look, large as in DESIGN.md.
@@ -23,6 +28,17 @@ SIZES: dict[str, tuple[int, int, int]] = {
 # DESIGN.md sets the ticket figures on PostgreSQL; SQLite's data sets hold at most this many.
 SQLITE_TICKETS = 100_000
 DATABASES = ("sqlite", "postgres")
+# The figures `python -m bench --only` chooses from, in the order they are measured.
+FIGURES = (
+    "lookup",
+    "api_lookup",
+    "plans",
+    "customer_page",
+    "ticket_search",
+    "ticket_queue",
+    "ticket_open_load",
+    "generate",
+)
 SEED = 20261123
 
 
@@ -48,6 +64,11 @@ def percentile(values: list[float], pct: float) -> float:
     return cuts[int(pct) - 1]
 
 
+def dataset_name(size: str, tickets: int | None = None) -> str:
+    """The data set's name: its size, and `_tN` when its number of tickets is not the size's."""
+    return size if tickets is None else f"{size}_t{tickets}"
+
+
 def marker_path(var_dir: Path) -> Path:
     """The file that says a data set was built completely, and what its generator measured."""
     return var_dir / "dataset.json"
@@ -70,3 +91,45 @@ class QueryCounter:
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
         return execute(sql, params, many, context)
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as `cat /proc/loadavg` shows them ("" elsewhere)."""
+    try:
+        with open("/proc/loadavg") as file:
+            return " ".join(file.read().split()[:3])
+    except OSError:
+        return ""
+
+
+def _process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of a process on this machine, from /proc (None if unreadable)."""
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            fields = file.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU time used since it was made: this process's, and on PostgreSQL on this machine that of
+    the connection's backend (not its parallel workers')."""
+
+    def __init__(self):
+        from django.db import connection
+
+        self.pid = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.pid = cursor.fetchone()[0]
+        self.process = time.process_time()
+        self.backend = _process_cpu(self.pid) if self.pid else None
+
+    def used(self) -> dict[str, float | None]:
+        backend = _process_cpu(self.pid) if self.pid else None
+        return {
+            "process": round(time.process_time() - self.process, 2),
+            "backend": None if backend is None or self.backend is None else round(backend - self.backend, 2),
+        }

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.db import connection
 
-from bench import SEED, SIZES, SQLITE_TICKETS, marker_path, read_marker
+from bench import SEED, SIZES, SQLITE_TICKETS, CpuMeter, load_average, marker_path, read_marker
 
 PAGE_CUSTOMER_NAME = "全景测试客户"
 PAGE_PRODUCTS = 200
@@ -78,24 +78,26 @@ def _agent() -> None:
     user.groups.add(Group.objects.get(name="agent"))
 
 
-def ensure(size: str, var_dir: Path, say) -> dict:
-    """The marker of a ready data set of `size`, building it first when needed."""
+def ensure(size: str, var_dir: Path, say, *, tickets: int | None = None) -> dict:
+    """The marker of a ready data set of `size` (with `tickets` tickets instead of the size's
+    when given), building it first when needed."""
     from kefu.core.generation import generate
     from kefu.customers.models import Customer
 
-    customers, products, tickets = SIZES[size]
-    if connection.vendor != "postgresql":
-        tickets = min(tickets, SQLITE_TICKETS)
+    customers, products, size_tickets = SIZES[size]
+    if tickets is None:
+        tickets = size_tickets if connection.vendor == "postgresql" else min(size_tickets, SQLITE_TICKETS)
     marker = read_marker(var_dir)
     call_command("migrate", verbosity=0)
     if (
         marker
         and marker.get("size") == size
+        and marker.get("tickets", tickets) == tickets
         and Customer.objects.filter(pk=marker.get("page_customer_id")).exists()
     ):
         say(
-            f"reusing the {size} data set "
-            f"({marker['customers']:,} customers, {marker['products']:,} products)"
+            f"reusing the {size} data set ({marker['customers']:,} customers, "
+            f"{marker['products']:,} products, {marker.get('tickets', 0):,} tickets)"
         )
         return marker
     if Customer.objects.exists():
@@ -108,6 +110,9 @@ def ensure(size: str, var_dir: Path, say) -> dict:
     )
     started = time.perf_counter()
     steps: dict[str, float] = {}
+    # (seconds, what was done, load average then, the backend's CPU seconds so far)
+    log: list[tuple[float, str, str, float | None]] = []
+    cpu = CpuMeter()
 
     def progress(message: str) -> None:
         # The tickets step says "tickets: starting" first: the time before it is the archive's.
@@ -115,14 +120,28 @@ def ensure(size: str, var_dir: Path, say) -> dict:
             steps["archive"] = time.perf_counter() - started
         elif message == "analyzing":
             steps["tickets"] = time.perf_counter() - started - steps.get("archive", 0.0)
-        say(f"  {time.perf_counter() - started:7.1f} s  {message}")
+        seconds = time.perf_counter() - started
+        backend = cpu.used()["backend"]
+        log.append((round(seconds, 1), message, load_average(), backend))
+        say(
+            f"  {seconds:7.1f} s  {message}  (load {load_average()}"
+            + ("" if backend is None else f"; backend CPU {backend:.1f} s")
+            + ")"
+        )
 
+    load_before = load_average()
     result = generate(
         {"customers": customers, "products": products, "tickets": tickets}, seed=SEED, progress=progress
     )
+    if "tickets" in steps:
+        steps["statistics"] = result.seconds - steps["archive"] - steps["tickets"]
+    used = cpu.used()
     say(
         f"  generated in {result.seconds:.1f} s "
-        f"({result.main_rows_per_second:,.0f} customers+products+tickets/s, {result.rows:,} rows)"
+        f"({result.main_rows_per_second:,.0f} customers+products+tickets/s, {result.rows:,} rows); "
+        f"CPU: this process {used['process']:.1f} s, PostgreSQL's backend "
+        + ("–" if used["backend"] is None else f"{used['backend']:.1f} s")
+        + f"; load average {load_before} before, {load_average()} after"
     )
     started = time.perf_counter()
     page_customer_id = _page_customer(datetime.date.today())
@@ -144,6 +163,9 @@ def ensure(size: str, var_dir: Path, say) -> dict:
             "customers_products_per_second": result.main_rows_per_second,
             "main_rows_per_second": result.main_rows_per_second,
             "steps": steps,
+            "cpu_seconds": used,
+            "load_average": {"before": load_before, "after": load_average()},
+            "log": log,
             "rows_by_kind": {kind: result.count(kind) for kind in ("ticket events", "comments", "transfers")},
         },
         "built_at": datetime.datetime.now().isoformat(timespec="seconds"),

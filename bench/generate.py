@@ -51,4 +51,29 @@ def figures(marker: dict, vendor: str) -> list[Figure]:
                 None,
             ),
         ]
+    if "statistics" in steps:
+        result.append(
+            Figure(
+                "data generator: the statistics (VACUUM ANALYZE)",
+                round(steps["statistics"], 1),
+                "s",
+                "(info)",
+                None,
+            )
+        )
+    cpu = generator.get("cpu_seconds", {})
+    for who, label in (("process", "the generating process"), ("backend", "its PostgreSQL backend")):
+        if cpu.get(who) is not None:
+            result.append(Figure(f"data generator: CPU time of {label}", cpu[who], "s", "(info)", None))
+    load = generator.get("load_average")
+    if load:
+        result.append(
+            Figure(
+                f"data generator: load average before / after: {load['before']} / {load['after']}",
+                float(load["after"].split()[0]) if load["after"] else 0.0,
+                "",
+                "(info)",
+                None,
+            )
+        )
     return result

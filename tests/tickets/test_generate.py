@@ -422,3 +422,34 @@ def test_bench_queue_measurement_skips_a_data_set_without_tickets():
     from bench import ticket_queue
 
     assert ticket_queue.measure(samples=1, say=lambda message: None) == []
+
+
+# --- the benchmark suite's options (no data set built) ------------------------------------------
+
+
+def test_bench_only_and_tickets_choose_the_figures_and_name_a_data_set_of_its_own(tmp_path, monkeypatch):
+    import bench
+    from bench import __main__ as cli
+
+    calls = []
+    monkeypatch.setattr(cli, "run_database", lambda size, database, **options: calls.append(options) or [])
+    monkeypatch.setattr(cli, "RESULTS_PATH", tmp_path / "results.json")
+    monkeypatch.setattr(cli, "REPO_DIR", tmp_path)
+    assert cli.main(["--size", "small", "--database", "postgres", "--only", "generate,ticket_queue"]) == 0
+    assert cli.main(["--size", "small", "--database", "postgres", "--tickets", "1_000_000"]) == 0
+    assert calls == [
+        {"tickets": None, "only": ("generate", "ticket_queue")},
+        {"tickets": 1_000_000, "only": ()},
+    ]
+    # the default data set keeps its name; another number of tickets is another data set
+    assert bench.dataset_name("large") == "large"
+    assert bench.dataset_name("large", 1_000_000) == "large_t1000000"
+    assert cli._postgres_url(bench.dataset_name("large", 100)).endswith("/kefu_bench_large_t100")
+    for wrong in (
+        ["--only", "nothing"],
+        ["--tickets", "-3"],
+        ["--database", "sqlite", "--tickets", "200000"],
+    ):
+        with pytest.raises(SystemExit):
+            cli.main(["--size", "small", *wrong])
+    assert len(calls) == 2

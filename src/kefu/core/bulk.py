@@ -18,6 +18,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from django.db import connection, models
 
 BATCH = 50_000
+# Memory for building an index or checking a foreign key (PostgreSQL's check of a key added
+# back uses this too): enough that the sorts and hash joins of a ten-million-row table stay in
+# one pass or a few. Per transaction of the generator only (SET LOCAL).
+MAINTENANCE_MEMORY = "1GB"
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -147,7 +151,6 @@ def bulk_mode(tables: Tables, *, new_rows: int):
         # Fire the deferred key checks of rows written earlier in this transaction: a table
         # with pending trigger events cannot be altered.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         cursor.execute(
             "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid) "
             "FROM pg_constraint WHERE contype IN ('f', 'u') AND conrelid::regclass::text = ANY(%s) "
@@ -171,6 +174,8 @@ def bulk_mode(tables: Tables, *, new_rows: int):
     yield
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        # Set here, after the writes, which may have set it themselves.
+        cursor.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_MEMORY}'")
         for _name, definition in indexes:
             cursor.execute(definition)
         for table, name, _kind, definition in reversed(constraints):
