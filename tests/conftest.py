@@ -64,6 +64,11 @@ def module_db(django_db_setup, django_db_blocker):
             outer.__exit__(None, None, None)
 
 
+def _module_of(item) -> str:
+    module = getattr(item, "module", None)
+    return module.__name__ if module is not None else item.nodeid.split("::")[0]
+
+
 def _uses_module_db(item) -> bool:
     return "module_db" in getattr(item, "fixturenames", ())
 
@@ -78,7 +83,7 @@ def _is_transactional(item) -> bool:
 def pytest_itemcollected(item):
     """Under `--dist loadgroup` a module's tests that share its data go to one worker."""
     if _uses_module_db(item):
-        item.add_marker(pytest.mark.xdist_group(f"module_db:{item.module.__name__}"))
+        item.add_marker(pytest.mark.xdist_group(f"module_db:{_module_of(item)}"))
 
 
 @pytest.fixture
@@ -139,7 +144,7 @@ def _module_db_users_last(items):
     module's tests had: its rows stay alive from its first user to the module's end."""
     places: dict[str, list[int]] = {}
     for index, item in enumerate(items):
-        places.setdefault(item.module.__name__ if item.module else "", []).append(index)
+        places.setdefault(_module_of(item), []).append(index)
     for indices in places.values():
         module_items = [items[index] for index in indices]
         users = [item for item in module_items if _uses_module_db(item)]
