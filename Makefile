@@ -13,7 +13,8 @@ PORT ?= 8000
 SIZE ?= large
 # Extra arguments for pytest: make test PYTEST_ARGS='tests/customers -x'
 PYTEST_ARGS ?=
-# Test processes (pytest-xdist); 0 runs the suite in one process.
+# Test processes (pytest-xdist); 0 runs the suite in one process. loadgroup: the tests that share
+# a module's data (tests/conftest.py, module_db) go to one worker, the others to whichever is free.
 TEST_WORKERS ?= 2
 
 .PHONY: help run test lint lint-ruff lint-format lint-django lint-migrations lint-mypy lint-imports bench lock \
@@ -60,7 +61,7 @@ run: $(VENV)/.base.stamp
 test: $(VENV)/.dev.stamp
 	@bash scripts/ensure-chromium.sh
 	@command -v xgettext >/dev/null || bash scripts/apt-install.sh gettext  # the catalogue test extracts strings
-	$(PY) -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS)) $(PYTEST_ARGS)
+	$(PY) -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup) $(PYTEST_ARGS)
 
 # Each check is its own target, so that `make -k lint` (CI) reports every failing one.
 lint: lint-ruff lint-format lint-django lint-migrations lint-mypy lint-imports

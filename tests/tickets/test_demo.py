@@ -26,9 +26,11 @@ def load(*args) -> str:
     return out.getvalue()
 
 
-@pytest.fixture
-def loaded(db):
-    return load("--tickets", "80")
+@pytest.fixture(scope="module")
+def loaded(module_db):
+    """Loaded once for the tests that read it (each test is its own transaction inside)."""
+    with module_db():
+        return load("--tickets", "80")
 
 
 def test_tickets_in_every_state_with_bouncing_urged_merged_and_unassigned_ones(loaded):
