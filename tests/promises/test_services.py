@@ -196,6 +196,27 @@ def test_a_change_of_priority_recomputes_the_running_promises(agent, policy):
     assert ticket.due_at == at(ticket, hours=8)
 
 
+def test_a_change_of_the_customers_tier_recomputes_the_open_tickets_promises(agent, policy):
+    """Through the customers' own service (customers.extensions.register_changed): a customer
+    made VIP gets the VIP policy's promises on their open tickets."""
+    from kefu.customers import services as customer_services
+
+    ticket = open_ticket(agent)
+    assert promises_of(ticket)[RESOLUTION].policy_id == policy.pk
+    vip = make_policy({FIRST: 30, RESOLUTION: 24 * 60}, name="VIP", customer_tier="vip")
+    policy.active = True  # make_policy leaves only its own switched on
+    policy.save(update_fields=["active"])
+    customer = ticket.customer
+    customer_services.update_customer(
+        customer_id=customer.pk, by=agent, version=customer.version, changes={"tier": "vip"}
+    )
+    promises = promises_of(ticket)
+    assert promises[RESOLUTION].policy_id == vip.pk
+    assert promises[RESOLUTION].due_at == at(ticket, hours=24)
+    ticket.refresh_from_db()
+    assert ticket.due_at == at(ticket, minutes=30)
+
+
 def test_a_change_of_subject_recomputes_nothing(agent, policy):
     ticket = open_ticket(agent)
     before = {kind: (p.policy_id, p.due_at) for kind, p in promises_of(ticket).items()}

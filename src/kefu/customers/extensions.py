@@ -7,6 +7,10 @@ edits another app to add itself; docs/architecture.md).
   an optional function that reads what the template shows (`context(request, customer)`).
 - Shortcuts of the search box: `register_jump(find)`, where `find(user, text)` returns the
   address of the one record `text` names (a ticket number opens that ticket) or None.
+- What follows a change of a customer's own fields: `register_changed(hook)`, where
+  `hook(customer, changed_fields)` runs inside customers.services.update_customer's transaction
+  after the save (the promises recompute the due times of the customer's open tickets when the
+  tier changes).
 
 Apps register from their AppConfig.ready(); nothing registers at import time.
 """
@@ -79,3 +83,21 @@ def jump_for(user, text: str) -> str | None:
         if target:
             return target
     return None
+
+
+_CHANGED: list[Callable[[Any, frozenset[str]], None]] = []
+
+
+def register_changed(hook: Callable[[Any, frozenset[str]], None]) -> None:
+    """Run `hook(customer, changed_fields)` after a customer's own fields changed. Registering the
+    same function again does nothing (ready() may run twice in tests)."""
+    if hook not in _CHANGED:
+        _CHANGED.append(hook)
+
+
+def customer_changed(customer, changed_fields) -> None:
+    """Called by customers.services.update_customer, in its transaction, after the save."""
+    fields = frozenset(changed_fields)
+    if fields:
+        for hook in _CHANGED:
+            hook(customer, fields)

@@ -20,7 +20,7 @@ from kefu.core.dates import add_months
 from kefu.core.errors import Conflict, NotFound
 from kefu.core.masking import national_digits, redact_phone
 from kefu.core.validation import TEXT_MAX, FieldErrors
-from kefu.customers import selectors, timeline
+from kefu.customers import extensions, selectors, timeline
 from kefu.customers.models import (
     Address,
     Consent,
@@ -266,6 +266,7 @@ def update_customer(
         bump_version(customer)
         customer.save()
         audit.record_update(actor=by, obj=customer, before=before, extra=personal_changes)
+        extensions.customer_changed(customer, changed)  # other apps' part (promises: the tier)
     return customer
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from kefu.core.concurrency import lock_for_update
 from kefu.core.errors import NotFound
+from kefu.customers import extensions as customer_extensions
 from kefu.promises import clock, policies
 from kefu.promises.models import PromiseKind, PromisePolicy, TicketPromise
 from kefu.promises.timeline import PROMISE_BREACHED, PROMISE_MET
@@ -39,6 +40,13 @@ def register_hooks() -> None:
         public_reply=public_reply,
         promise_rows=promise_rows,
     )
+    customer_extensions.register_changed(customer_changed)
+
+
+def customer_changed(customer, changed_fields: frozenset[str]) -> None:
+    """A customer's tier changed: the open tickets' promises may follow another policy."""
+    if "tier" in changed_fields:
+        recompute_customer_tickets(customer)
 
 
 # --- Helpers ------------------------------------------------------------------------------------
