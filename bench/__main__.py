@@ -92,11 +92,14 @@ def run_database(size: str, database: str, *, tickets: int | None = None, only=(
 
 
 def print_table(figures: list[dict]) -> None:
+    def shown(value) -> str:  # a number as %g; a figure may also be text (a plan's index name)
+        return f"{value:g}" if isinstance(value, int | float) else str(value)
+
     def met(value):
         return {True: "yes", False: "NO", None: "–"}[value]
 
     rows = [("database", "size", "figure", "value", "unit", "target", "met")] + [
-        (f["database"], f["size"], f["name"], f"{f['value']:g}", f["unit"], f["target"], met(f["met"]))
+        (f["database"], f["size"], f["name"], shown(f["value"]), f["unit"], f["target"], met(f["met"]))
         for f in figures
     ]
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
