@@ -30,22 +30,12 @@ TARGET_FIELDS = {
     "target_resolution": PromiseKind.RESOLUTION,
 }
 BLANK_ANY = ("ticket_type", "priority", "customer_tier", "season_start", "season_end", "description")
+# The policy's own fields as the service knows them, with the targets after the calendar.
+_AFTER_CALENDAR = services.POLICY_FIELDS.index("calendar") + 1
 FORM_FIELDS = (
-    "name",
-    "description",
-    "active",
-    "product_category",
-    "ticket_type",
-    "priority",
-    "customer_tier",
-    "season_start",
-    "season_end",
-    "calendar",
+    *services.POLICY_FIELDS[:_AFTER_CALENDAR],
     *TARGET_FIELDS,
-    "pause_statuses",
-    "escalate_supervisor_after",
-    "escalate_director_after",
-    "escalate_hq_after",
+    *services.POLICY_FIELDS[_AFTER_CALENDAR:],
     "version",
 )
 
