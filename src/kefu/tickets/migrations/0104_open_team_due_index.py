@@ -5,17 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_team'),
-        ('customers', '0006_timeline_subject_types_and_times'),
-        ('tickets', '0103_due_at'),
+        ("accounts", "0003_team"),
+        ("customers", "0006_timeline_subject_types_and_times"),
+        ("tickets", "0103_due_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ('new', 'open', 'pending_customer', 'pending_parts')), ('due_at__isnull', False)), fields=['team', 'due_at', 'id'], name='ticket_open_team_due_idx'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("status__in", ("new", "open", "pending_customer", "pending_parts")),
+                    ("due_at__isnull", False),
+                ),
+                fields=["team", "due_at", "id"],
+                name="ticket_open_team_due_idx",
+            ),
         ),
     ]
