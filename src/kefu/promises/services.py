@@ -200,7 +200,11 @@ def recompute_customer_tickets(customer, *, at: datetime.datetime | None = None)
         .values_list("pk", flat=True)
     )
     for pk in ids:
-        ticket = Ticket.objects.select_for_update().select_related("customer", "product__model").get(pk=pk)
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("customer", "product__model")
+            .get(pk=pk)
+        )
         recompute_promises(ticket, at=at)
     return len(ids)
 
