@@ -8,6 +8,8 @@ from Ticket.objects.visible_to(user), so a list and a detail page never disagree
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -164,6 +166,27 @@ def _queue(tickets: QuerySet[Ticket], user, queue: str, teams: list[int] | None 
     if teams or not user.has_perm("tickets.transfer_any_ticket"):
         flagged = flagged.filter(team_id__in=teams)
     return flagged
+
+
+def queue_counts(user, queues: list[str], *, cap: int) -> dict[str, int]:
+    """How many tickets each of `queues` holds for `user`, counted up to `cap` (a bounded read of
+    each queue's partial index of open tickets), all in one statement: {queue: count}."""
+    if not queues:
+        return {}
+    parts, params = [], []
+    teams = user_team_ids(user)  # read once for every queue that needs it
+    for index, queue in enumerate(queues):
+        tickets = _queue(Ticket.objects.visible_to(user), user, queue, teams)
+        try:
+            sql, found = tickets.order_by().values("pk")[:cap].query.sql_with_params()
+        except EmptyResultSet:  # a queue that can hold nothing (no team)
+            sql, found = "SELECT 1 WHERE 1 = 0", ()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS tab{index})")
+        params += found
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(queues, row, strict=True))
 
 
 def due_soon_window() -> datetime.timedelta:

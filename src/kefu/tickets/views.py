@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
-from django.db import connection
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -152,27 +151,10 @@ def tabs_for(user) -> list[Tab]:
 
 
 def tab_counts(user, codes: list[str]) -> dict[str, str]:
-    """How many open tickets each queue holds, exact up to COUNT_CAP - 1 ("99+" beyond): a
-    bounded count per tab on the partial indexes of open tickets, all in one statement."""
-    counted = [code for code in codes if code in COUNTED]
-    if not counted:
-        return {}
-    parts, params = [], []
-    teams = selectors.user_team_ids(user)  # read once for every tab that needs it
-    for index, code in enumerate(counted):
-        tickets = selectors._queue(Ticket.objects.visible_to(user), user, code, teams)
-        try:
-            sql, found = tickets.order_by().values("pk")[:COUNT_CAP].query.sql_with_params()
-        except EmptyResultSet:  # a queue that can hold nothing (no team)
-            sql, found = "SELECT 1 WHERE 1 = 0", ()
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS tab{index})")
-        params += found
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        row = cursor.fetchone()
-    return {
-        code: f"{COUNT_CAP - 1}+" if n >= COUNT_CAP else str(n) for code, n in zip(counted, row, strict=True)
-    }
+    """How many open tickets each queue holds, exact up to COUNT_CAP - 1 ("99+" beyond): one
+    statement for every tab (selectors.queue_counts)."""
+    counts = selectors.queue_counts(user, [code for code in codes if code in COUNTED], cap=COUNT_CAP)
+    return {code: f"{COUNT_CAP - 1}+" if n >= COUNT_CAP else str(n) for code, n in counts.items()}
 
 
 class Row(dict):
