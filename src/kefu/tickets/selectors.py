@@ -173,7 +173,8 @@ def queue_counts(user, queues: list[str], *, cap: int) -> dict[str, int]:
     each queue's partial index of open tickets), all in one statement: {queue: count}."""
     if not queues:
         return {}
-    parts, params = [], []
+    parts: list[str] = []
+    params: list = []
     teams = user_team_ids(user)  # read once for every queue that needs it
     for index, queue in enumerate(queues):
         tickets = _queue(Ticket.objects.visible_to(user), user, queue, teams)
