@@ -219,16 +219,16 @@ def matching(queryset: QuerySet, q: str) -> QuerySet:
     terms, prefix, numbers = parsed
     if not terms and not numbers:
         return queryset.none()
-    parts, params = [], []
-    if terms:
-        sql, term_params = _match_sql(terms, prefix)
-        parts.append(sql)
-        params += term_params
-    if numbers:
-        sql, number_params = _numbers_sql(numbers)
-        parts.append(sql)
-        params += number_params
-    return queryset.filter(pk__in=RawSQL(" UNION ALL ".join(parts), params))
+    return queryset.filter(pk__in=_found_ids(_match_sql(terms, prefix) if terms else None, numbers))
+
+
+def _found_ids(words: tuple[str, list] | None, numbers) -> RawSQL:
+    """The ids the words' statement (sql, params) finds, and those the ticket numbers name."""
+    statements = [part for part in (words, _numbers_sql(numbers) if numbers else None) if part is not None]
+    params: list = []
+    for _sql, found in statements:
+        params += found
+    return RawSQL(" UNION ALL ".join(sql for sql, _found in statements), params)
 
 
 # The newest search rows a page reads in id order before it asks the GIN index (PostgreSQL):
@@ -266,16 +266,8 @@ def newest_page(queryset: QuerySet, q: str, *, cursor: str | None = None, limit:
             caller = queryset.order_by().values("pk").query.sql_with_params()
         except EmptyResultSet:  # narrowed to nothing
             return Page(items=[], next_cursor=None)
-    parts, params = [], []
-    if terms:
-        sql, term_params = _newest_sql(terms, prefix, before=before, caller=caller, rows=limit + 1)
-        parts.append(sql)
-        params += term_params
-    if numbers:
-        sql, number_params = _numbers_sql(numbers)
-        parts.append(sql)
-        params += number_params
-    tickets = queryset.filter(pk__in=RawSQL(" UNION ALL ".join(parts), params))
+    words = _newest_sql(terms, prefix, before=before, caller=caller, rows=limit + 1) if terms else None
+    tickets = queryset.filter(pk__in=_found_ids(words, numbers))
     if before is not None:
         tickets = tickets.filter(pk__lt=before)
     rows = list(tickets.order_by(*NEWEST_FIRST)[: limit + 1])
