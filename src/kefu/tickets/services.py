@@ -339,8 +339,7 @@ def open_ticket(
     owner = owner or intake_user()
 
     now = timezone.now()
-    ticket = Ticket.objects.create(
-        number=next_ticket_number(now),
+    ticket = Ticket(
         customer=customer,
         product=product,
         channel=channel,
@@ -355,6 +354,15 @@ def open_ticket(
         last_activity_at=now,
         created_at=now,
     )
+    # Other apps' part before the row is written (promises: due_at set on the instance, their
+    # rows written after the INSERT), and all of it before the day's counter: its row lock is
+    # held until the commit, so every statement taken before it is one that concurrent openings
+    # do not wait for (decision 0028).
+    writes = extensions.ticket_opening(ticket)
+    ticket.number = next_ticket_number(now)
+    ticket.save(force_insert=True)
+    for write in writes:
+        write()
     if names:
         _set_tags(ticket, names)
     audit.record_create(actor=by, obj=ticket, fields=TICKET_FIELDS, extra={"tags": names} if names else None)
@@ -372,7 +380,7 @@ def open_ticket(
             "owner_name": _name(owner),
         },
     )
-    extensions.ticket_opened(ticket)  # other apps' part (promises: due times), tickets.extensions
+    extensions.ticket_opened(ticket)  # other apps' part after the opening, tickets.extensions
     _index(ticket, opened=True)
     return ticket
 
