@@ -91,7 +91,9 @@ def test_a_policy_switched_off_or_replaced_applies_to_the_next_ticket(agent, pol
 
 
 def test_new_working_hours_apply_to_the_next_ticket(agent, policy):
-    office = WorkCalendar.objects.create(name="测试 办公", kind=CalendarKind.WORKING_HOURS, uses_business_days=False)
+    office = WorkCalendar.objects.create(
+        name="测试 办公", kind=CalendarKind.WORKING_HOURS, uses_business_days=False
+    )
     for weekday in range(7):
         WorkingHours.objects.create(
             calendar=office, weekday=weekday, start=datetime.time(9), end=datetime.time(18)

@@ -29,6 +29,8 @@ from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
 # The ticket's fields a policy matches on (promises.policies.facts_of); the tier is the customer's.
 MATCHED_FIELDS = frozenset({"type", "priority", "product"})
 US = 1_000_000
+# Where a ticket just opened keeps the promises written with it, for its answer (promise_rows).
+OPENED_PROMISES = "_opened_promises"
 
 
 def register_hooks() -> None:
@@ -319,7 +321,7 @@ def ticket_opening(ticket: Ticket):
     on the instance; they are written once it has its id, and kept on the instance for the
     answer (promise_rows), which then reads nothing back."""
     promises = plan_promises(ticket)
-    ticket._opened_promises = promises
+    setattr(ticket, OPENED_PROMISES, promises)
 
     def write() -> None:
         if promises:
@@ -356,8 +358,8 @@ def promise_rows(tickets: Sequence[Ticket]) -> dict[int, list[dict]]:
     for tickets just opened in this request (their promises are on the instance)."""
     from kefu.promises.selectors import _in_order, promises_by_ticket
 
-    if tickets and all(hasattr(ticket, "_opened_promises") for ticket in tickets):
-        found = {ticket.pk: _in_order(ticket._opened_promises) for ticket in tickets if ticket._opened_promises}
+    if tickets and all(hasattr(ticket, OPENED_PROMISES) for ticket in tickets):
+        found = {ticket.pk: _in_order(getattr(ticket, OPENED_PROMISES)) for ticket in tickets}
     else:
         found = promises_by_ticket(tickets)
     return {

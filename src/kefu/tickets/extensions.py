@@ -4,7 +4,8 @@ point one way).
 
 An app registers its hooks once from its AppConfig.ready():
 
-    extensions.register(opening=..., opened=..., changed=..., status_changed=..., public_reply=..., promise_rows=...)
+    extensions.register(opening=..., opened=..., changed=..., status_changed=..., public_reply=...,
+                        promise_rows=...)
 
 The tickets services call `ticket_opened`, `ticket_changed`, `status_changed` and `public_reply`
 inside their transaction, after they saved the ticket, so a hook's writes commit or roll back with
