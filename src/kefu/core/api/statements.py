@@ -1,0 +1,113 @@
+"""Reads that every API request of a kind makes, compiled by Django once per process.
+
+Building and compiling a queryset costs more CPU than PostgreSQL takes to answer a read by
+primary key or by a unique column: on a ticket's create the token, the Idempotency-Key, the
+customer and the product were a third of the worker's time, most of it in Django's SQL
+compiler (docs/benchmarks.md, decision 0028). `Prepared` builds the queryset once with a
+stand-in for each value that changes between calls, keeps its SQL and how Django turns a row
+into models (the model, its select_related relations, its annotations), and on each call binds
+the real values and builds the instance from the row exactly as the queryset would:
+
+    _PRODUCT = Prepared(lambda slot: OwnedProduct.objects.filter(pk=slot.number("id")))
+    product = _PRODUCT.first(id=product_id)
+
+The queryset must not depend on anything but its stand-ins (no user, no time, no setting read
+while it is built): what differs between callers belongs in a stand-in or in another Prepared.
+"""
+
+import itertools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
+
+# Stand-ins: values no caller sends (negative ids beyond any sequence, texts with a unit separator).
+_NUMBER_BASE = -(2**62)
+_TEXT_EDGE = "\x1f"
+
+
+class Slots:
+    """The stand-ins handed to a Prepared's builder."""
+
+    def __init__(self) -> None:
+        self.by_value: dict[Any, str] = {}
+        self._count = itertools.count(1)
+
+    def number(self, name: str) -> int:
+        value = _NUMBER_BASE - next(self._count)
+        self.by_value[value] = name
+        return value
+
+    def text(self, name: str) -> str:
+        value = f"{_TEXT_EDGE}slot{next(self._count)}{_TEXT_EDGE}"
+        self.by_value[value] = name
+        return value
+
+
+class _Compiled:
+    def __init__(self, queryset: QuerySet, slots: Slots) -> None:
+        compiler = queryset.query.get_compiler(queryset.db)
+        self.sql, params = compiler.as_sql()
+        self.params: list[tuple[bool, Any]] = []  # (is a stand-in, its name or the constant)
+        found = set()
+        for param in params:
+            name = slots.by_value.get(param) if isinstance(param, int | str) else None
+            if name is not None and type(param) in (int, str):
+                self.params.append((True, name))
+                found.add(name)
+            else:
+                self.params.append((False, param))
+        missing = set(slots.by_value.values()) - found
+        if missing:
+            raise ValueError(f"stand-ins not found among the statement's parameters: {sorted(missing)}")
+        self.db = queryset.db
+        self.compiler = compiler
+        klass_info = compiler.klass_info
+        self.model = klass_info["model"]
+        fields = klass_info["select_fields"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        self.init_list = [column[0].target.attname for column in compiler.select[self.start : self.end]]
+        self.populators = get_related_populators(klass_info, compiler.select, self.db)
+        self.annotations = dict(compiler.annotation_col_map or {})
+
+    def instance(self, row) -> Any:
+        (row,) = list(self.compiler.results_iter(results=[[row]]))
+        obj = self.model.from_db(self.db, self.init_list, row[self.start : self.end])
+        for populator in self.populators:
+            populator.populate(row, obj)
+        for name, position in self.annotations.items():
+            setattr(obj, name, row[position])
+        return obj
+
+
+class Prepared:
+    """A model queryset compiled once per database vendor; `first(**values)` runs it with the
+    values in the stand-ins' places and answers the first instance, or None."""
+
+    def __init__(self, build: Callable[[Slots], QuerySet]) -> None:
+        self.build = build
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def _for_connection(self) -> _Compiled:
+        key = connection.vendor
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            with self._lock:
+                slots = Slots()
+                queryset = self.build(slots)
+                if not queryset.ordered:
+                    queryset = queryset.order_by("pk")
+                compiled = self._compiled[key] = _Compiled(queryset[:1], slots)
+        return compiled
+
+    def first(self, **values: Any) -> Any:
+        compiled = self._for_connection()
+        params = [values[item] if is_slot else item for is_slot, item in compiled.params]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            row = cursor.fetchone()
+        return None if row is None else compiled.instance(row)
