@@ -54,3 +54,23 @@ def test_a_builder_that_loses_a_stand_in_is_refused():
     broken = Prepared(lambda slot: (slot.number("id"), Customer.objects.all())[1])
     with pytest.raises(ValueError, match="stand-ins"):
         broken.first(id=1)
+
+
+def test_insert_writes_the_rows_bulk_create_would_and_sets_their_keys():
+    from kefu.core.api.statements import insert
+    from kefu.core.models import IdempotencyKey
+    from tests.factories import make_user
+
+    user = make_user(None, username="insert-tester")
+    rows = [
+        IdempotencyKey(user=user, key=f"k{index}", fingerprint="f" * 64, status=201, response={"id": index})
+        for index in range(3)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        insert(rows)
+    assert len(queries) == 1
+    assert all(row.pk is not None and not row._state.adding for row in rows)
+    stored = {row.key: row for row in IdempotencyKey.objects.filter(user=user)}
+    assert [stored[row.key].pk for row in rows] == [row.pk for row in rows]
+    assert stored["k2"].response == {"id": 2}
+    assert stored["k0"].created_at == rows[0].created_at

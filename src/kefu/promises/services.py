@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from kefu.core.api.statements import insert
 from kefu.core.concurrency import lock_for_update
 from kefu.core.errors import NotFound
 from kefu.customers import extensions as customer_extensions
@@ -324,8 +325,7 @@ def ticket_opening(ticket: Ticket):
     setattr(ticket, OPENED_PROMISES, promises)
 
     def write() -> None:
-        if promises:
-            TicketPromise.objects.bulk_create(promises)
+        insert(promises)  # bulk_create's rows in one statement built once (core.api.statements)
 
     return write
 

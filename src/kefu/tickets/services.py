@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import audit
+from kefu.core.api.statements import insert
 from kefu.core.concurrency import bump_version, lock_for_update
 from kefu.core.errors import Conflict, NotFound, PermissionDenied
 from kefu.core.validation import TEXT_MAX, FieldErrors
@@ -176,7 +177,15 @@ def _refuse_if_merged(ticket: Ticket) -> None:
 def _event(
     ticket: Ticket, kind: str, *, by=None, public: bool = False, data: dict | None = None, at=None
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = _new_event(ticket, kind, by=by, public=public, data=data, at=at)
+    event.save(force_insert=True)
+    return event
+
+
+def _new_event(
+    ticket: Ticket, kind: str, *, by=None, public: bool = False, data: dict | None = None, at=None
+) -> TicketEvent:
+    return TicketEvent(
         ticket=ticket,
         customer_id=ticket.customer_id,
         product_id=ticket.product_id,
@@ -360,25 +369,31 @@ def open_ticket(
     # do not wait for (decision 0028).
     writes = extensions.ticket_opening(ticket)
     ticket.number = next_ticket_number(now)
-    ticket.save(force_insert=True)
+    # The ticket and its event through statements built once per process (core.api.statements:
+    # the same rows as save() and create(), a fraction of the CPU).
+    insert([ticket])
     for write in writes:
         write()
     if names:
         _set_tags(ticket, names)
     audit.record_create(actor=by, obj=ticket, fields=TICKET_FIELDS, extra={"tags": names} if names else None)
-    _event(
-        ticket,
-        timeline.TICKET_OPENED,
-        by=by,
-        public=True,
-        at=now,
-        data={
-            "subject": subject,
-            "channel": channel,
-            "type": type,
-            "owner": owner.pk,
-            "owner_name": _name(owner),
-        },
+    insert(
+        [
+            _new_event(
+                ticket,
+                timeline.TICKET_OPENED,
+                by=by,
+                public=True,
+                at=now,
+                data={
+                    "subject": subject,
+                    "channel": channel,
+                    "type": type,
+                    "owner": owner.pk,
+                    "owner_name": _name(owner),
+                },
+            )
+        ]
     )
     extensions.ticket_opened(ticket)  # other apps' part after the opening, tickets.extensions
     _index(ticket, opened=True)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Header, Schema
 from ninja.responses import Status
 
-from kefu.core.api.statements import Prepared
+from kefu.core.api.statements import Prepared, insert
 from kefu.core.errors import DomainError, InvalidRequest
 from kefu.core.models import IdempotencyKey
 
@@ -152,9 +152,7 @@ def create_once(
             result = out.model_validate(create())
             body = result.model_dump(mode="json")
             stored = {"id": body["id"]} if replay is not None else body
-            IdempotencyKey.objects.create(
-                user=user, key=key, fingerprint=digest, status=status, response=stored
-            )
+            insert([IdempotencyKey(user=user, key=key, fingerprint=digest, status=status, response=stored)])
     except IntegrityError:
         # A concurrent request with the same key won; everything of ours rolled back.
         answer = _stored_answer(user, key, digest, present)

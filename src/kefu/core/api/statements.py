@@ -111,3 +111,61 @@ class Prepared:
             cursor.execute(compiled.sql, params)
             row = cursor.fetchone()
         return None if row is None else compiled.instance(row)
+
+
+# --- Inserts ------------------------------------------------------------------------------------
+
+
+class _Insert:
+    """INSERT … RETURNING pk for `rows` objects of one model, as Model.save(force_insert=True)
+    and bulk_create write them (the same columns, each value through the field's pre_save and
+    get_db_prep_save), without building Django's insert compiler for each."""
+
+    def __init__(self, model, rows: int) -> None:
+        meta = model._meta
+        quote = connection.ops.quote_name
+        self.pk = meta.pk
+        self.fields = [
+            field
+            for field in meta.local_concrete_fields
+            if not getattr(field, "generated", False) and field is not meta.pk
+        ]
+        if any(hasattr(field, "get_placeholder") for field in self.fields):
+            raise ValueError(f"{meta.label}: a field with its own placeholder; use the ORM")
+        one = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+        self.sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) "
+            f"VALUES {', '.join([one] * rows)} RETURNING {quote(self.pk.column)}"
+        )
+
+
+_inserts: dict[tuple, _Insert] = {}
+
+
+def insert(objects: list) -> None:
+    """Write new model instances of one model (their primary key not set, an auto field) in one
+    statement, and set their primary keys: what bulk_create does, for the few rows of one
+    request, at a fraction of its CPU. No signal is sent (none is connected in Kefu; bulk_create
+    sends none either). The instances' foreign keys must be set (or their related object saved)."""
+    if not objects:
+        return
+    model = type(objects[0])
+    if not connection.features.can_return_columns_from_insert:
+        model.objects.bulk_create(objects)
+        return
+    key = (model, len(objects), connection.vendor)
+    statement = _inserts.get(key)
+    if statement is None:
+        statement = _inserts[key] = _Insert(model, len(objects))
+    params = []
+    for obj in objects:
+        obj._prepare_related_fields_for_save(operation_name="insert")
+        for field in statement.fields:
+            params.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    for obj, pk in zip(objects, ids, strict=True):
+        setattr(obj, statement.pk.attname, pk)
+        obj._state.adding = False
+        obj._state.db = connection.alias
