@@ -35,7 +35,10 @@ Run alone on an existing data set: `python -m bench.ticket_open_load [--users 32
 HTTP, gunicorn or locust: the same request through Django's test client (the real URL and
 middleware, DEBUG off, a token, an Idempotency-Key), one at a time after warm-ups, with the
 process's CPU time per create (p50/p95), the PostgreSQL backends' CPU per create, the wall time
-and the statements; `--profile` writes a cProfile of the measured creates (CPU clock) to FILE.
+and the statements, and the **tail**: the time from the day's counter (whose row lock is held to
+the commit, decision 0022) to the end of the commit, which concurrent openings cannot share, so
+1 / tail bounds the rate whatever the CPU (decision 0028); `--profile` writes a cProfile of the
+measured creates (CPU clock) to FILE.
 """
 
 import argparse
@@ -493,7 +496,7 @@ def in_process(username: str, *, count: int, warmup: int = 30, profile: str | No
     import statistics
     import uuid
 
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test import Client
 
     from bench import QueryCounter, load_average, percentile
@@ -515,9 +518,20 @@ def in_process(username: str, *, count: int, warmup: int = 30, profile: str | No
             pids = [row[0] for row in cursor.fetchall()]
         return _cpu_seconds(pids)
 
+    tails: list[float] = []
+    counter_taken: list[float] = []
+
+    def watch(execute, sql, params, many, context):
+        # The day's counter: from here to the end of the commit, openings go one at a time.
+        if "tickets_ticketnumbercounter" in sql and not counter_taken:
+            counter_taken.append(time.perf_counter())
+            transaction.on_commit(lambda: tails.append((time.perf_counter() - counter_taken[0]) * 1000))
+        return execute(sql, params, many, context)
+
     def one() -> tuple[int, int]:
         customer, product = rng.choice(targets)
         subject = rng.choice(subjects)
+        counter_taken.clear()
         counter = QueryCounter()
         body = {
             "customer": customer,
@@ -527,7 +541,7 @@ def in_process(username: str, *, count: int, warmup: int = 30, profile: str | No
             "type": "repair",
             "channel": "phone",
         }
-        with connection.execute_wrapper(counter):
+        with connection.execute_wrapper(counter), connection.execute_wrapper(watch):
             answer = client.post(
                 "/api/v1/tickets",
                 data=json.dumps(body, ensure_ascii=False),
@@ -540,6 +554,7 @@ def in_process(username: str, *, count: int, warmup: int = 30, profile: str | No
         status, _count = one()
         if status != 201:
             raise RuntimeError(f"the create answered {status}")
+    tails.clear()
     cpu, wall, statements = [], [], []
     profiler = cProfile.Profile(time.process_time) if profile else None
     load_before = load_average()
@@ -567,12 +582,17 @@ def in_process(username: str, *, count: int, warmup: int = 30, profile: str | No
         "wall_p95": percentile(wall, 95),
         "backend_mean": backend_ms,
         "statements": sorted(set(statements)),
+        "tail_p50": percentile(tails, 50) if tails else 0.0,
+        "tail_p95": percentile(tails, 95) if tails else 0.0,
     }
     say(
         f"{count} creates in-process{' (profiled)' if profile else ''}: CPU p50/p95/mean "
         f"{result['cpu_p50']:.2f}/{result['cpu_p95']:.2f}/{result['cpu_mean']:.2f} ms, wall p50/p95 "
         f"{result['wall_p50']:.2f}/{result['wall_p95']:.2f} ms, PostgreSQL backends {backend_ms:.2f} ms per "
-        f"create, statements {result['statements']}; load average {load_before} → {load_average()}"
+        f"create, statements {result['statements']}; the tail (counter to commit) p50/p95 "
+        f"{result['tail_p50']:.2f}/{result['tail_p95']:.2f} ms, so at most "
+        f"{1000 / max(result['tail_p50'], 0.001):.0f} openings/s; "
+        f"load average {load_before} → {load_average()}"
     )
     return result
 
