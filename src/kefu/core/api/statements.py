@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import NOT_PROVIDED, QuerySet
 from django.db.models.query import get_related_populators
 
 # Stand-ins: values no caller sends (negative ids beyond any sequence, texts with a unit separator).
@@ -130,8 +130,10 @@ class _Insert:
             for field in meta.local_concrete_fields
             if not getattr(field, "generated", False) and field is not meta.pk
         ]
-        if any(hasattr(field, "get_placeholder") for field in self.fields):
-            raise ValueError(f"{meta.label}: a field with its own placeholder; use the ORM")
+        # A field with a placeholder of its own or a database default: bulk_create writes it.
+        self.supported = not any(
+            hasattr(field, "get_placeholder") or field.db_default is not NOT_PROVIDED for field in self.fields
+        )
         one = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
         self.sql = (
             f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) "
@@ -150,13 +152,13 @@ def insert(objects: list) -> None:
     if not objects:
         return
     model = type(objects[0])
-    if not connection.features.can_return_columns_from_insert:
-        model.objects.bulk_create(objects)
-        return
     key = (model, len(objects), connection.vendor)
     statement = _inserts.get(key)
     if statement is None:
         statement = _inserts[key] = _Insert(model, len(objects))
+    if not statement.supported or not connection.features.can_return_columns_from_insert:
+        model._default_manager.bulk_create(objects)
+        return
     params = []
     for obj in objects:
         obj._prepare_related_fields_for_save(operation_name="insert")
