@@ -30,6 +30,15 @@ two cores with the server, as any client on this machine would).
 
 Run alone on an existing data set: `python -m bench.ticket_open_load [--users 32] [--seconds 30]
 [--rate 300]` with DATABASE_URL set.
+
+`python -m bench.ticket_open_load --in-process 500 [--profile FILE]` measures one create without
+HTTP, gunicorn or locust: the same request through Django's test client (the real URL and
+middleware, DEBUG off, a token, an Idempotency-Key), one at a time after warm-ups, with the
+process's CPU time per create (p50/p95), the PostgreSQL backends' CPU per create, the wall time
+and the statements, and the **tail**: the time from the day's counter (whose row lock is held to
+the commit, decision 0022) to the end of the commit, which concurrent openings cannot share, so
+1 / tail bounds the rate whatever the CPU (decision 0028); `--profile` writes a cProfile of the
+measured creates (CPU clock) to FILE.
 """
 
 import argparse
@@ -480,6 +489,114 @@ def measure(
     ]
 
 
+def in_process(username: str, *, count: int, warmup: int = 30, profile: str | None = None, say=print) -> dict:
+    """`count` creates through Django's test client, one at a time: CPU (this process), wall,
+    the PostgreSQL backends' CPU and the statements per create."""
+    import cProfile
+    import statistics
+    import uuid
+
+    from django.db import connection, transaction
+    from django.test import Client
+
+    from bench import QueryCounter, load_average, percentile
+    from kefu.accounts.models import User
+    from kefu.accounts.services import issue_token
+
+    _token, raw = issue_token(user=User.objects.get(username=username), name="bench in-process")
+    targets = _targets(CUSTOMERS)
+    rng = random.Random(7)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    subjects = ["空调不制冷", "洗衣机漏水", "路由器频繁掉线", "冰箱压缩机响声大", "热水器打不着火"]
+
+    def backends_cpu() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend'"
+            )
+            pids = [row[0] for row in cursor.fetchall()]
+        return _cpu_seconds(pids)
+
+    tails: list[float] = []
+    counter_taken: list[float] = []
+
+    def watch(execute, sql, params, many, context):
+        # The day's counter: from here to the end of the commit, openings go one at a time.
+        if "tickets_ticketnumbercounter" in sql and not counter_taken:
+            counter_taken.append(time.perf_counter())
+            transaction.on_commit(lambda: tails.append((time.perf_counter() - counter_taken[0]) * 1000))
+        return execute(sql, params, many, context)
+
+    def one() -> tuple[int, int]:
+        customer, product = rng.choice(targets)
+        subject = rng.choice(subjects)
+        counter_taken.clear()
+        counter = QueryCounter()
+        body = {
+            "customer": customer,
+            "product": product,
+            "subject": subject,
+            "description": subject + "，客户来电要求尽快上门。",
+            "type": "repair",
+            "channel": "phone",
+        }
+        with connection.execute_wrapper(counter), connection.execute_wrapper(watch):
+            answer = client.post(
+                "/api/v1/tickets",
+                data=json.dumps(body, ensure_ascii=False),
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+            )
+        return answer.status_code, counter.count
+
+    for _ in range(warmup):
+        status, _count = one()
+        if status != 201:
+            raise RuntimeError(f"the create answered {status}")
+    tails.clear()
+    cpu, wall, statements = [], [], []
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    load_before = load_average()
+    backend_before = backends_cpu()
+    for _ in range(count):
+        started_cpu, started = time.process_time(), time.perf_counter()
+        if profiler:
+            profiler.enable()
+        status, queries = one()
+        if profiler:
+            profiler.disable()
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        wall.append((time.perf_counter() - started) * 1000)
+        statements.append(queries)
+        if status != 201:
+            raise RuntimeError(f"the create answered {status}")
+    backend_ms = (backends_cpu() - backend_before) * 1000 / count
+    if profiler:
+        profiler.dump_stats(profile)
+    result = {
+        "cpu_p50": percentile(cpu, 50),
+        "cpu_p95": percentile(cpu, 95),
+        "cpu_mean": statistics.fmean(cpu),
+        "wall_p50": percentile(wall, 50),
+        "wall_p95": percentile(wall, 95),
+        "backend_mean": backend_ms,
+        "statements": sorted(set(statements)),
+        "tail_p50": percentile(tails, 50) if tails else 0.0,
+        "tail_p95": percentile(tails, 95) if tails else 0.0,
+    }
+    say(
+        f"{count} creates in-process{' (profiled)' if profile else ''}: CPU p50/p95/mean "
+        f"{result['cpu_p50']:.2f}/{result['cpu_p95']:.2f}/{result['cpu_mean']:.2f} ms, wall p50/p95 "
+        f"{result['wall_p50']:.2f}/{result['wall_p95']:.2f} ms, PostgreSQL backends {backend_ms:.2f} ms per "
+        f"create, statements {result['statements']}; the tail (counter to commit) p50/p95 "
+        f"{result['tail_p50']:.2f}/{result['tail_p95']:.2f} ms, so at most "
+        f"{1000 / max(result['tail_p50'], 0.001):.0f} openings/s; "
+        f"load average {load_before} → {load_average()}"
+    )
+    return result
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.ticket_open_load", description=__doc__.split("\n\n")[0]
@@ -488,12 +605,22 @@ def main(argv=None) -> None:
     parser.add_argument("--seconds", type=int, default=SECONDS)
     parser.add_argument("--rate", type=float, default=TARGET_RATE, help="tickets/s offered in the paced run")
     parser.add_argument("--username", default="bench-agent")
+    parser.add_argument("--in-process", type=int, default=0, metavar="N", help="N creates without HTTP")
+    parser.add_argument("--profile", default=None, metavar="FILE", help="with --in-process: a cProfile")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO_DIR / "src"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
+    if args.in_process:
+        os.environ.setdefault("DEBUG", "0")
+        os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
+        os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+        os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 
     django.setup()
+    if args.in_process:
+        in_process(args.username, count=args.in_process, profile=args.profile)
+        return
     for figure in measure(args.username, users=args.users, seconds=args.seconds, rate=args.rate):
         print(f"{figure.name}: {figure.value:g} {figure.unit}  (target {figure.target}, met {figure.met})")
 

@@ -24,6 +24,7 @@ from ninja.security import HttpBearer
 from kefu.accounts.backends import remember_permissions
 from kefu.accounts.models import ApiToken, User, hash_token
 from kefu.core.api.errors import NotAuthenticated
+from kefu.core.api.statements import Prepared
 
 # last_used_at is a hint for the user ("used 3 minutes ago"), not a log: one write a minute
 # at most, so a busy integration does not turn every read into a write.
@@ -57,17 +58,22 @@ def _held_permissions_sql(vendor: str) -> str:
     )
 
 
+# Compiled once per process (core.api.statements): building this queryset cost more than its read.
+_TOKEN = Prepared(
+    lambda slot: (
+        ApiToken.objects.select_related("user__team")
+        .annotate(held=RawSQL(_held_permissions_sql(connection.vendor), (PERMISSION_SEPARATOR,)))
+        .filter(digest=slot.text("digest"))
+    )
+)
+
+
 def user_for_token(raw: str):
     """The active user the token belongs to, or None for an unknown, revoked or expired token.
 
     One statement: the user comes with their team and their permissions, so that the request's
     permission checks (has_perm) and a ticket's team read nothing more."""
-    token = (
-        ApiToken.objects.select_related("user__team")
-        .annotate(held=RawSQL(_held_permissions_sql(connection.vendor), (PERMISSION_SEPARATOR,)))
-        .filter(digest=hash_token(raw))
-        .first()
-    )
+    token = _TOKEN.first(digest=hash_token(raw))
     if token is None or not token.is_usable or not token.user.is_active:
         return None
     user = token.user

@@ -13,11 +13,17 @@ order, season before product category before priority before customer tier befor
     policies = active_policies()            # two queries, once per request or sweep
     policy, reasons = match_policy(ticket, policies=policies)
     reasons → ["产品品类：空调", "工单类型：维修", "季节：6月1日–8月31日"]
+
+The services that open a ticket or recompute its promises use `rules()`: the active policies and
+their calendars kept by the process under the rules' generation token (decision 0028), read
+again only when the token (one row, changed by triggers with every write to the rules) or the
+day has changed.
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -25,6 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from kefu.customers.catalogue import category_label
 from kefu.customers.models import Tier
+from kefu.promises import clock
 from kefu.promises.models import PromisePolicy
 from kefu.tickets.models import Priority, TicketType
 
@@ -140,6 +147,72 @@ def matches(policy: PromisePolicy, facts: TicketFacts) -> bool:
         and (not policy.customer_tier or policy.customer_tier == facts.customer_tier)
         and in_season(facts.day, policy.season_start, policy.season_end)
     )
+
+
+def first_match(facts: TicketFacts, policies_in_order) -> PromisePolicy | None:
+    """The policy that applies, from policies already in precedence order (Rules.policies),
+    without its reasons."""
+    for policy in policies_in_order:
+        if policy.active and matches(policy, facts):
+            return policy
+    return None
+
+
+# --- The rules kept per process (decision 0028) ------------------------------------------------------
+
+GENERATION_TABLE = "promises_generation"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a new ticket's promises are computed from: the active policies in precedence order
+    (targets prefetched) and the calendar data of those they use, as loaded under `token` on
+    `day` (the calendars' years follow the day)."""
+
+    token: str | None
+    day: datetime.date
+    policies: tuple[PromisePolicy, ...]
+    calendars: dict[int, clock.CalendarData] = field(default_factory=dict)
+
+
+_kept: dict[str, Rules] = {}
+
+
+def generation() -> str | None:
+    """The rules' generation token (migration promises 0002: triggers change it with every
+    write to policies, targets, calendars, hours and business days): one small statement.
+    None when there is none to read (another database, or the row is missing): then nothing
+    is kept."""
+    if connection.vendor not in ("postgresql", "sqlite"):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {GENERATION_TABLE} WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def rules() -> Rules:
+    """The rules as they stand now: kept by the process while the generation token and the day
+    are those they were loaded under, read again (policies, targets, calendars: about five
+    statements) when either changed. Read inside the caller's transaction, so a change the same
+    transaction made is seen."""
+    token = generation()
+    today = timezone.localdate()
+    kept = _kept.get("rules")
+    if token is not None and kept is not None and kept.token == token and kept.day == today:
+        return kept
+    policies = sorted(active_policies(), key=precedence)
+    calendar_ids = sorted({policy.calendar_id for policy in policies})
+    calendars = clock.load_calendars(calendar_ids) if calendar_ids else {}
+    fresh = Rules(token=token, day=today, policies=tuple(policies), calendars=calendars)
+    if token is not None:
+        _kept["rules"] = fresh
+    return fresh
+
+
+def forget_rules() -> None:
+    """Drop the rules this process keeps (tests; never needed for correctness)."""
+    _kept.clear()
 
 
 def match_policy(

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from kefu.core.api.statements import insert
 from kefu.core.concurrency import lock_for_update
 from kefu.core.errors import NotFound
 from kefu.customers import extensions as customer_extensions
@@ -29,12 +30,14 @@ from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
 # The ticket's fields a policy matches on (promises.policies.facts_of); the tier is the customer's.
 MATCHED_FIELDS = frozenset({"type", "priority", "product"})
 US = 1_000_000
+# Where a ticket just opened keeps the promises written with it, for its answer (promise_rows).
+OPENED_PROMISES = "_opened_promises"
 
 
 def register_hooks() -> None:
     """The promises' part in the tickets' services and answers; PromisesConfig.ready() calls it."""
     extensions.register(
-        opened=ticket_opened,
+        opening=ticket_opening,
         changed=ticket_changed,
         status_changed=status_changed,
         public_reply=public_reply,
@@ -116,18 +119,22 @@ def _lock_ticket(ticket_or_id) -> Ticket:
 # --- Making and recomputing ------------------------------------------------------------------------
 
 
-def start_promises(ticket: Ticket, *, at: datetime.datetime | None = None) -> list[TicketPromise]:
-    """Make the ticket's promises from the policy that matches it (none when none matches), each
-    due `minutes` of its calendar after `at` (the ticket's opening), and set Ticket.due_at.
-    The ticket is locked (or new) in the caller's transaction."""
+def plan_promises(ticket: Ticket, *, at: datetime.datetime | None = None) -> list[TicketPromise]:
+    """The promises a ticket opened `at` (its opening) is owed, unsaved: from the policy that
+    matches it (none when none matches), each due `minutes` of its calendar after `at`. Sets
+    Ticket.due_at (the earliest due time of those whose clock runs) on the instance, so that a
+    new ticket's row is written once with it. The rules come from the process's copy
+    (policies.rules: one statement while they have not changed)."""
     at = at or ticket.created_at or timezone.now()
-    policy, _reasons = policies.match_policy(ticket, policies=policies.active_policies())
+    rules = policies.rules()
+    policy = policies.first_match(policies.facts_of(ticket), rules.policies)
     if policy is None:
+        ticket.due_at = None
         return []
-    data = _calendars([policy])[policy.calendar_id]
+    data = rules.calendars[policy.calendar_id]
     runs = _clock_runs(ticket.status, policy)
     promises = []
-    for target in policy.targets.all():
+    for target in policy.targets.all():  # prefetched with the rules
         promise = TicketPromise(
             ticket=ticket,
             kind=target.kind,
@@ -136,10 +143,21 @@ def start_promises(ticket: Ticket, *, at: datetime.datetime | None = None) -> li
             started_at=at,
             paused_since=None if runs else at,
         )
-        promise.due_at = _due(promise, data)
+        # As the database gives it back (UTC), so that an answer built from it reads the same.
+        promise.due_at = _due(promise, data).astimezone(datetime.UTC)
         promises.append(promise)
+    ticket.due_at = min((p.due_at for p in promises if p.paused_since is None), default=None)
+    return promises
+
+
+def start_promises(ticket: Ticket, *, at: datetime.datetime | None = None) -> list[TicketPromise]:
+    """Make the promises of a saved ticket that has none (plan_promises), and set Ticket.due_at.
+    The ticket is locked (or new) in the caller's transaction."""
+    due_before = ticket.due_at
+    promises = plan_promises(ticket, at=at)
     TicketPromise.objects.bulk_create(promises)
-    sync_due_at(ticket)
+    if ticket.due_at != due_before:
+        Ticket.objects.filter(pk=ticket.pk).update(due_at=ticket.due_at)
     return promises
 
 
@@ -150,7 +168,8 @@ def recompute_promises(ticket: Ticket, *, at: datetime.datetime | None = None) -
     withdrawn; a kind it adds starts now. Met and breached promises stay as they are: a breach is
     not undone by changing the ticket. The ticket is locked in the caller's transaction."""
     at = at or timezone.now()
-    policy, _reasons = policies.match_policy(ticket, policies=policies.active_policies())
+    rules = policies.rules()
+    policy = policies.first_match(policies.facts_of(ticket), rules.policies)
     current = {
         promise.kind: promise
         for promise in TicketPromise.objects.filter(ticket_id=ticket.pk).select_related("policy")
@@ -161,7 +180,7 @@ def recompute_promises(ticket: Ticket, *, at: datetime.datetime | None = None) -
     if withdrawn:
         TicketPromise.objects.filter(pk__in=withdrawn).delete()
     if policy is not None:
-        data = _calendars([policy])[policy.calendar_id]
+        data = rules.calendars[policy.calendar_id]
         runs = _clock_runs(ticket.status, policy)
         changed, added = [], []
         for kind, minutes in targets.items():
@@ -298,7 +317,21 @@ def record_arrival(ticket: Ticket, at: datetime.datetime | None = None) -> list[
 # --- The hooks the tickets services call (tickets.extensions) --------------------------------------
 
 
+def ticket_opening(ticket: Ticket):
+    """Before a new ticket's INSERT (tickets.extensions): its promises planned and its due_at set
+    on the instance; they are written once it has its id, and kept on the instance for the
+    answer (promise_rows), which then reads nothing back."""
+    promises = plan_promises(ticket)
+    setattr(ticket, OPENED_PROMISES, promises)
+
+    def write() -> None:
+        insert(promises)  # bulk_create's rows in one statement built once (core.api.statements)
+
+    return write
+
+
 def ticket_opened(ticket: Ticket) -> None:
+    """For a ticket saved without its promises: make them now (start_promises)."""
     start_promises(ticket)
 
 
@@ -321,9 +354,14 @@ def public_reply(ticket: Ticket, comment) -> None:
 
 
 def promise_rows(tickets: Sequence[Ticket]) -> dict[int, list[dict]]:
-    """The promises of a page of tickets as the API shows them: one query for the page."""
-    from kefu.promises.selectors import promises_by_ticket
+    """The promises of a page of tickets as the API shows them: one query for the page, none
+    for tickets just opened in this request (their promises are on the instance)."""
+    from kefu.promises.selectors import _in_order, promises_by_ticket
 
+    if tickets and all(hasattr(ticket, OPENED_PROMISES) for ticket in tickets):
+        found = {ticket.pk: _in_order(getattr(ticket, OPENED_PROMISES)) for ticket in tickets}
+    else:
+        found = promises_by_ticket(tickets)
     return {
         ticket_id: [
             {
@@ -335,5 +373,5 @@ def promise_rows(tickets: Sequence[Ticket]) -> dict[int, list[dict]]:
             }
             for promise in promises
         ]
-        for ticket_id, promises in promises_by_ticket(tickets).items()
+        for ticket_id, promises in found.items()
     }

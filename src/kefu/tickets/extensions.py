@@ -4,12 +4,18 @@ point one way).
 
 An app registers its hooks once from its AppConfig.ready():
 
-    extensions.register(opened=..., changed=..., status_changed=..., public_reply=..., promise_rows=...)
+    extensions.register(opening=..., opened=..., changed=..., status_changed=..., public_reply=...,
+                        promise_rows=...)
 
 The tickets services call `ticket_opened`, `ticket_changed`, `status_changed` and `public_reply`
 inside their transaction, after they saved the ticket, so a hook's writes commit or roll back with
 the change (a hook that raises undoes the change). A hook that writes the ticket row updates the
 instance it was given too, so that a later save in the same service does not undo it.
+
+`opening` hooks run earlier, inside the same transaction, on the new ticket before its INSERT
+(no id yet, every field of the opening set): a hook may set the ticket's own fields (promises:
+`due_at`), so that the row is written once, and returns None or a function that writes its rows
+once the ticket has its id (decision 0028).
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -18,6 +24,7 @@ from typing import Any
 Hook = Callable[..., None]
 RowsReader = Callable[[Sequence[Any]], dict[int, list[dict]]]
 
+_OPENING: list[Callable[[Any], Callable[[], None] | None]] = []
 _OPENED: list[Hook] = []
 _CHANGED: list[Hook] = []
 _STATUS_CHANGED: list[Hook] = []
@@ -27,6 +34,7 @@ _PROMISE_ROWS: list[RowsReader] = []
 
 def register(
     *,
+    opening: Callable[[Any], Callable[[], None] | None] | None = None,
     opened: Hook | None = None,
     changed: Hook | None = None,
     status_changed: Hook | None = None,
@@ -35,6 +43,8 @@ def register(
 ) -> None:
     """Add an app's hooks. Registering the same function again does nothing (ready() may run twice
     in tests). There is at most one reader of promise rows."""
+    if opening is not None and opening not in _OPENING:
+        _OPENING.append(opening)
     for hooks, hook in (
         (_OPENED, opened),
         (_CHANGED, changed),
@@ -45,6 +55,17 @@ def register(
             hooks.append(hook)
     if promise_rows is not None:
         _PROMISE_ROWS[:] = [promise_rows]
+
+
+def ticket_opening(ticket) -> list[Callable[[], None]]:
+    """A ticket is about to be inserted (tickets.services.open_ticket): what each app writes once
+    it has its id."""
+    writes = []
+    for hook in _OPENING:
+        write = hook(ticket)
+        if write is not None:
+            writes.append(write)
+    return writes
 
 
 def ticket_opened(ticket) -> None:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Header, Schema
 from ninja.responses import Status
 
+from kefu.core.api.statements import Prepared, insert
 from kefu.core.errors import DomainError, InvalidRequest
 from kefu.core.models import IdempotencyKey
 
@@ -94,8 +95,12 @@ def fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
+# Compiled once per process (core.api.statements): every create with a key reads it.
+_KEY = Prepared(lambda slot: IdempotencyKey.objects.filter(user_id=slot.number("user"), key=slot.text("key")))
+
+
 def _stored_answer(user, key: str, digest: str, present: Callable[[Any], Any]) -> JsonResponse | None:
-    row = IdempotencyKey.objects.filter(user=user, key=key).first()
+    row = _KEY.first(user=user.pk, key=key)
     if row is None:
         return None
     if row.created_at < timezone.now() - KEY_LIFETIME:
@@ -147,9 +152,7 @@ def create_once(
             result = out.model_validate(create())
             body = result.model_dump(mode="json")
             stored = {"id": body["id"]} if replay is not None else body
-            IdempotencyKey.objects.create(
-                user=user, key=key, fingerprint=digest, status=status, response=stored
-            )
+            insert([IdempotencyKey(user=user, key=key, fingerprint=digest, status=status, response=stored)])
     except IntegrityError:
         # A concurrent request with the same key won; everything of ours rolled back.
         answer = _stored_answer(user, key, digest, present)
