@@ -341,9 +341,7 @@ def ticket_timeline(
     fetched the ticket through access_ticket (or holds the customer's link). Keyset pages on
     (occurred_at, id); at most four queries a page, whatever the page: the events with their
     actors, their comments, the comments' files and the events' own files."""
-    events = TicketEvent.objects.filter(Q(ticket=ticket) | Q(ticket__merged_into=ticket)).select_related(
-        "actor"
-    )
+    events = TicketEvent.objects.filter(ticket_id__in=_with_duplicates(ticket)).select_related("actor")
     if public_only:
         events = events.filter(is_public=True)
     order = ("-occurred_at", "-id") if newest_first else ("occurred_at", "id")
@@ -352,12 +350,18 @@ def ticket_timeline(
     return page
 
 
+def _with_duplicates(ticket: Ticket) -> QuerySet:
+    """The ids of the ticket and of the tickets merged into it, as a subquery. Written on the
+    tickets (the primary key or the partial merged_into index) so that the events' and comments'
+    own (ticket, time) indexes answer the page: an OR across the join read every event of every
+    ticket at 10M (53 s a page)."""
+    return Ticket.objects.filter(Q(pk=ticket.pk) | Q(merged_into=ticket.pk)).values("pk")
+
+
 def ticket_comments(ticket: Ticket, *, cursor: str | None = None, limit: int | None = None) -> Page[Comment]:
     """The ticket's replies and notes, oldest first, with those of the tickets merged into it
     (fetched through access_ticket first). One query a page, authors with it."""
-    comments = Comment.objects.filter(Q(ticket=ticket) | Q(ticket__merged_into=ticket)).select_related(
-        "author"
-    )
+    comments = Comment.objects.filter(ticket_id__in=_with_duplicates(ticket)).select_related("author")
     return keyset_page(comments, order=("created_at", "id"), cursor=cursor, limit=limit)
 
 
