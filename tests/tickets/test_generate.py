@@ -16,7 +16,7 @@ from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
 from kefu.accounts.models import User
-from kefu.core.generation import generate
+from kefu.core.generation import GenerateError, generate
 from kefu.tickets import generate as ticket_generator
 from kefu.tickets import search, services, timeline
 from kefu.tickets.models import (
@@ -453,3 +453,61 @@ def test_bench_only_and_tickets_choose_the_figures_and_name_a_data_set_of_its_ow
         with pytest.raises(SystemExit):
             cli.main(["--size", "small", *wrong])
     assert len(calls) == 2
+
+
+# --- the search rows on a connection of their own (PostgreSQL, a run that is its own transaction)
+
+
+@pytest.fixture
+def parallel_search(monkeypatch):
+    """Runs that are their own transaction, with the search rows on their own connection even for
+    a few tickets; the search table is not a model, so the flush after the test leaves it: empty it."""
+    monkeypatch.setattr(ticket_generator, "PARALLEL_SEARCH_FROM", 1)
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {search.TABLE}")
+
+
+def search_rows() -> dict[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ticket_id, words FROM {search.TABLE}")
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the migrations' categories
+def test_search_rows_written_beside_the_tickets_are_what_index_ticket_writes(parallel_search):
+    result = tickets(400, customers=40, products=80, seed=11)
+    assert result.count("tickets") == 400
+    ids = list(Ticket.objects.values_list("id", flat=True))
+    # The same words (a word in two texts appears twice in a generated row: read as one).
+    written = {ticket_id: set(words.split()) for ticket_id, words in search_rows().items()}
+    assert written == {ticket_id: set(words.split()) for ticket_id, words in search._ticket_texts(ids)}
+    ticket = Ticket.objects.order_by("id")[123]
+    assert ticket in search.matching(Ticket.objects.all(), ticket.subject)
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_fails_after_the_search_rows_leaves_neither(parallel_search, monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ticket_generator, "_count", fail)
+    with pytest.raises(RuntimeError):
+        tickets(300, customers=30, seed=12)
+    assert not Ticket.objects.exists()
+    assert search_rows() == {}
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_search_rows_that_cannot_be_written_roll_the_run_back(parallel_search, monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(search, "insert_from_select", fail)
+    with pytest.raises(GenerateError, match="search rows could not be written"):
+        tickets(300, customers=30, seed=13)
+    assert not Ticket.objects.exists()
+    assert search_rows() == {}

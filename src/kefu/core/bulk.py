@@ -13,7 +13,8 @@ rows satisfy every constraint by construction (benchmark data sets), never for a
 import contextlib
 import datetime
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from django.db import connection, models
 
@@ -131,7 +132,7 @@ def _estimated_rows(tables: Tables) -> int:
 
 
 @contextlib.contextmanager
-def bulk_mode(tables: Tables, *, new_rows: int):
+def bulk_mode(tables: Tables, *, new_rows: int, say: Callable[[str], None] | None = None):
     """On PostgreSQL, check foreign keys with one join per key at the end instead of one
     trigger query per row, and — when the new rows are a large share of the tables — build the
     secondary indexes and unique constraints once, sorted, instead of one random insert per
@@ -139,7 +140,8 @@ def bulk_mode(tables: Tables, *, new_rows: int):
     checked again when it is added back.
 
     Use it inside a transaction: PostgreSQL's DDL is transactional, so a failure leaves the
-    tables as they were. Elsewhere this does nothing.
+    tables as they were. Elsewhere this does nothing. `say`, when given, hears how long the
+    index builds and the key checks took, with the slowest of each.
     """
     if connection.vendor != "postgresql":
         yield
@@ -176,7 +178,27 @@ def bulk_mode(tables: Tables, *, new_rows: int):
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         # Set here, after the writes, which may have set it themselves.
         cursor.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_MEMORY}'")
-        for _name, definition in indexes:
-            cursor.execute(definition)
-        for table, name, _kind, definition in reversed(constraints):
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+        built = _timed(cursor, [(name, definition) for name, definition in indexes])
+        checked = _timed(
+            cursor,
+            [
+                (name, f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+                for table, name, _kind, definition in reversed(constraints)
+            ],
+        )
+    if say:
+        for what, times in (("indexes built", built), ("keys and unique constraints added", checked)):
+            slowest = ", ".join(
+                f"{name} {seconds:.1f} s" for name, seconds in sorted(times, key=lambda t: -t[1])[:4]
+            )
+            say(f"{len(times)} {what} in {sum(s for _n, s in times):.1f} s (slowest: {slowest or '-'})")
+
+
+def _timed(cursor, statements: list[tuple[str, str]]) -> list[tuple[str, float]]:
+    """Run (name, statement) pairs in order; (name, seconds) of each."""
+    times = []
+    for name, statement in statements:
+        started = time.perf_counter()
+        cursor.execute(statement)
+        times.append((name, time.perf_counter() - started))
+    return times

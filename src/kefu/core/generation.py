@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from kefu.core import bulk
 
@@ -40,6 +40,16 @@ class Context:
     rng: random.Random
     batch: int = bulk.BATCH
     say: Callable[[str], None] = lambda message: None
+    # True when the run is its own transaction on PostgreSQL (not inside a caller's, as in a
+    # test): a step may then write rows that nothing else in the run reads on a connection of
+    # its own, at the same time, and commit them right after the run (see `defer`).
+    parallel: bool = False
+    finishers: list[Callable[[bool], None]] = field(default_factory=list)
+
+    def defer(self, finish: Callable[[bool], None]) -> None:
+        """Call `finish(committed)` once the run's transaction has committed (True) or rolled
+        back (False); a step's own connection commits or rolls back there."""
+        self.finishers.append(finish)
 
 
 @dataclass
@@ -140,14 +150,22 @@ def generate(
         rng=random.Random(seed),
         batch=batch,
         say=progress or (lambda message: None),
+        parallel=connection.vendor == "postgresql" and not connection.in_atomic_block,
     )
     started = time.perf_counter()
     for step in GENERATOR_STEPS.values():
         step.check(context)
     result = GenerateResult()
-    with transaction.atomic():
-        for step in GENERATOR_STEPS.values():
-            result.written.append((step.name, step.write(context)))
+    try:
+        with transaction.atomic():
+            for step in GENERATOR_STEPS.values():
+                result.written.append((step.name, step.write(context)))
+    except BaseException:
+        for finish in context.finishers:
+            finish(False)
+        raise
+    for finish in context.finishers:
+        finish(True)
     context.say("analyzing")
     bulk.analyze([table for _name, written in result.written for table in written.tables])
     result.seconds = time.perf_counter() - started

@@ -492,6 +492,8 @@ def _write(context: Context) -> Written:
     a share with a life event). Products belong to the new customers, or to existing ones when
     no customers are asked for."""
     customers, products = context.counts["customers"], context.counts["products"]
+    if not customers and not products:
+        return Written(rows={"customers": 0, "products": 0}, main=0)
     rng, batch, say = context.rng, context.batch, context.say
     now = timezone.now()
     rows = _Rows(rng, bulk.stamp(now), timezone.localdate(now))

@@ -33,11 +33,14 @@ each), created when there are none.
 
 import datetime
 import random
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kefu.accounts.models import Team, User
@@ -113,6 +116,9 @@ EXCERPT = 60
 
 TABLES = (Ticket, Comment, Transfer, TicketEvent)
 WORK_MEMORY = "256MB"
+# From this many tickets on, on PostgreSQL, the search rows are written on a connection of their
+# own, beside the rest (_SearchRows).
+PARALLEL_SEARCH_FROM = 50_000
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
 
@@ -263,7 +269,7 @@ def _in(values) -> str:
 
 # --- Small tables ------------------------------------------------------------------------------
 
-_TEMP_TABLES = ("kf_gen_agents", "kf_gen_days", "kf_gen_texts", "kf_gen_lines", "kf_gen_docs", "kf_gen_slots")
+_TEMP_TABLES = ("kf_gen_agents", "kf_gen_days", "kf_gen_texts", "kf_gen_lines", "kf_gen_slots")
 
 
 def _drop_temp_tables(cursor) -> None:
@@ -294,9 +300,11 @@ def _texts(rng: random.Random) -> list[tuple[int, str, str]]:
 LINES = (words.REPLIES, words.NOTES, words.CUSTOMER_REPLIES, words.TRANSFER_REASONS)
 
 
-def _prepare(cursor, sql: _Sql, *, agents, days, texts) -> int:
+def _prepare(cursor, sql: _Sql, *, agents, days, texts, slots: bytes | None = None) -> int:
     """Fill the small tables the INSERTs join; returns the number of slots (products, or customers
-    when there are no products) that tickets are drawn for."""
+    when there are no products) that tickets are drawn for. With `slots` (for the search rows'
+    connection, which cannot see the uncommitted products: `_slot_copy` of the first) the slots
+    hold their category only."""
     _drop_temp_tables(cursor)
     cursor.execute(sql.temp("kf_gen_agents", "idx integer PRIMARY KEY, user_id bigint, team_id bigint"))
     cursor.executemany(
@@ -305,8 +313,17 @@ def _prepare(cursor, sql: _Sql, *, agents, days, texts) -> int:
     )
     cursor.execute(sql.temp("kf_gen_days", "d integer PRIMARY KEY, label varchar(6), last integer"))
     cursor.executemany("INSERT INTO kf_gen_days VALUES (%s, %s, %s)", days)
-    cursor.execute(sql.temp("kf_gen_texts", "k integer PRIMARY KEY, subject text, description text"))
-    cursor.executemany("INSERT INTO kf_gen_texts VALUES (%s, %s, %s)", texts)
+    # Each text with its search words, cut once here by tickets.search.
+    cursor.execute(
+        sql.temp("kf_gen_texts", "k integer PRIMARY KEY, subject text, description text, words text")
+    )
+    cursor.executemany(
+        "INSERT INTO kf_gen_texts VALUES (%s, %s, %s, %s)",
+        [
+            (key, subject, description, search.document(subject, description))
+            for key, subject, description in texts
+        ],
+    )
     cursor.execute(
         sql.temp("kf_gen_lines", "kind integer, k integer, body text, words text, PRIMARY KEY (kind, k)")
     )
@@ -318,19 +335,28 @@ def _prepare(cursor, sql: _Sql, *, agents, days, texts) -> int:
             for k, body in enumerate(lines)
         ],
     )
-    # The search words of each distinct (subject, description), cut once here by tickets.search.
     cursor.execute(
-        sql.temp(
-            "kf_gen_docs", "subject text, description text, words text, PRIMARY KEY (subject, description)"
-        )
+        sql.temp("kf_gen_slots", "n bigint PRIMARY KEY, customer_id bigint, product_id bigint, cat integer")
     )
-    cursor.executemany(
-        "INSERT INTO kf_gen_docs VALUES (%s, %s, %s)",
-        [
-            (subject, description, search.document(subject, description))
-            for subject, description in sorted({(row[1], row[2]) for row in texts})
-        ],
-    )
+    if slots is not None:
+        with cursor.cursor.copy("COPY kf_gen_slots (n, cat) FROM STDIN") as copy:
+            copy.write(slots)
+    else:
+        _fill_slots(cursor)
+    if sql.pg:
+        # Temporary tables have no statistics until analysed: the planner would guess.
+        cursor.execute("ANALYZE " + ", ".join(_TEMP_TABLES))
+    cursor.execute("SELECT COUNT(*) FROM kf_gen_slots")
+    return cursor.fetchone()[0]
+
+
+def _slot_copy(cursor) -> bytes:
+    """The slots' numbers and categories in COPY's format (PostgreSQL)."""
+    with cursor.cursor.copy("COPY (SELECT n, cat FROM kf_gen_slots ORDER BY n) TO STDOUT") as copy:
+        return b"".join(bytes(block) for block in copy)
+
+
+def _fill_slots(cursor) -> None:
     codes = _category_codes()
     category_index = {
         pk: codes.index(code) if code in codes else len(codes) - 1
@@ -338,9 +364,6 @@ def _prepare(cursor, sql: _Sql, *, agents, days, texts) -> int:
     }
     cases = " ".join(f"WHEN {pk} THEN {index}" for pk, index in category_index.items())
     cat = f"CASE m.category_id {cases} ELSE {len(codes) - 1} END" if cases else str(len(codes) - 1)
-    cursor.execute(
-        sql.temp("kf_gen_slots", "n bigint PRIMARY KEY, customer_id bigint, product_id bigint, cat integer")
-    )
     if OwnedProduct.objects.exists():
         cursor.execute(
             "INSERT INTO kf_gen_slots (n, customer_id, product_id, cat) "
@@ -353,11 +376,6 @@ def _prepare(cursor, sql: _Sql, *, agents, days, texts) -> int:
             f"SELECT row_number() OVER (ORDER BY c.id) - 1, c.id, NULL, {len(codes) - 1} "
             f"FROM {Customer._meta.db_table} c"
         )
-    if sql.pg:
-        # Temporary tables have no statistics until analysed: the planner would guess.
-        cursor.execute("ANALYZE " + ", ".join(_TEMP_TABLES))
-    cursor.execute("SELECT COUNT(*) FROM kf_gen_slots")
-    return cursor.fetchone()[0]
 
 
 # --- The writes --------------------------------------------------------------------------------
@@ -381,7 +399,10 @@ class _Plan:
         return min(self.n, (day * 86_400 * self.n + self.span - 1) // self.span)
 
 
-def _ticket_sql(sql: _Sql, plan: _Plan, start: int, stop: int) -> str:
+def _ticket_parts(sql: _Sql, plan: _Plan, start: int, stop: int, *, search: bool = False) -> tuple[str, str]:
+    """(WITH clause, SELECT) of the tickets at positions start … stop - 1, in the column order of
+    `_ticket_sql`; with `search`, each row also holds `words`, the index words of its subject and
+    description (the search rows are made from the same draws, see `_search_sql`)."""
     prefix, source = sql.series(start, stop)
     h = sql.h
     n, span, agents = plan.n, plan.span, plan.agents
@@ -424,7 +445,7 @@ def _ticket_sql(sql: _Sql, plan: _Plan, start: int, stop: int) -> str:
         f"ELSE e.off + (({span} - e.off) * 9) / 10 END"
     )
     serial = f"(dd.last + e.i - ((e.off / 86400) * 86400 * {n} + {span} - 1) / {span} + 1)"
-    return f"""
+    head = f"""
 {prefix}{"," if prefix else "WITH"} b0 AS MATERIALIZED (
                 SELECT g.i,
                     (g.i * {span}) / {n} AS off,
@@ -444,17 +465,15 @@ def _ticket_sql(sql: _Sql, plan: _Plan, start: int, stop: int) -> str:
                     {h(16)} % 2 AS unp
                 FROM {source}
 )
-INSERT INTO {Ticket._meta.db_table} (
-    id, created_at, updated_at, version, number, customer_id, product_id, channel, type, priority,
-    status, subject, description, owner_id, team_id, opened_by_id, bounce_count, urge_count,
-    reopen_count, merged_into_id, resolved_at, closed_at, last_activity_at)
+"""
+    body = f"""
 SELECT
-    {plan.first_id} + e.i,
+    {plan.first_id} + e.i AS id,
     {sql.ts("e.off")},
     {sql.ts(last_off)},
     1 + (CASE WHEN {done} THEN 1 ELSE 0 END) + (CASE WHEN e.status = 'closed' THEN 1 ELSE 0 END)
       + e.b + (CASE WHEN e.intake THEN 1 ELSE 0 END),
-    'KF' || dd.label || {sql.pad(serial)},
+    'KF' || dd.label || {sql.pad(serial)} AS number,
     s.customer_id,
     CASE WHEN e.tix IN ({", ".join(map(str, no_product)) or "-1"}) AND e.unp = 0 THEN NULL
          ELSE s.product_id END,
@@ -464,7 +483,7 @@ SELECT
     e.status,
     x.subject,
     x.description,
-    CASE WHEN e.unclaimed THEN {plan.intake_id} ELSE a.user_id END,
+    CASE WHEN e.unclaimed THEN {plan.intake_id} ELSE a.user_id END AS owner_id,
     CASE WHEN e.unclaimed THEN NULL ELSE a.team_id END,
     CASE WHEN e.intake THEN NULL ELSE a0.user_id END,
     e.b,
@@ -473,7 +492,7 @@ SELECT
     NULL,
     CASE WHEN {done} THEN {sql.ts("e.off + e.res")} END,
     CASE WHEN e.status = 'closed' THEN {sql.ts("e.off + e.res + e.cl")} END,
-    {sql.ts(last_off)}
+    {sql.ts(last_off)}{", x.words AS words" if search else ""}
 FROM (
     SELECT d.*,
         CASE WHEN d.unclaimed THEN 0 ELSE {bounce} END AS b
@@ -497,6 +516,17 @@ JOIN kf_gen_slots s ON s.n = e.slot
 JOIN kf_gen_days dd ON dd.d = e.off / 86400
 JOIN kf_gen_texts x ON x.k = (({text_type}) * {plan.categories} + s.cat) * {VARIANTS} + e.var
 """
+    return head, body
+
+
+def _ticket_sql(sql: _Sql, plan: _Plan, start: int, stop: int) -> str:
+    head, body = _ticket_parts(sql, plan, start, stop)
+    return (
+        f"{head} INSERT INTO {Ticket._meta.db_table} ("
+        "id, created_at, updated_at, version, number, customer_id, product_id, channel, type, priority, "
+        "status, subject, description, owner_id, team_id, opened_by_id, bounce_count, urge_count, "
+        f"reopen_count, merged_into_id, resolved_at, closed_at, last_activity_at) {body}"
+    )
 
 
 def _bounds(weights) -> list[int]:
@@ -551,11 +581,14 @@ def _comments_sql(sql: _Sql, plan: _Plan) -> list[str]:
     return statements
 
 
-def _search_sql(sql: _Sql, plan: _Plan) -> str:
-    """The SELECT of each ticket's search row for tickets.search.insert_from_select: the words of
-    its number, subject and description, then of its comments in their order, each text cut once
-    (a word in two of them appears twice: both databases read it as one)."""
-    words_expr = "lower(t.number) || ' ' || x.words"
+def _search_sql(sql: _Sql, plan: _Plan, start: int, stop: int) -> str:
+    """The SELECT of the search rows of the tickets at positions start … stop - 1, for
+    tickets.search.insert_from_select: the words of each ticket's number, subject and
+    description, then of its comments in their order, each text cut once (a word in two of them
+    appears twice: both databases read it as one). Made from the same draws as the tickets, not
+    read from them: it needs only the small tables, so it can run on a connection of its own."""
+    head, body = _ticket_parts(sql, plan, start, stop, search=True)
+    words_expr = "lower(t.number) || ' ' || t.words"
     joins = []
     for kind in (1, 0, 2):  # the note, the reply, the customer's reply: their order in time
         joins.append(
@@ -563,13 +596,7 @@ def _search_sql(sql: _Sql, plan: _Plan) -> str:
             f"AND {_has_comment(sql, plan, kind)}"
         )
         words_expr += f" || COALESCE(' ' || l{kind}.words, '')"
-    return (
-        f"SELECT t.id, {words_expr} "
-        f"FROM {Ticket._meta.db_table} t "
-        f"JOIN kf_gen_docs x ON x.subject = t.subject AND x.description = t.description "
-        + " ".join(joins)
-        + f" WHERE {_range(plan)}"
-    )
+    return f"{head} SELECT t.id, {words_expr} FROM ({body}) t " + " ".join(joins)
 
 
 _STEPS = "(SELECT 1 AS j UNION ALL SELECT 2 UNION ALL SELECT 3)"
@@ -705,6 +732,60 @@ def _check(context: Context) -> None:
         raise GenerateError("There are no customers to open tickets for; ask for customers too.")
 
 
+class _Abandoned(Exception):
+    pass
+
+
+class _SearchRows(threading.Thread):
+    """Writes the search rows (and builds their GIN index) on a connection of its own while the
+    run's connection writes the tickets, comments, transfers and events: on two cores the two
+    halves take about as long as the longer one. Its transaction waits for the run's: it commits
+    right after the run's commit, or rolls back with it (core.generation's `defer`). The search
+    rows are derived data: should that last commit fail, `manage.py reindex_tickets` makes them."""
+
+    def __init__(self, work: Callable[[], int]):
+        super().__init__(name="kefu-generate-search-rows", daemon=True)
+        self.work = work
+        self.written = threading.Event()
+        self.decided = threading.Event()
+        self.commit = False
+        self.rows = 0
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            with transaction.atomic():
+                self.rows = self.work()
+                self.written.set()
+                self.decided.wait()
+                if not self.commit:
+                    raise _Abandoned
+        except _Abandoned:
+            pass
+        except BaseException as error:  # reported to the run's thread
+            self.error = error
+        finally:
+            self.written.set()
+            connection.close()
+
+    def wait(self) -> int:
+        """The rows written, once they are (still uncommitted); raises if writing them failed."""
+        self.written.wait()
+        if self.error is not None:
+            raise GenerateError(f"The search rows could not be written: {self.error}") from self.error
+        return self.rows
+
+    def finish(self, committed: bool) -> None:
+        self.commit = committed
+        self.decided.set()
+        self.join()
+        if committed and self.error is not None:
+            raise GenerateError(
+                f"The tickets were written but not their search rows ({self.error}): "
+                "run `manage.py reindex_tickets`."
+            ) from self.error
+
+
 def _write(context: Context) -> Written:
     n = context.counts["tickets"]
     if not n:
@@ -736,32 +817,63 @@ def _write(context: Context) -> Written:
             # The joins of a million-ticket batch (slots, texts, the materialised draws) in
             # memory rather than spilled to disk; for this transaction only.
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEMORY}'")
-        plan.slots = _prepare(
-            cursor,
-            sql,
-            agents=agents,
-            days=[(day, date.strftime("%y%m%d"), counters.get(date, 0)) for day, date in enumerate(dates)],
-            texts=_texts(random.Random(seed)),
-        )
+        days = [(day, date.strftime("%y%m%d"), counters.get(date, 0)) for day, date in enumerate(dates)]
+        texts = _texts(random.Random(seed))
+        plan.slots = _prepare(cursor, sql, agents=agents, days=days, texts=texts)
+        batches = list(bulk.batches(n, max(context.batch, 1_000_000)))
+        search_rows: _SearchRows | None = None
+        if sql.pg and context.parallel and n >= PARALLEL_SEARCH_FROM:
+            slots = _slot_copy(cursor)
+
+            def write_search_rows() -> int:
+                # On the thread's own connection (Django's connections are per thread).
+                with connection.cursor() as own:
+                    own.execute(f"SET LOCAL work_mem = '{WORK_MEMORY}'")
+                    _prepare(own, sql, agents=agents, days=days, texts=texts, slots=slots)
+                    started = time.perf_counter()
+                    written = search.insert_from_select(
+                        [_search_sql(sql, plan, done, done + size) for done, size in batches], expected=n
+                    )
+                    say(f"search rows, on a connection of their own ({time.perf_counter() - started:.1f} s)")
+                    _drop_temp_tables(own)
+                return written
+
+            search_rows = _SearchRows(write_search_rows)
+            context.defer(search_rows.finish)
+            search_rows.start()
         first_comment, first_transfer = bulk.next_id(Comment), bulk.next_id(Transfer)
         first_event = bulk.next_id(TicketEvent)
-        with bulk.bulk_mode(TABLES, new_rows=n * 5):
-            for done, size in bulk.batches(n, max(context.batch, 1_000_000)):
-                cursor.execute(_ticket_sql(sql, plan, done, done + size))
-                say(f"tickets {done + size:,}/{n:,}")
-            for statement in _comments_sql(sql, plan):
+
+        def run(label: str, statements: list[str]) -> None:
+            times = []
+            for statement in statements:
+                started = time.perf_counter()
                 cursor.execute(statement)
-            say("comments")
-            for statement in _transfers_sql(sql, plan):
-                cursor.execute(statement)
-            say("transfers")
-            for statement in _events_sql(
-                sql, plan, first_comment=first_comment, first_transfer=first_transfer
-            ):
-                cursor.execute(statement)
-            say("timeline events")
-            search.insert_from_select(_search_sql(sql, plan), expected=n)
-            say("search rows")
+                times.append(time.perf_counter() - started)
+            each = f": {' + '.join(f'{seconds:.1f}' for seconds in times)}" if len(times) > 1 else ""
+            say(f"{label} ({sum(times):.1f} s{each})")
+
+        with bulk.bulk_mode(TABLES, new_rows=n * 5, say=say):
+            for done, size in batches:
+                run(f"tickets {done + size:,}/{n:,}", [_ticket_sql(sql, plan, done, done + size)])
+            run("comments", _comments_sql(sql, plan))
+            run("transfers", _transfers_sql(sql, plan))
+            if sql.pg:
+                # The planner's picture of the rows just written, for the joins that follow.
+                run(
+                    "statistics of the new rows",
+                    [f"ANALYZE {', '.join(m._meta.db_table for m in TABLES[:3])}"],
+                )
+            run(
+                "timeline events",
+                _events_sql(sql, plan, first_comment=first_comment, first_transfer=first_transfer),
+            )
+            if search_rows is None:
+                started = time.perf_counter()
+                search.insert_from_select(
+                    [_search_sql(sql, plan, done, done + size) for done, size in batches], expected=n
+                )
+                say(f"search rows ({time.perf_counter() - started:.1f} s)")
             counters_table = TicketNumberCounter._meta.db_table
             cursor.executemany(
                 f"INSERT INTO {counters_table} (day, last) VALUES (%s, %s) "
@@ -774,6 +886,10 @@ def _write(context: Context) -> Written:
             )
             say("building indexes and checking keys" if sql.pg else "committing")
             bulk.reset_sequences((Ticket,))
+        if search_rows is not None:
+            started = time.perf_counter()
+            search_rows.wait()  # before the run commits: a failure there rolls everything back
+            say(f"search rows ready (waited {time.perf_counter() - started:.1f} s)")
         rows = {
             "tickets": n,
             "comments": _count(cursor, Comment, first_id=first_comment),

@@ -95,8 +95,9 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 
 class Ticket(VersionedModel):
     number = models.CharField(_("number"), max_length=16, unique=True, editable=False)
+    # No index of its own: ticket_customer_idx starts with it (decision 0029).
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tickets"
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tickets", db_index=False
     )
     product = models.ForeignKey(
         OwnedProduct,
@@ -283,8 +284,9 @@ class Comment(TimeStampedModel):
     Written by staff (`author`) or by the customer through their link (`by_customer`).
     """
 
+    # No index of its own: comment_ticket_idx starts with it (decision 0029).
     ticket = models.ForeignKey(
-        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="comments"
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="comments", db_index=False
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -359,8 +361,9 @@ class Transfer(models.Model):
     """A change of owner, with its reason (SPEC §2). `is_bounce` is false for taking a ticket
     from the unassigned intake queue, which is a first owner, not a hand-off."""
 
+    # No index of its own: transfer_ticket_idx starts with it (decision 0029).
     ticket = models.ForeignKey(
-        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="transfers"
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="transfers", db_index=False
     )
     at = models.DateTimeField(_("at"))
     from_user = models.ForeignKey(
@@ -480,8 +483,10 @@ class TicketEvent(models.Model):
     tickets' events on one index range; `is_public` says whether the customer's link shows it.
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    # No single-column indexes: ticket_event_ticket_idx and ticket_event_customer_idx start with
+    # these columns and answer every lookup by them (decision 0029).
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", db_index=False)
     product = models.ForeignKey(
         OwnedProduct, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -26,7 +26,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
@@ -416,16 +416,21 @@ def _bulk_writes(cursor, expected: int):
         cursor.execute(f"ANALYZE {TABLE}")
 
 
-def insert_from_select(select_sql: str, params=(), *, expected: int = 0) -> int:
+def insert_from_select(select_sql: str | Sequence[str], params=(), *, expected: int = 0) -> int:
     """Index new tickets set-wise from a SELECT of (ticket id, index line) rows, for a generator
     that writes its tickets in SQL from a few texts: it cuts each distinct text once with
     `document`, puts the lines in a table of its own, and selects them joined to its tickets
-    (lines may be joined with `||` and spaces: empty words are ignored). No row may exist yet for
-    these tickets. Returns the number of rows inserted."""
+    (lines may be joined with `||` and spaces: empty words are ignored). Several SELECTs (each
+    a batch, without parameters) are inserted in turn, with the GIN index built once after the
+    last. No row may exist yet for these tickets. Returns the number of rows inserted."""
     column = "ticket_id" if connection.vendor == "postgresql" else "rowid"
+    statements = [select_sql] if isinstance(select_sql, str) else list(select_sql)
+    written = 0
     with transaction.atomic(), connection.cursor() as cursor, _bulk_writes(cursor, expected):
-        cursor.execute(f"INSERT INTO {TABLE} ({column}, words) {select_sql}", params or None)
-        return cursor.rowcount
+        for statement in statements:
+            cursor.execute(f"INSERT INTO {TABLE} ({column}, words) {statement}", params or None)
+            written += cursor.rowcount
+    return written
 
 
 def bulk_index(
