@@ -273,11 +273,23 @@ def numbers(page):
     return [ticket.number for ticket in page.items]
 
 
-@pytest.mark.parametrize("walk", [search.WALK_ROWS, 3])
-def test_a_search_page_is_the_newest_matches_and_pages_by_keyset(aircons, monkeypatch, walk):
-    """The walk over the newest rows fills the page of a common word; a short walk leaves the
-    rest to the index lookup of the older rows: the same pages either way."""
+# (rows walked, windows of ids): the defaults; a short walk and windows too narrow for a page,
+# so that every step runs (the last one, every match, finds the rest); a short walk and a window
+# that fills the page of a common word (the last step never runs).
+STEPS = [(search.WALK_ROWS, search.WINDOW_IDS), (3, (2, 4)), (3, (3, 10_000))]
+
+
+@pytest.fixture(params=STEPS, ids=["defaults", "every-step", "window-fills"])
+def steps(request, monkeypatch):
+    walk, windows = request.param
     monkeypatch.setattr(search, "WALK_ROWS", walk)
+    monkeypatch.setattr(search, "WINDOW_IDS", windows)
+    return request.param
+
+
+def test_a_search_page_is_the_newest_matches_and_pages_by_keyset(aircons, steps):
+    """The walk over the newest rows fills the page of a common word; a short walk leaves the
+    rest to the index, by windows of ids and then every match: the same pages either way."""
     expected = [ticket.number for ticket in reversed(aircons)]
     first = newest("空调", limit=4)
     second = newest("空调", limit=4, cursor=first.next_cursor)
@@ -289,10 +301,8 @@ def test_a_search_page_is_the_newest_matches_and_pages_by_keyset(aircons, monkey
     assert numbers(newest("空调 漏水")) == []
 
 
-@pytest.mark.parametrize("walk", [search.WALK_ROWS, 3])
-def test_the_callers_filters_apply_before_the_page_is_cut(agent, aircons, monkeypatch, walk):
+def test_the_callers_filters_apply_before_the_page_is_cut(agent, aircons, steps):
     """The newest matches are resolved: the page of open ones is still full."""
-    monkeypatch.setattr(search, "WALK_ROWS", walk)
     for ticket in aircons[5:]:
         Ticket.objects.filter(pk=ticket.pk).update(status="resolved")
     open_ones = Ticket.objects.filter(status="new")
@@ -304,14 +314,14 @@ def test_the_callers_filters_apply_before_the_page_is_cut(agent, aircons, monkey
     ]
 
 
-def test_a_search_page_finds_a_number_and_the_words_beside_it(aircons, agent):
+def test_a_search_page_finds_a_number_and_the_words_beside_it(aircons, agent, steps):
     washer = Ticket.objects.filter(subject="洗衣机漏水").order_by("id").first()
     assert numbers(newest(washer.number)) == [washer.number]
     assert numbers(newest(washer.number.lower() + " 第3台")) == [aircons[3].number, washer.number]
     assert numbers(newest("*** ,。")) == []
 
 
-def test_a_search_page_shows_a_technician_only_their_tickets(agent, technician, aircons):
+def test_a_search_page_shows_a_technician_only_their_tickets(agent, technician, aircons, steps):
     theirs = open_ticket(technician, "空调不制冷")
     services.add_collaborator(ticket=aircons[2], by=agent, user=technician)
     page = newest("空调", Ticket.objects.visible_to(technician))

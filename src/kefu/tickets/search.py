@@ -232,10 +232,16 @@ def _found_ids(words: tuple[str, list] | None, numbers) -> RawSQL:
 
 
 # The newest search rows a page reads in id order before it asks the GIN index (PostgreSQL):
-# a word in one ticket of WALK_ROWS / 50 or more fills its page there; a rarer one costs this
-# walk plus an index lookup of its (then few) tickets. About sqrt(50 × the tickets) balances
-# the two at 10M tickets.
+# a word in one ticket of WALK_ROWS / 50 or more fills its page there.
 WALK_ROWS = 20_000
+# Then the GIN index, fenced to windows of ids below the cursor: the planner ANDs the GIN bitmap
+# with the range of ids (the BRIN index of migration 0105, or the primary key) before it reads a
+# row, so only the matches inside the window are read from the table (a word's every match cost
+# a table page before: a few thousand of them set the search's tail at 10M tickets). A window
+# runs only when no step before it found a page; the last step, every match below the cursor,
+# only when the widest window did not. A word in one ticket of WINDOW_IDS[i] / 50 or more stops
+# at window i, so the last step reads fewer than 50 × (tickets / the widest window) rows.
+WINDOW_IDS = (200_000, 2_000_000)
 NEWEST_FIRST = ("-id",)
 
 
@@ -247,10 +253,12 @@ def newest_page(queryset: QuerySet, q: str, *, cursor: str | None = None, limit:
     One statement for the page (and the caller's prefetches). On PostgreSQL it first walks the
     newest WALK_ROWS search rows below the cursor backwards on the primary key, keeping those
     that match (a common word fills the page after a few hundred rows and stops); only when they
-    do not fill the page does it ask the GIN index for every match below the cursor (then few:
-    the words are rare together) and sort those. The planner never has to guess how common a word
-    is. On SQLite, FTS5 reads its matches by rowid, newest first. The caller's filters are
-    applied inside both steps, so a page is full whenever enough tickets match.
+    do not fill the page does it ask the GIN index, first for the matches inside windows of ids
+    just below the cursor (WINDOW_IDS, widening), at last for every match below the cursor (then
+    few), each step only when the steps before it did not fill the page. The planner never has
+    to guess how common a word is. On SQLite, FTS5 reads its matches by rowid, newest first. The
+    caller's filters are applied inside every step, so a page is full whenever enough tickets
+    match.
     """
     limit = clamp_limit(limit)
     before = decode_cursor(cursor, queryset.model, NEWEST_FIRST)[0] if cursor else None
@@ -296,25 +304,42 @@ def _newest_sql(
         )
     below, among = below.format(id="ticket_id"), among.format(id="ticket_id")
     # 1. The walk: the newest WALK_ROWS rows, backwards on the primary key; those that match.
-    walk = (
-        f"SELECT ticket_id FROM (SELECT ticket_id, document FROM {TABLE} WHERE TRUE{below} "
-        f"ORDER BY ticket_id DESC LIMIT %s) recent "
-        f"WHERE document @@ %s::tsquery{among} ORDER BY ticket_id DESC LIMIT %s"
+    steps = [
+        (
+            "walk",
+            f"SELECT ticket_id FROM (SELECT ticket_id, document FROM {TABLE} WHERE TRUE{below} "
+            f"ORDER BY ticket_id DESC LIMIT %s) recent "
+            f"WHERE document @@ %s::tsquery{among} ORDER BY ticket_id DESC LIMIT %s",
+            [*below_params, WALK_ROWS, query, *among_params, rows],
+        )
+    ]
+    # The top of the windows: the cursor, or (first page) the newest id, read by the statement.
+    top, top_params = (
+        ("%s", [before]) if before is not None else (f"(SELECT max(ticket_id) + 1 FROM {TABLE})", [])
     )
-    walk_params = [*below_params, WALK_ROWS, query, *among_params, rows]
-    # 2. Only when the walk did not fill the page: every match from the GIN index (OFFSET 0
-    # keeps the planner from walking the primary key for them; they are few by then), the
-    # newest of them. It finds the walk's matches again: the caller's `id IN` drops the doubles.
-    older = (
-        f"SELECT ticket_id FROM (SELECT ticket_id FROM {TABLE} WHERE document @@ %s::tsquery"
-        f"{below}{among} OFFSET 0) found ORDER BY ticket_id DESC LIMIT %s"
-    )
-    older_params = [query, *below_params, *among_params, rows]
-    return (
-        f"WITH walk AS MATERIALIZED ({walk}) SELECT ticket_id FROM walk UNION ALL "
-        f"SELECT ticket_id FROM ({older}) older WHERE (SELECT count(*) FROM walk) < %s",
-        [*walk_params, *older_params, rows],
-    )
+    # 2. The windows, then 3. every match below the cursor. Each runs only when no step before
+    # it found a page (a one-time filter on their counts), and each is the newest
+    # `rows` of its part: together they hold the page. OFFSET 0 keeps the planner from walking
+    # the primary key for a window's matches: the index finds them, the range fences the reads.
+    for index, window in enumerate((*WINDOW_IDS, None)):
+        short = " AND ".join(f"(SELECT count(*) FROM {name}) < %s" for name, _sql, _params in steps)
+        if window is None:
+            fence, fence_params = below, below_params
+        else:
+            fence = f" AND ticket_id >= {top} - %s AND ticket_id < {top}"
+            fence_params = [*top_params, window, *top_params]
+        steps.append(
+            (
+                f"step{index}",
+                f"SELECT ticket_id FROM (SELECT ticket_id FROM {TABLE} WHERE document @@ %s::tsquery"
+                f"{fence}{among} OFFSET 0) found WHERE {short} ORDER BY ticket_id DESC LIMIT %s",
+                [query, *fence_params, *among_params, *[rows] * len(steps), rows],
+            )
+        )
+    ctes = ", ".join(f"{name} AS MATERIALIZED ({sql})" for name, sql, _params in steps)
+    params = [param for _name, _sql, step_params in steps for param in step_params]
+    union = " UNION ALL ".join(f"SELECT ticket_id FROM {name}" for name, _sql, _params in steps)
+    return f"WITH {ctes} {union}", params
 
 
 def _ticket_texts(ticket_ids: list[int]) -> Iterator[tuple[int, str]]:
