@@ -354,19 +354,25 @@ def _build_python(total: int, say, seed: int) -> None:
 
 
 def queries(n: int, seed: int = 5) -> list[tuple[str, str]]:
-    """(kind, query) pairs as agents type them, drawn from the texts the tickets are made of."""
+    """(kind, query) pairs as agents type them, drawn from the words the data set's tickets are
+    made of: this module's own bank for its own data sets, the generator's (tickets.demo) for
+    those of `python -m bench` and `manage.py generate_data`."""
     from django.db import connection
 
     from kefu.tickets.models import Ticket
 
     rng = random.Random(seed)
-    serials: list[str] = []
-    if "bench_search_serials" in connection.introspection.table_names():  # this module's data sets
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT serial FROM bench_search_serials")
-            serials = [row[0] for row in cursor.fetchall()]
     bounds = Ticket.objects.order_by("id").values_list("id", flat=True)
     low, high = bounds.first(), bounds.last()
+
+    def ticket_number():
+        return Ticket.objects.filter(id__gte=rng.randint(low, high)).values_list("number", flat=True).first()
+
+    if "bench_search_serials" not in connection.introspection.table_names():
+        return _generated_queries(rng, n, ticket_number)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT serial FROM bench_search_serials")
+        serials = [row[0] for row in cursor.fetchall()]
     kinds = [
         ("appliance", lambda: rng.choice(APPLIANCES)),
         ("appliance and fault", lambda: f"{rng.choice(APPLIANCES)} {rng.choice(FAULTS)}"),
@@ -380,12 +386,63 @@ def queries(n: int, seed: int = 5) -> list[tuple[str, str]]:
             lambda: rng.choice(APPLIANCES)[:-1] if rng.random() < 0.5 else rng.choice(PARTS)[:1],
         ),
         ("serial number", lambda: rng.choice(serials) if serials else rng.choice(APPLIANCES)),
+        ("ticket number", ticket_number),
+    ]
+    return [(kind, make()) for kind, make in (rng.choice(kinds) for _ in range(n))]
+
+
+def _generated_queries(rng: random.Random, n: int, ticket_number) -> list[tuple[str, str]]:
+    """The mix for a data set of the generator (tickets.generate): its subjects, details, replies
+    and notes are tickets.demo's words, each ticket's product named as people call it."""
+    from kefu.customers.demo import SPOKEN_NAMES
+    from kefu.customers.models import OwnedProduct
+    from kefu.tickets import demo
+
+    appliances = sorted(set(SPOKEN_NAMES.values()))
+    faults = [(name, fault) for code, name in SPOKEN_NAMES.items() for fault in demo.FAULTS.get(code, ())]
+    lines = [*demo.REPLIES, *demo.NOTES, *demo.CUSTOMER_REPLIES]
+    details = [detail for texts in demo.DETAILS.values() for detail in texts]
+    # Serial numbers of products: not in the tickets' text (a search that finds nothing).
+    last = OwnedProduct.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    serials = (
+        list(
+            OwnedProduct.objects.filter(id__gte=rng.randint(0, max(last - 5_000, 0)))
+            .exclude(serial_number="")
+            .order_by("id")
+            .values_list("serial_number", flat=True)[:2_000]
+        )
+        or appliances
+    )
+
+    def piece(text: str, low: int = 3, high: int = 7) -> str:
+        """A few characters of a text, as an agent types what the customer said."""
+        text = text.rstrip("。？，")
+        size = min(len(text), rng.randint(low, high))
+        start = rng.randint(0, len(text) - size)
+        return text[start : start + size]
+
+    def fault_words() -> str:
+        name, fault = rng.choice(faults)
+        return fault.replace(name, "", 1) or fault
+
+    kinds = [
+        ("appliance", lambda: rng.choice(appliances)),
+        # Any appliance with any fault: some go together often, some rarely or never.
+        ("appliance and fault", lambda: f"{rng.choice(appliances)} {fault_words()}"),
+        ("appliance, fault, part", lambda: f"{rng.choice(faults)[1]} {piece(rng.choice(lines), 2, 4)}"),
+        ("part in a reply or note", lambda: piece(rng.choice(lines))),
+        # What the customer said (a detail: one of eight per type of request): the rare words.
+        ("a detail of the request", lambda: piece(rng.choice(details), 4, 8)),
         (
-            "ticket number",
+            "typing (prefix)",
             lambda: (
-                Ticket.objects.filter(id__gte=rng.randint(low, high)).values_list("number", flat=True).first()
+                rng.choice(appliances)[:-1] or rng.choice(appliances)
+                if rng.random() < 0.5
+                else piece(rng.choice(details), 1, 3)
             ),
         ),
+        ("serial number", lambda: rng.choice(serials)),
+        ("ticket number", ticket_number),
     ]
     return [(kind, make()) for kind, make in (rng.choice(kinds) for _ in range(n))]
 

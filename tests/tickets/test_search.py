@@ -344,3 +344,35 @@ def test_a_search_page_is_one_statement_and_refuses_a_cursor_of_another_list(air
 def test_a_search_page_of_nothing_is_empty(aircons):
     assert newest("空调", Ticket.objects.none()).items == []
     assert newest("空调", Ticket.objects.filter(pk__in=[])).items == []
+
+
+def test_a_chinese_prefix_stands_for_the_words_it_begins():
+    """Exactly: with HMM off an index word of Chinese characters is a dictionary word or a single
+    character, so the prefix and the dictionary's words that begin with it are all it can match."""
+    words = search.prefix_words("洗衣")
+    assert words[0] == "洗衣"
+    assert "洗衣机" in words
+    assert all(word.startswith("洗衣") for word in words)
+    assert len(words) <= search.MAX_PREFIX_WORDS + 1
+    assert search.prefix_words("热水器") == ["热水器"]
+    assert search.prefix_words("压") is None  # a single common character begins too many
+    assert search.prefix_words("kf26") is None  # not Chinese: the index's own prefix match
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("洗衣", {"washer"}),  # a prefix the dictionary expands (洗衣机)
+        ("全自动洗衣", {"washer"}),
+        ("冰箱 压", {"fridge"}),  # a broad prefix after another word: checked on the rows
+        ("热水器 燃", {"heater"}),
+        ("冰箱 燃", set()),
+        ("压", {"fridge"}),  # a broad prefix alone
+    ],
+)
+def test_prefixes_find_the_same_tickets_in_every_form(tickets, steps, q, expected):
+    """The queues' filter (matching) and the newest-first page agree, whatever form the prefix
+    takes in the index's query; the steps of the page change nothing."""
+    want = {tickets[name].number for name in expected}
+    assert found(q) == want
+    assert set(numbers(newest(q))) == want
