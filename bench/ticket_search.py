@@ -396,7 +396,7 @@ def _generated_queries(rng: random.Random, n: int, ticket_number) -> list[tuple[
     and notes are tickets.demo's words, each ticket's product named as people call it."""
     from kefu.customers.demo import SPOKEN_NAMES
     from kefu.customers.models import OwnedProduct
-    from kefu.tickets import demo
+    from kefu.tickets import demo, search
 
     appliances = sorted(set(SPOKEN_NAMES.values()))
     faults = [(name, fault) for code, name in SPOKEN_NAMES.items() for fault in demo.FAULTS.get(code, ())]
@@ -414,12 +414,19 @@ def _generated_queries(rng: random.Random, n: int, ticket_number) -> list[tuple[
         or appliances
     )
 
-    def piece(text: str, low: int = 3, high: int = 7) -> str:
-        """A few characters of a text, as an agent types what the customer said."""
-        text = text.rstrip("。？，")
-        size = min(len(text), rng.randint(low, high))
-        start = rng.randint(0, len(text) - size)
-        return text[start : start + size]
+    tokenizer = search._jieba()
+
+    def piece(text: str, low: int = 1, high: int = 3) -> str:
+        """A few words of a text in a row, as an agent types what the customer said."""
+        words = [word for word in tokenizer.cut(text, HMM=False) if search._parts(word)]
+        size = min(len(words), rng.randint(low, high))
+        start = rng.randint(0, len(words) - size)
+        return "".join(words[start : start + size])
+
+    def typed(text: str) -> str:
+        """A word of the text (two characters or more) being typed: all but its last character."""
+        words = [word for word in tokenizer.cut(text, HMM=False) if len(word) > 1 and search._parts(word)]
+        return rng.choice(words)[:-1] if words else text
 
     def fault_words() -> str:
         name, fault = rng.choice(faults)
@@ -429,17 +436,13 @@ def _generated_queries(rng: random.Random, n: int, ticket_number) -> list[tuple[
         ("appliance", lambda: rng.choice(appliances)),
         # Any appliance with any fault: some go together often, some rarely or never.
         ("appliance and fault", lambda: f"{rng.choice(appliances)} {fault_words()}"),
-        ("appliance, fault, part", lambda: f"{rng.choice(faults)[1]} {piece(rng.choice(lines), 2, 4)}"),
-        ("part in a reply or note", lambda: piece(rng.choice(lines))),
+        ("appliance, fault, part", lambda: f"{rng.choice(faults)[1]} {piece(rng.choice(lines), 1, 2)}"),
+        ("part in a reply or note", lambda: piece(rng.choice(lines), 2, 3)),
         # What the customer said (a detail: one of eight per type of request): the rare words.
-        ("a detail of the request", lambda: piece(rng.choice(details), 4, 8)),
+        ("a detail of the request", lambda: piece(rng.choice(details), 2, 3)),
         (
             "typing (prefix)",
-            lambda: (
-                rng.choice(appliances)[:-1] or rng.choice(appliances)
-                if rng.random() < 0.5
-                else piece(rng.choice(details), 1, 3)
-            ),
+            lambda: typed(rng.choice(appliances) if rng.random() < 0.5 else rng.choice(details)),
         ),
         ("serial number", lambda: rng.choice(serials)),
         ("ticket number", ticket_number),

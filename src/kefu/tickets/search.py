@@ -382,10 +382,14 @@ def _newest_sql(
             [*below_params, WALK_ROWS, query, *among_params, rows],
         )
     ]
-    # The top of the windows: the cursor, or (first page) the newest id, read by the statement.
-    top, top_params = (
-        ("%s", [before]) if before is not None else (f"(SELECT max(ticket_id) + 1 FROM {TABLE})", [])
-    )
+    # The windows end at the cursor (numbers the planner sees: it knows how many rows a window
+    # holds) or, on the first page, begin below the newest id (read by the statement: with only a
+    # lower bound the planner guesses a third of the table, so it never walks the window on the
+    # primary key instead of asking the GIN index).
+    if before is None:
+        top, top_params = f"(SELECT max(ticket_id) + 1 FROM {TABLE})", []
+    else:
+        top, top_params = "%s", [before]
     # 2. The windows, then 3. every match below the cursor. Each runs only when no step before
     # it found a page (a one-time filter on their counts), and each is the newest
     # `rows` of its part: together they hold the page. OFFSET 0 keeps the planner from walking
@@ -395,8 +399,8 @@ def _newest_sql(
         if window is None:
             fence, fence_params = below, below_params
         else:
-            fence = f" AND ticket_id >= {top} - %s AND ticket_id < {top}"
-            fence_params = [*top_params, window, *top_params]
+            fence = f" AND ticket_id >= {top} - %s{below}"
+            fence_params = [*top_params, window, *below_params]
         steps.append(
             (
                 f"step{number}",
