@@ -37,13 +37,14 @@ TICKET_SEARCH_INDEX = {"postgresql": "ticket_search_document_idx", "sqlite": "ti
 TICKET_SEARCH_WALK = "Index Scan Backward using tickets_ticket_search_pkey"
 
 
-def check_ticket_search(q: str, common: str = "空调") -> tuple[list[Figure], str]:
+def check_ticket_search(q: str, middling: list[str] | None = None) -> tuple[list[Figure], str]:
     """The plans of the ticket search's page query (bench.ticket_search) for a rare word (a
-    serial number) and a common one (an appliance): on PostgreSQL, the walk reads the primary
-    key backwards, every step after it reads the GIN index, and the windows AND it with a range
-    of ids before reading rows (for a common word: a rare one's few matches may be read as
-    they are); on SQLite, the FTS5 table answers."""
-    from bench.ticket_search import page_query_sql
+    serial number) and, run, for words of middling frequency (what the customers said): on
+    PostgreSQL the walk reads the primary key backwards, every step after it reads the GIN index,
+    and no step that runs reads a window of ids through the primary key (row after row: the
+    planner must AND the GIN index with the ids' range, or read the few matches); on SQLite, the
+    FTS5 table answers."""
+    from bench.ticket_search import middling_queries, page_query_sql
     from kefu.tickets import search
 
     plan = explain(page_query_sql(q))
@@ -51,8 +52,15 @@ def check_ticket_search(q: str, common: str = "空调") -> tuple[list[Figure], s
     if connection.vendor != "postgresql":
         used = index in plan
         return [Figure(f"ticket search for a serial number uses {index}", int(used), "bool", "1", used)], plan
-    common_plan = explain(page_query_sql(common))
     steps = len(search.WINDOW_IDS) + 1
+    walked, ran = 0, []
+    for text in middling if middling is not None else middling_queries():
+        analyzed = explain(page_query_sql(text), analyze=True)
+        ran.append(f"-- {text}:\n{analyzed}")
+        walked += sum(
+            "Index Scan using tickets_ticket_search_pkey" in line and "never executed" not in line
+            for line in analyzed.splitlines()
+        )
     checks = [
         (
             "ticket search for a serial number: the walk reads the primary key backwards",
@@ -62,14 +70,10 @@ def check_ticket_search(q: str, common: str = "空调") -> tuple[list[Figure], s
             f"ticket search for a serial number: each of its {steps} index steps reads {index}",
             plan.count(f"Bitmap Index Scan on {index}") >= steps,
         ),
-        (
-            f"ticket search for a common word: each of its {steps - 1} windows ANDs {index} with the ids",
-            common_plan.count("BitmapAnd") >= steps - 1
-            and common_plan.count(f"Bitmap Index Scan on {index}") >= steps,
-        ),
+        (f"ticket search, {len(ran)} middling queries: no window read on the primary key", walked == 0),
     ]
     figures = [Figure(label, int(ok), "bool", "1", ok) for label, ok in checks]
-    return figures, f"{plan}\n-- a common word ({common}):\n{common_plan}"
+    return figures, "\n".join([plan, *ran])
 
 
 def main_query_plan(text: str) -> str:

@@ -551,6 +551,16 @@ def page_query_sql(q: str) -> str:
     )
 
 
+def middling_queries(count: int = 5) -> list[str]:
+    """Queries of the mix whose words are neither common nor rare (what the customers said, on
+    a data set of the generator; parts in a reply on one of this module's)."""
+    pairs = queries(300, seed=11)
+    chosen = [q for kind, q in pairs if kind == "a detail of the request"] or [
+        q for kind, q in pairs if kind == "part in a reply or note"
+    ]
+    return chosen[:count]
+
+
 def rare_query() -> str:
     """A serial number written in one ticket (or an appliance, in a data set built elsewhere)."""
     pairs = [q for kind, q in queries(50) if kind == "serial number"]
