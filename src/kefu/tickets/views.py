@@ -243,24 +243,24 @@ def rows_html(rows: list[Row]) -> str:
     transferred, urged = escape(_("Times transferred")), escape(_("Times the customer urged"))
     drawn = []
     for row in rows:
-        url = escape(row.url)
+        url = escape(row["url"])
         link = f'<a class="kf-cell-link" href="{url}" tabindex="-1" aria-hidden="true">'
-        priority_label = escape(row.priority_label)
-        if row.priority == "normal":
+        priority_label = escape(row["priority_label"])
+        if row["priority"] == "normal":
             priority = f'<span class="kf-muted">{priority_label}</span>'
         else:
-            arrow = '<span aria-hidden="true">▲ </span>' if row.priority in ("urgent", "high") else ""
+            arrow = '<span aria-hidden="true">▲ </span>' if row["priority"] in ("urgent", "high") else ""
             priority = (
-                f'<span class="kf-priority {escape(row.priority_class)}">{arrow}{priority_label}</span>'
+                f'<span class="kf-priority {escape(row["priority_class"])}">{arrow}{priority_label}</span>'
             )
-        product = escape(row.product_name) if row.product_name else '<span class="kf-muted">—</span>'
+        product = escape(row["product_name"]) if row["product_name"] else '<span class="kf-muted">—</span>'
         flags = ""
-        if row.bounces:
-            badge = "kf-flag" if row.is_bouncing else "kf-chip"
-            flags += f'<span class="badge {badge}" title="{transferred}">{escape(row.bounces)}</span>'
+        if row["bounces"]:
+            badge = "kf-flag" if row["is_bouncing"] else "kf-chip"
+            flags += f'<span class="badge {badge}" title="{transferred}">{escape(row["bounces"])}</span>'
         flags += "\n"
-        if row.urges:
-            flags += f'<span class="badge bg-orange-lt" title="{urged}">{escape(row.urges)}</span>'
+        if row["urges"]:
+            flags += f'<span class="badge bg-orange-lt" title="{urged}">{escape(row["urges"])}</span>'
         extra = "".join(
             f'<td class="kf-nowrap">{link}{conditional_escape(cell)}</a></td>'
             for cell in row.get("extra_cells", ())
@@ -268,18 +268,18 @@ def rows_html(rows: list[Row]) -> str:
         drawn.append(
             '<tr class="kf-row-link">'
             f'<td><a class="kf-cell-link" href="{url}">'
-            f'<span class="fw-bold kf-mono">{escape(row.number)}</span>'
-            f'<span class="d-block kf-subject">{escape(row.subject)}</span></a></td>'
-            f'<td class="kf-nowrap">{link}<span class="kf-status {escape(row.status_class)}">'
-            f'{escape(row.status_label)}</span><span class="d-block small">{priority}</span></a></td>'
-            f'<td>{link}{escape(row.customer_name)}<span class="d-block kf-phone small">'
-            f"{escape(row.customer_phone)}</span></a></td>"
+            f'<span class="fw-bold kf-mono">{escape(row["number"])}</span>'
+            f'<span class="d-block kf-subject">{escape(row["subject"])}</span></a></td>'
+            f'<td class="kf-nowrap">{link}<span class="kf-status {escape(row["status_class"])}">'
+            f'{escape(row["status_label"])}</span><span class="d-block small">{priority}</span></a></td>'
+            f'<td>{link}{escape(row["customer_name"])}<span class="d-block kf-phone small">'
+            f"{escape(row['customer_phone'])}</span></a></td>"
             f'<td class="d-none d-md-table-cell">{link}{product}</a></td>'
-            f'<td class="d-none d-md-table-cell">{link}{escape(row.owner_name)}</a></td>'
+            f'<td class="d-none d-md-table-cell">{link}{escape(row["owner_name"])}</a></td>'
             f'<td class="d-none d-sm-table-cell">{link}{flags}</a></td>'
             f"{extra}"
-            f'<td class="kf-nowrap">{link}<time datetime="{escape(row.created_iso)}" '
-            f'title="{escape(row.created_text)}">{escape(row.age)}</time></a></td>'
+            f'<td class="kf-nowrap">{link}<time datetime="{escape(row["created_iso"])}" '
+            f'title="{escape(row["created_text"])}">{escape(row["age"])}</time></a></td>'
             "</tr>\n"
         )
     return mark_safe("".join(drawn))  # every value above is escaped
