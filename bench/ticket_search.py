@@ -610,6 +610,11 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--walk", type=int, help="rows the page walks before the GIN index (search.WALK_ROWS)"
     )
+    parser.add_argument(
+        "--windows",
+        help="windows of ids the page asks the GIN index for, comma-separated (search.WINDOW_IDS); "
+        "'none' for none (a database without the BRIN index of migration 0105)",
+    )
     parser.add_argument("--no-plans", action="store_true", help="skip the EXPLAIN output")
     args = parser.parse_args(argv)
     if args.existing:
@@ -639,7 +644,12 @@ def main(argv=None) -> int:
 
     if args.walk:
         search.WALK_ROWS = args.walk
-    print(f"walk: {search.WALK_ROWS:,} rows; tickets: {Ticket.objects.count():,}", flush=True)
+    if args.windows:
+        search.WINDOW_IDS = () if args.windows == "none" else tuple(int(w) for w in args.windows.split(","))
+    print(
+        f"walk: {search.WALK_ROWS:,} rows; windows: {search.WINDOW_IDS}; tickets: {Ticket.objects.count():,}",
+        flush=True,
+    )
     plan_figures, found = plans.check_ticket_search(rare_query())
     if not args.no_plans:
         print("plan of the page query for a serial number:\n    " + found.replace("\n", "\n    "), flush=True)
