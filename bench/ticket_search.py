@@ -354,19 +354,25 @@ def _build_python(total: int, say, seed: int) -> None:
 
 
 def queries(n: int, seed: int = 5) -> list[tuple[str, str]]:
-    """(kind, query) pairs as agents type them, drawn from the texts the tickets are made of."""
+    """(kind, query) pairs as agents type them, drawn from the words the data set's tickets are
+    made of: this module's own bank for its own data sets, the generator's (tickets.demo) for
+    those of `python -m bench` and `manage.py generate_data`."""
     from django.db import connection
 
     from kefu.tickets.models import Ticket
 
     rng = random.Random(seed)
-    serials: list[str] = []
-    if "bench_search_serials" in connection.introspection.table_names():  # this module's data sets
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT serial FROM bench_search_serials")
-            serials = [row[0] for row in cursor.fetchall()]
     bounds = Ticket.objects.order_by("id").values_list("id", flat=True)
     low, high = bounds.first(), bounds.last()
+
+    def ticket_number():
+        return Ticket.objects.filter(id__gte=rng.randint(low, high)).values_list("number", flat=True).first()
+
+    if "bench_search_serials" not in connection.introspection.table_names():
+        return _generated_queries(rng, n, ticket_number)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT serial FROM bench_search_serials")
+        serials = [row[0] for row in cursor.fetchall()]
     kinds = [
         ("appliance", lambda: rng.choice(APPLIANCES)),
         ("appliance and fault", lambda: f"{rng.choice(APPLIANCES)} {rng.choice(FAULTS)}"),
@@ -380,12 +386,66 @@ def queries(n: int, seed: int = 5) -> list[tuple[str, str]]:
             lambda: rng.choice(APPLIANCES)[:-1] if rng.random() < 0.5 else rng.choice(PARTS)[:1],
         ),
         ("serial number", lambda: rng.choice(serials) if serials else rng.choice(APPLIANCES)),
+        ("ticket number", ticket_number),
+    ]
+    return [(kind, make()) for kind, make in (rng.choice(kinds) for _ in range(n))]
+
+
+def _generated_queries(rng: random.Random, n: int, ticket_number) -> list[tuple[str, str]]:
+    """The mix for a data set of the generator (tickets.generate): its subjects, details, replies
+    and notes are tickets.demo's words, each ticket's product named as people call it."""
+    from kefu.customers.demo import SPOKEN_NAMES
+    from kefu.customers.models import OwnedProduct
+    from kefu.tickets import demo, search
+
+    appliances = sorted(set(SPOKEN_NAMES.values()))
+    faults = [(name, fault) for code, name in SPOKEN_NAMES.items() for fault in demo.FAULTS.get(code, ())]
+    lines = [*demo.REPLIES, *demo.NOTES, *demo.CUSTOMER_REPLIES]
+    details = [detail for texts in demo.DETAILS.values() for detail in texts]
+    # Serial numbers of products: not in the tickets' text (a search that finds nothing).
+    last = OwnedProduct.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    serials = (
+        list(
+            OwnedProduct.objects.filter(id__gte=rng.randint(0, max(last - 5_000, 0)))
+            .exclude(serial_number="")
+            .order_by("id")
+            .values_list("serial_number", flat=True)[:2_000]
+        )
+        or appliances
+    )
+
+    tokenizer = search._jieba()
+
+    def piece(text: str, low: int = 1, high: int = 3) -> str:
+        """A few words of a text in a row, as an agent types what the customer said."""
+        words = [word for word in tokenizer.cut(text, HMM=False) if search._parts(word)]
+        size = min(len(words), rng.randint(low, high))
+        start = rng.randint(0, len(words) - size)
+        return "".join(words[start : start + size])
+
+    def typed(text: str) -> str:
+        """A word of the text (two characters or more) being typed: all but its last character."""
+        words = [word for word in tokenizer.cut(text, HMM=False) if len(word) > 1 and search._parts(word)]
+        return rng.choice(words)[:-1] if words else text
+
+    def fault_words() -> str:
+        name, fault = rng.choice(faults)
+        return fault.replace(name, "", 1) or fault
+
+    kinds = [
+        ("appliance", lambda: rng.choice(appliances)),
+        # Any appliance with any fault: some go together often, some rarely or never.
+        ("appliance and fault", lambda: f"{rng.choice(appliances)} {fault_words()}"),
+        ("appliance, fault, part", lambda: f"{rng.choice(faults)[1]} {piece(rng.choice(lines), 1, 2)}"),
+        ("part in a reply or note", lambda: piece(rng.choice(lines), 2, 3)),
+        # What the customer said (a detail: one of eight per type of request): the rare words.
+        ("a detail of the request", lambda: piece(rng.choice(details), 2, 3)),
         (
-            "ticket number",
-            lambda: (
-                Ticket.objects.filter(id__gte=rng.randint(low, high)).values_list("number", flat=True).first()
-            ),
+            "typing (prefix)",
+            lambda: typed(rng.choice(appliances) if rng.random() < 0.5 else rng.choice(details)),
         ),
+        ("serial number", lambda: rng.choice(serials)),
+        ("ticket number", ticket_number),
     ]
     return [(kind, make()) for kind, make in (rng.choice(kinds) for _ in range(n))]
 
@@ -491,6 +551,16 @@ def page_query_sql(q: str) -> str:
     )
 
 
+def middling_queries(count: int = 5) -> list[str]:
+    """Queries of the mix whose words are neither common nor rare (what the customers said, on
+    a data set of the generator; parts in a reply on one of this module's)."""
+    pairs = queries(300, seed=11)
+    chosen = [q for kind, q in pairs if kind == "a detail of the request"] or [
+        q for kind, q in pairs if kind == "part in a reply or note"
+    ]
+    return chosen[:count]
+
+
 def rare_query() -> str:
     """A serial number written in one ticket (or an appliance, in a data set built elsewhere)."""
     pairs = [q for kind, q in queries(50) if kind == "serial number"]
@@ -540,6 +610,11 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--walk", type=int, help="rows the page walks before the GIN index (search.WALK_ROWS)"
     )
+    parser.add_argument(
+        "--windows",
+        help="windows of ids the page asks the GIN index for, comma-separated (search.WINDOW_IDS); "
+        "'none' for none (a database without the BRIN index of migration 0105)",
+    )
     parser.add_argument("--no-plans", action="store_true", help="skip the EXPLAIN output")
     args = parser.parse_args(argv)
     if args.existing:
@@ -569,7 +644,12 @@ def main(argv=None) -> int:
 
     if args.walk:
         search.WALK_ROWS = args.walk
-    print(f"walk: {search.WALK_ROWS:,} rows; tickets: {Ticket.objects.count():,}", flush=True)
+    if args.windows:
+        search.WINDOW_IDS = () if args.windows == "none" else tuple(int(w) for w in args.windows.split(","))
+    print(
+        f"walk: {search.WALK_ROWS:,} rows; windows: {search.WINDOW_IDS}; tickets: {Ticket.objects.count():,}",
+        flush=True,
+    )
     plan_figures, found = plans.check_ticket_search(rare_query())
     if not args.no_plans:
         print("plan of the page query for a serial number:\n    " + found.replace("\n", "\n    "), flush=True)

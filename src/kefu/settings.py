@@ -127,6 +127,10 @@ elif default_db["ENGINE"] == "django.db.backends.postgresql":
     default_db.setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
     )
+    # No JIT compilation: its 30–400 ms buy nothing for statements that read a page of rows, and
+    # the planner's costs of the ticket search's steps (decision 0023), estimated for every match
+    # of a common word, cross jit_above_cost at a million tickets.
+    default_db["OPTIONS"].setdefault("options", "-c jit=off")
     default_db["OPTIONS"]["pool"] = {
         "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
         "max_size": int(os.environ.get("DB_POOL_MAX", "10")),

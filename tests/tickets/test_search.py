@@ -273,11 +273,23 @@ def numbers(page):
     return [ticket.number for ticket in page.items]
 
 
-@pytest.mark.parametrize("walk", [search.WALK_ROWS, 3])
-def test_a_search_page_is_the_newest_matches_and_pages_by_keyset(aircons, monkeypatch, walk):
-    """The walk over the newest rows fills the page of a common word; a short walk leaves the
-    rest to the index lookup of the older rows: the same pages either way."""
+# (rows walked, windows of ids): the defaults; a short walk and windows too narrow for a page,
+# so that every step runs (the last one, every match, finds the rest); a short walk and a window
+# that fills the page of a common word (the last step never runs).
+STEPS = [(search.WALK_ROWS, search.WINDOW_IDS), (3, (2, 4)), (3, (3, 10_000))]
+
+
+@pytest.fixture(params=STEPS, ids=["defaults", "every-step", "window-fills"])
+def steps(request, monkeypatch):
+    walk, windows = request.param
     monkeypatch.setattr(search, "WALK_ROWS", walk)
+    monkeypatch.setattr(search, "WINDOW_IDS", windows)
+    return request.param
+
+
+def test_a_search_page_is_the_newest_matches_and_pages_by_keyset(aircons, steps):
+    """The walk over the newest rows fills the page of a common word; a short walk leaves the
+    rest to the index, by windows of ids and then every match: the same pages either way."""
     expected = [ticket.number for ticket in reversed(aircons)]
     first = newest("空调", limit=4)
     second = newest("空调", limit=4, cursor=first.next_cursor)
@@ -289,10 +301,8 @@ def test_a_search_page_is_the_newest_matches_and_pages_by_keyset(aircons, monkey
     assert numbers(newest("空调 漏水")) == []
 
 
-@pytest.mark.parametrize("walk", [search.WALK_ROWS, 3])
-def test_the_callers_filters_apply_before_the_page_is_cut(agent, aircons, monkeypatch, walk):
+def test_the_callers_filters_apply_before_the_page_is_cut(agent, aircons, steps):
     """The newest matches are resolved: the page of open ones is still full."""
-    monkeypatch.setattr(search, "WALK_ROWS", walk)
     for ticket in aircons[5:]:
         Ticket.objects.filter(pk=ticket.pk).update(status="resolved")
     open_ones = Ticket.objects.filter(status="new")
@@ -304,14 +314,14 @@ def test_the_callers_filters_apply_before_the_page_is_cut(agent, aircons, monkey
     ]
 
 
-def test_a_search_page_finds_a_number_and_the_words_beside_it(aircons, agent):
+def test_a_search_page_finds_a_number_and_the_words_beside_it(aircons, agent, steps):
     washer = Ticket.objects.filter(subject="洗衣机漏水").order_by("id").first()
     assert numbers(newest(washer.number)) == [washer.number]
     assert numbers(newest(washer.number.lower() + " 第3台")) == [aircons[3].number, washer.number]
     assert numbers(newest("*** ,。")) == []
 
 
-def test_a_search_page_shows_a_technician_only_their_tickets(agent, technician, aircons):
+def test_a_search_page_shows_a_technician_only_their_tickets(agent, technician, aircons, steps):
     theirs = open_ticket(technician, "空调不制冷")
     services.add_collaborator(ticket=aircons[2], by=agent, user=technician)
     page = newest("空调", Ticket.objects.visible_to(technician))
@@ -334,3 +344,35 @@ def test_a_search_page_is_one_statement_and_refuses_a_cursor_of_another_list(air
 def test_a_search_page_of_nothing_is_empty(aircons):
     assert newest("空调", Ticket.objects.none()).items == []
     assert newest("空调", Ticket.objects.filter(pk__in=[])).items == []
+
+
+def test_a_chinese_prefix_stands_for_the_words_it_begins():
+    """Exactly: with HMM off an index word of Chinese characters is a dictionary word or a single
+    character, so the prefix and the dictionary's words that begin with it are all it can match."""
+    words = search.prefix_words("洗衣")
+    assert words[0] == "洗衣"
+    assert "洗衣机" in words
+    assert all(word.startswith("洗衣") for word in words)
+    assert len(words) <= search.MAX_PREFIX_WORDS + 1
+    assert search.prefix_words("热水器") == ["热水器"]
+    assert search.prefix_words("压") is None  # a single common character begins too many
+    assert search.prefix_words("kf26") is None  # not Chinese: the index's own prefix match
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("洗衣", {"washer"}),  # a prefix the dictionary expands (洗衣机)
+        ("全自动洗衣", {"washer"}),
+        ("冰箱 压", {"fridge"}),  # a broad prefix after another word: checked on the rows
+        ("热水器 燃", {"heater"}),
+        ("冰箱 燃", set()),
+        ("压", {"fridge"}),  # a broad prefix alone
+    ],
+)
+def test_prefixes_find_the_same_tickets_in_every_form(tickets, steps, q, expected):
+    """The queues' filter (matching) and the newest-first page agree, whatever form the prefix
+    takes in the index's query; the steps of the page change nothing."""
+    want = {tickets[name].number for name in expected}
+    assert found(q) == want
+    assert set(numbers(newest(q))) == want

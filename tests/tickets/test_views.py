@@ -143,6 +143,29 @@ def test_my_queue_lists_my_open_tickets_with_the_customer_masked(client, agent, 
     assert reverse("tickets:detail", args=[ticket.number]) in html
 
 
+def test_a_queue_row_escapes_what_people_typed_and_links_each_cell(client, agent, chen):
+    """The rows are drawn in Python (views.rows_html): every value is escaped, every cell opens the
+    ticket, only the number is a tab stop."""
+    typed = services.open_ticket(
+        by=agent, customer=chen, subject='<script>alert("x")</script> & 漏水', type="repair", channel="phone"
+    )
+    Ticket.objects.filter(pk=typed.pk).update(priority="urgent", bounce_count=2, urge_count=1)
+
+    html = queue(as_user(client, agent)).content.decode()
+
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 漏水" in html
+    row = html[
+        html.index('<tr class="kf-row-link">') : html.index("</tr>", html.index('<tr class="kf-row-link">'))
+    ]
+    address = reverse("tickets:detail", args=[typed.number])
+    assert row.count(f'href="{address}"') == row.count("<td")
+    assert row.count('tabindex="-1"') == row.count("<td") - 1
+    assert "kf-flag" in row  # two transfers: bouncing
+    assert "bg-orange-lt" in row  # urged
+    assert "▲" in row  # urgent
+
+
 def test_the_tabs_follow_the_permissions(client, agent, supervisor, technician):
     def tabs(user):
         return [tab.code for tab, _count in queue(as_user(client, user)).context["tabs"]]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.core.forms import StyledForm, require_version
 from kefu.core.validation import TEXT_MAX
+from kefu.customers.catalogue import category_label
 from kefu.customers.models import Customer, OwnedProduct, ProductCategory
 from kefu.tickets.models import (
     Channel,
@@ -339,8 +340,10 @@ class QueueFilterForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Two columns, not model instances (the bar is on every queue page); the model's order.
         self.fields["category"].choices = _blank(
-            (category.code, category.label) for category in ProductCategory.objects.all()
+            (code, category_label(code, name))
+            for code, name in ProductCategory.objects.values_list("code", "name")
         )
 
     def filters(self) -> dict[str, str]:

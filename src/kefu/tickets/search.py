@@ -20,6 +20,7 @@ being typed. Every word is made only of letters and digits before it reaches the
 quotes, `*`, `-`, `NEAR`, `&`, `:` or a NUL in a query are plain separators, never syntax.
 """
 
+import bisect
 import contextlib
 import functools
 import logging
@@ -176,10 +177,73 @@ def _query_text(terms: list[str], prefix: bool) -> str:
     return " AND ".join(strings)
 
 
+# A Chinese prefix is looked up in the GIN index as the words it can begin (below); one that
+# begins more than this many (a single common character: 不, 机) is not.
+MAX_PREFIX_WORDS = 64
+_HAN = re.compile(r"[\u4e00-\u9fd5]+")
+_dictionary_lock = threading.Lock()
+_dictionary: list[str] | None = None
+
+
+def _dictionary_words() -> list[str]:
+    """Every index word jieba can make of more than one Chinese character, sorted: the parts of
+    its dictionary's words (built once per process from the loaded dictionary, 0.2 s)."""
+    global _dictionary
+    if _dictionary is None:
+        with _dictionary_lock:
+            if _dictionary is None:
+                words = {part for word, freq in _jieba().FREQ.items() if freq for part in _parts(word)}
+                _dictionary = sorted(words)
+    return _dictionary
+
+
+def prefix_words(prefix: str) -> list[str] | None:
+    """The index words a Chinese prefix can stand for, itself first, or None when it is not all
+    Chinese or begins more than MAX_PREFIX_WORDS words.
+
+    Exact, not a guess: with HMM off jieba makes a run of Chinese characters into dictionary
+    words or single characters (decision 0023), so an index word of Chinese characters that
+    begins with the prefix is the prefix itself or a dictionary word. GIN answers `'a' & ('p' |
+    'p1' | …)` by skipping through the posting lists, where `'p':*` first collects every
+    match of every word that begins with p (the tail of queries typed to their end: 冰箱 不出热水)."""
+    if not _HAN.fullmatch(prefix):
+        return None
+    words = _dictionary_words()
+    start = bisect.bisect_left(words, prefix)
+    end = bisect.bisect_left(words, prefix + "\U0010ffff", start)
+    if end - start > MAX_PREFIX_WORDS:
+        return None
+    return [prefix, *(word for word in words[start:end] if word != prefix)]
+
+
+def _index_query(terms: list[str], prefix: bool) -> tuple[str, bool]:
+    """(the tsquery a GIN step asks the index, whether it finds every match of the query exactly)
+    on PostgreSQL. A Chinese prefix becomes the words it can begin; a broader one (a single
+    common character) stays a prefix match. (The rows an inexact query finds would be checked
+    against the whole query: none is made now.)"""
+    if not prefix:
+        return _query_text(terms, False), True
+    expanded = prefix_words(terms[-1])
+    if expanded is not None:
+        words = " | ".join(f"'{word}'" for word in expanded)
+        return " & ".join([*(f"'{term}'" for term in terms[:-1]), f"({words})"]), True
+    # A broad prefix stays the index's own prefix match: leaving it out and checking the rows
+    # read every match of the other words from the table (a sentence's words that always go
+    # together: seconds at 10M), where the index's cost is bounded by its own size.
+    return _query_text(terms, True), True
+
+
 def _match_sql(terms: list[str], prefix: bool) -> tuple[str, list[str]]:
     """The subquery of the ids of the tickets holding every term (the last as a prefix)."""
     if connection.vendor == "postgresql":
-        return f"SELECT ticket_id FROM {TABLE} WHERE document @@ %s::tsquery", [_query_text(terms, prefix)]
+        index, exact = _index_query(terms, prefix)
+        if exact:
+            return f"SELECT ticket_id FROM {TABLE} WHERE document @@ %s::tsquery", [index]
+        return (
+            f"SELECT ticket_id FROM (SELECT ticket_id, document FROM {TABLE} WHERE document @@ %s::tsquery "
+            f"OFFSET 0) found WHERE document @@ %s::tsquery",
+            [index, _query_text(terms, prefix)],
+        )
     return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [_query_text(terms, prefix)]
 
 
@@ -232,10 +296,18 @@ def _found_ids(words: tuple[str, list] | None, numbers) -> RawSQL:
 
 
 # The newest search rows a page reads in id order before it asks the GIN index (PostgreSQL):
-# a word in one ticket of WALK_ROWS / 50 or more fills its page there; a rarer one costs this
-# walk plus an index lookup of its (then few) tickets. About sqrt(50 × the tickets) balances
-# the two at 10M tickets.
+# a word in one ticket of WALK_ROWS / 50 or more fills its page there.
 WALK_ROWS = 20_000
+# Then the GIN index, fenced to windows of ids below the cursor: the planner ANDs the GIN bitmap
+# with the range of ids (the BRIN index of migration 0105, or the primary key) before it reads a
+# row, so only the matches inside the window are read from the table (a word's every match cost
+# a table page before: a few thousand of them set the search's tail at 10M tickets). A window
+# runs only when no step before it found a page; the last step, every match below the cursor,
+# only when the widest window did not. A word in one ticket of WINDOW_IDS[i] / 50 or more stops
+# at window i, so the last step reads fewer than 50 × (tickets / the widest window) rows. One
+# window: each index step reads the words' lists again, and where the planner misjudges words
+# that always go together (it multiplies their frequencies) it reads every match in each step.
+WINDOW_IDS = (200_000,)
 NEWEST_FIRST = ("-id",)
 
 
@@ -247,10 +319,12 @@ def newest_page(queryset: QuerySet, q: str, *, cursor: str | None = None, limit:
     One statement for the page (and the caller's prefetches). On PostgreSQL it first walks the
     newest WALK_ROWS search rows below the cursor backwards on the primary key, keeping those
     that match (a common word fills the page after a few hundred rows and stops); only when they
-    do not fill the page does it ask the GIN index for every match below the cursor (then few:
-    the words are rare together) and sort those. The planner never has to guess how common a word
-    is. On SQLite, FTS5 reads its matches by rowid, newest first. The caller's filters are
-    applied inside both steps, so a page is full whenever enough tickets match.
+    do not fill the page does it ask the GIN index, first for the matches inside windows of ids
+    just below the cursor (WINDOW_IDS, widening), at last for every match below the cursor (then
+    few), each step only when the steps before it did not fill the page. The planner never has
+    to guess how common a word is. On SQLite, FTS5 reads its matches by rowid, newest first. The
+    caller's filters are applied inside every step, so a page is full whenever enough tickets
+    match.
     """
     limit = clamp_limit(limit)
     before = decode_cursor(cursor, queryset.model, NEWEST_FIRST)[0] if cursor else None
@@ -295,26 +369,52 @@ def _newest_sql(
             [query, *below_params, *among_params, rows],
         )
     below, among = below.format(id="ticket_id"), among.format(id="ticket_id")
+    # The index steps ask the GIN index `index` (a Chinese prefix as the words it begins); when it
+    # leaves a broad prefix out, the rows it finds are checked against the whole query.
+    index, exact = _index_query(terms, prefix)
+    check, check_params = ("", []) if exact else (" AND document @@ %s::tsquery", [query])
+    columns = "ticket_id" if exact else "ticket_id, document"
     # 1. The walk: the newest WALK_ROWS rows, backwards on the primary key; those that match.
-    walk = (
-        f"SELECT ticket_id FROM (SELECT ticket_id, document FROM {TABLE} WHERE TRUE{below} "
-        f"ORDER BY ticket_id DESC LIMIT %s) recent "
-        f"WHERE document @@ %s::tsquery{among} ORDER BY ticket_id DESC LIMIT %s"
-    )
-    walk_params = [*below_params, WALK_ROWS, query, *among_params, rows]
-    # 2. Only when the walk did not fill the page: every match from the GIN index (OFFSET 0
-    # keeps the planner from walking the primary key for them; they are few by then), the
-    # newest of them. It finds the walk's matches again: the caller's `id IN` drops the doubles.
-    older = (
-        f"SELECT ticket_id FROM (SELECT ticket_id FROM {TABLE} WHERE document @@ %s::tsquery"
-        f"{below}{among} OFFSET 0) found ORDER BY ticket_id DESC LIMIT %s"
-    )
-    older_params = [query, *below_params, *among_params, rows]
-    return (
-        f"WITH walk AS MATERIALIZED ({walk}) SELECT ticket_id FROM walk UNION ALL "
-        f"SELECT ticket_id FROM ({older}) older WHERE (SELECT count(*) FROM walk) < %s",
-        [*walk_params, *older_params, rows],
-    )
+    steps = [
+        (
+            "walk",
+            f"SELECT ticket_id FROM (SELECT ticket_id, document FROM {TABLE} WHERE TRUE{below} "
+            f"ORDER BY ticket_id DESC LIMIT %s) recent "
+            f"WHERE document @@ %s::tsquery{among} ORDER BY ticket_id DESC LIMIT %s",
+            [*below_params, WALK_ROWS, query, *among_params, rows],
+        )
+    ]
+    # The windows end at the cursor (numbers the planner sees: it knows how many rows a window
+    # holds) or, on the first page, begin below the newest id (read by the statement: with only a
+    # lower bound the planner guesses a third of the table, so it never walks the window on the
+    # primary key instead of asking the GIN index).
+    if before is None:
+        top, top_params = f"(SELECT max(ticket_id) + 1 FROM {TABLE})", []
+    else:
+        top, top_params = "%s", [before]
+    # 2. The windows, then 3. every match below the cursor. Each runs only when no step before
+    # it found a page (a one-time filter on their counts), and each is the newest
+    # `rows` of its part: together they hold the page. OFFSET 0 keeps the planner from walking
+    # the primary key for a window's matches: the index finds them, the range fences the reads.
+    for number, window in enumerate((*WINDOW_IDS, None)):
+        short = " AND ".join(f"(SELECT count(*) FROM {name}) < %s" for name, _sql, _params in steps)
+        if window is None:
+            fence, fence_params = below, below_params
+        else:
+            fence = f" AND ticket_id >= {top} - %s{below}"
+            fence_params = [*top_params, window, *below_params]
+        steps.append(
+            (
+                f"step{number}",
+                f"SELECT ticket_id FROM (SELECT {columns} FROM {TABLE} WHERE document @@ %s::tsquery"
+                f"{fence}{among} OFFSET 0) found WHERE {short}{check} ORDER BY ticket_id DESC LIMIT %s",
+                [index, *fence_params, *among_params, *[rows] * len(steps), *check_params, rows],
+            )
+        )
+    ctes = ", ".join(f"{name} AS MATERIALIZED ({sql})" for name, sql, _params in steps)
+    params = [param for _name, _sql, step_params in steps for param in step_params]
+    union = " UNION ALL ".join(f"SELECT ticket_id FROM {name}" for name, _sql, _params in steps)
+    return f"WITH {ctes} {union}", params
 
 
 def _ticket_texts(ticket_ids: list[int]) -> Iterator[tuple[int, str]]:
