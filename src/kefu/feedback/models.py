@@ -397,6 +397,8 @@ class FollowUp(VersionedModel):
     class Meta:
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
+        # Everyone with view_followup sees their own queue; this sees every person's (decision 0032).
+        permissions = [("view_all_followups", _("Can see every person's follow-ups"))]
         constraints = [
             # Generation is idempotent: one follow-up per resolved ticket, one revisit per account
             # and day.
