@@ -9,6 +9,7 @@ from kefu.accounts.auth import TokenAuth
 from kefu.core.api import KefuAPI
 from kefu.core.api.auth import SessionAuth
 from kefu.customers.api import router as customers_router
+from kefu.insights.api import router as insights_router
 from kefu.notifications.api import router as notifications_router
 from kefu.promises.api import router as promises_router
 from kefu.promises.api_figures import router as promise_figures_router
@@ -32,3 +33,4 @@ api.add_router("/", notifications_router)
 api.add_router("/", promises_router)
 api.add_router("/", portal_router)
 api.add_router("/", promise_figures_router)
+api.add_router("/", insights_router)

@@ -259,6 +259,11 @@ LOGGING = {
 # --- Kefu ----------------------------------------------------------------------------------
 # Region used to read phone numbers typed without a country code.
 KEFU_PHONE_REGION = os.environ.get("KEFU_PHONE_REGION", "CN")
+# The satisfaction figures (insights, decision 0034): the share of dissatisfied customers who
+# complain (the iceberg divides the complaints by it), and the fewest answers for a value to count
+# in the consistency spread.
+KEFU_COMPLAINT_SHARE = float(os.environ.get("KEFU_COMPLAINT_SHARE", "0.04"))
+KEFU_FIGURES_MIN_ANSWERS = int(os.environ.get("KEFU_FIGURES_MIN_ANSWERS", "30"))
 # Lookups by a whole phone number for people who may not see numbers (customers.lookups): at
 # these defaults, guessing the four hidden digits of a masked number takes weeks.
 KEFU_PHONE_LOOKUPS_PER_HOUR = int(os.environ.get("PHONE_LOOKUPS_PER_HOUR", "20"))

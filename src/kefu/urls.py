@@ -11,6 +11,7 @@ urlpatterns = [
     path("tickets/", include("kefu.tickets.urls")),
     path("notifications/", include("kefu.notifications.urls")),
     path("promises/", include("kefu.promises.urls")),
+    path("figures/", include("kefu.insights.urls")),
     path("complaints/", include("kefu.complaints.urls")),
     path("t/", include("kefu.tickets.urls_portal")),
     path("i18n/", include("django.conf.urls.i18n")),
