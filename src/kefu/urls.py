@@ -14,6 +14,8 @@ urlpatterns = [
     path("figures/", include("kefu.insights.urls")),
     path("complaints/", include("kefu.complaints.urls")),
     path("t/", include("kefu.tickets.urls_portal")),
+    path("feedback/", include("kefu.feedback.urls")),
+    path("s/", include("kefu.feedback.urls_public")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -141,6 +141,7 @@ class Survey(models.Model):
     class Meta:
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
+        permissions = [("view_recovery_queue", _("Can see the recovery queue"))]
         constraints = [
             # One survey per subject: resolving, reopening and resolving again asks once.
             models.UniqueConstraint(fields=["subject_kind", "subject_id"], name="survey_once_per_subject"),
