@@ -95,6 +95,7 @@ class Complaint(VersionedModel):
     class Meta:
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
+        permissions = [("escalate_complaint", _("Can escalate a complaint to HQ"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(severity__in=Severity.values), name="complaint_severity_valid"
@@ -181,6 +182,9 @@ class Compensation(TimeStampedModel):
     class Meta:
         verbose_name = _("compensation")
         verbose_name_plural = _("compensations")
+        # Who may approve what a customer is given (supervisors and managers): the approver named
+        # on a compensation must hold it; the one who records it need not.
+        permissions = [("approve_compensation", _("Can approve compensation"))]
         constraints = [
             models.CheckConstraint(condition=Q(value__gte=0), name="compensation_value_not_negative"),
             models.CheckConstraint(
@@ -257,6 +261,7 @@ class Problem(VersionedModel):
     class Meta:
         verbose_name = _("problem")
         verbose_name_plural = _("problems")
+        permissions = [("close_problem", _("Can close a problem"))]
         constraints = [
             models.CheckConstraint(condition=~Q(title=""), name="problem_title_not_empty"),
             models.CheckConstraint(condition=Q(status__in=ProblemStatus.values), name="problem_status_valid"),

@@ -5,6 +5,7 @@ from kefu.complaints import views
 app_name = "complaints"
 
 urlpatterns = [
+    path("", views.complaints, name="complaints"),
     path("problems/", views.problems, name="problems"),
     path("problems/<int:problem_id>/", views.problem, name="problem"),
     path("problems/<int:problem_id>/edit/", views.edit_problem, name="edit_problem"),
