@@ -6,6 +6,7 @@ static files, so it works offline and under our script-src 'self' policy).
 
 from kefu.accounts.api import router as accounts_router
 from kefu.accounts.auth import TokenAuth
+from kefu.complaints.api import router as complaints_router
 from kefu.core.api import KefuAPI
 from kefu.core.api.auth import SessionAuth
 from kefu.customers.api import router as customers_router
@@ -33,4 +34,5 @@ api.add_router("/", notifications_router)
 api.add_router("/", promises_router)
 api.add_router("/", portal_router)
 api.add_router("/", promise_figures_router)
+api.add_router("/", complaints_router)
 api.add_router("/", insights_router)
