@@ -41,6 +41,10 @@ class SurveyAnswerForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].widget.attrs["class"] = "form-check-input"
+
 
 def _gone(request: HttpRequest, message, status: int) -> HttpResponse:
     return render(request, GONE, {"message": message, "status": status}, status=status)
