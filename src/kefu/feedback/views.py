@@ -50,7 +50,13 @@ def recovery_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "feedback/recovery_queue.html",
-        {"rows": rows, "cell_headers": headers, "next_cursor": page.next_cursor, "mine": mine},
+        {
+            "section": "recovery",
+            "rows": rows,
+            "cell_headers": headers,
+            "next_cursor": page.next_cursor,
+            "mine": mine,
+        },
     )
 
 
