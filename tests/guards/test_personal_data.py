@@ -212,6 +212,19 @@ def seed_notifications(users: list[User], customer: Customer) -> None:
     delivery.drain()
 
 
+def seed_figures(customer: Customer) -> None:
+    """The figures' rollups hold the customer: the 报表 page lists them among those at risk
+    (insights), a link to their page beside their name."""
+    from django.utils import timezone
+
+    from kefu.feedback.models import CustomerMood, SatisfactionTally
+    from kefu.feedback.tallies import week_of
+
+    CustomerMood.objects.create(customer=customer, last_unhappy_at=timezone.now())
+    week = week_of(timezone.now())
+    SatisfactionTally.objects.create(week=week, dimension="all", answered=3, dissatisfied=1)
+
+
 @pytest.fixture
 def world(db) -> World:
     viewers = make_viewers()
@@ -219,6 +232,7 @@ def world(db) -> World:
     agent = next(viewer.user for viewer in viewers if viewer.name == "agent")
     customer, neighbour, ids = seed_archive(agent)
     seed_notifications([viewer.user for viewer in viewers], customer)
+    seed_figures(customer)
     current = [known_number(MOBILE, customer.pk), known_number(LANDLINE, customer.pk)]
     current.append(known_number(NEIGHBOUR, neighbour.pk))
     numbers = [*current, known_number(FORMER, customer.pk)]

@@ -363,6 +363,7 @@ def at_risk_customers(
     "/exports/{figure}.csv",
     response={200: None, **errors(400, 403, 404)},
     operation_id="export_figure_csv",
+    url_name="export_figure_csv",
     summary="A figure's table as CSV",
     description=(
         "The table of `figure` as a UTF-8 CSV file (with a byte-order mark), taking the same "
