@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 from kefu.accounts.services import issue_token
 from kefu.customers import services
+from kefu.feedback.models import Survey
 from kefu.notifications.models import Notification
 from kefu.promises.models import PromisePolicy, WorkCalendar
 from kefu.tickets import services as ticket_services
@@ -88,6 +89,11 @@ def world(db, one_connection):
         by=admin, customer=customer, subject="空调不制冷", type="repair", channel="phone"
     )
     colleague = make_user("agent", username="fuzz-colleague")
+    # A resolved ticket: its satisfaction survey to read and answer (surveys/{survey}).
+    resolved = ticket_services.open_ticket(
+        by=admin, customer=customer, subject="洗衣机漏水", type="repair", channel="phone"
+    )
+    ticket_services.transition_ticket(ticket=resolved, by=admin, status="resolved")
     return {
         "headers": {"Authorization": f"Bearer {raw}"},
         "ids": {
@@ -98,6 +104,7 @@ def world(db, one_connection):
             "ticket": ticket.pk,
             "ticket_ref": ticket.pk,  # the portal's operations name it so
             "policy": PromisePolicy.objects.order_by("id").values_list("id", flat=True).first(),
+            "survey": Survey.objects.get(ticket=resolved).pk,
         },
         "body_ids": {
             "from": duplicate.pk,
