@@ -38,12 +38,12 @@ ACCESS = {
         lambda world, user: Call(path={"survey": fresh_survey(world).pk}, body={"satisfied": True}),
     ),
     "get_public_survey": Op(
-        EVERYONE, lambda world, user: Call(path={"token": links.make_token(_survey(world))}), public=True
+        EVERYONE, lambda world, user: Call(path={"survey_token": links.make_token(_survey(world))}), public=True
     ),
     "answer_public_survey": Op(
         EVERYONE,
         lambda world, user: Call(
-            path={"token": links.make_token(fresh_survey(world))},
+            path={"survey_token": links.make_token(fresh_survey(world))},
             body={"satisfied": False, "reason": "slow", "comment": "等太久"},
         ),
         public=True,

@@ -116,7 +116,7 @@ def record_answer(request: HttpRequest, survey: Id, payload: AnswerIn):
 
 
 @router.get(
-    "/public/surveys/{token}",
+    "/public/surveys/{survey_token}",
     auth=None,
     response={200: PublicSurveyOut, **errors(400, 404, 410)},
     operation_id="get_public_survey",
@@ -126,15 +126,15 @@ def record_answer(request: HttpRequest, survey: Id, payload: AnswerIn):
         "when not satisfied. A tampered token is a 404; an expired, unanswered one a 410."
     ),
 )
-def get_public_survey(request: HttpRequest, token: Token):
-    survey = links.open_link(token)
+def get_public_survey(request: HttpRequest, survey_token: Token):
+    survey = links.open_link(survey_token)
     if survey.answered_at is None and survey.expires_at <= timezone.now():
         raise links.SurveyLinkExpired()
     return public_survey_data(survey, selectors.offered_reasons())
 
 
 @router.post(
-    "/public/surveys/{token}",
+    "/public/surveys/{survey_token}",
     auth=None,
     response={200: PublicAnswerOut, **errors(400, 404, 409, 410, 422)},
     operation_id="answer_public_survey",
@@ -145,8 +145,8 @@ def get_public_survey(request: HttpRequest, token: Token):
         "inactive reason a 422 naming `reason`."
     ),
 )
-def answer_public_survey(request: HttpRequest, token: Token, payload: AnswerIn):
-    survey = links.open_link(token)
+def answer_public_survey(request: HttpRequest, survey_token: Token, payload: AnswerIn):
+    survey = links.open_link(survey_token)
     _refuse_nul(payload.comment)
     services.record_survey_answer(
         survey=survey,
