@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from kefu.accounts.services import issue_token
+from kefu.complaints import services_problems
 from kefu.customers import services
 from kefu.feedback.models import Survey
 from kefu.notifications.models import Notification
@@ -94,6 +95,11 @@ def world(db, one_connection):
         by=admin, customer=customer, subject="洗衣机漏水", type="repair", channel="phone"
     )
     ticket_services.transition_ticket(ticket=resolved, by=admin, status="resolved")
+    # A complaint to classify and compensate, and a problem to change, link to and close.
+    complaint = ticket_services.open_ticket(
+        by=admin, customer=customer, subject="送错型号", type="complaint", channel="phone"
+    )
+    problem = services_problems.create_problem(by=admin, title="沙漠站点老鼠咬断光缆", owner=admin)
     return {
         "headers": {"Authorization": f"Bearer {raw}"},
         "ids": {
@@ -105,6 +111,7 @@ def world(db, one_connection):
             "ticket_ref": ticket.pk,  # the portal's operations name it so
             "policy": PromisePolicy.objects.order_by("id").values_list("id", flat=True).first(),
             "survey": Survey.objects.get(ticket=resolved).pk,
+            "problem": problem.pk,
         },
         "body_ids": {
             "from": duplicate.pk,
@@ -116,6 +123,8 @@ def world(db, one_connection):
             "to_ticket": original.pk,
             "into": original.pk,
             "calendar": WorkCalendar.objects.order_by("id").values_list("id", flat=True).first(),
+            "approved_by": admin.pk,
+            "ticket": complaint.pk,
         },
     }
 

@@ -1,6 +1,6 @@
 """What this part registers in the shared registries, called once from its AppConfig.ready():
 the roles' grants, the tickets' hooks (a complaint-type ticket gets its Complaint row), the ticket
-page's parts, the timeline kinds, the notification kinds, and the seeded causes after migrate."""
+page's parts, the timeline kinds, the notification kinds, the demo step, and the seeded causes after migrate."""
 
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_migrate
@@ -18,7 +18,7 @@ def register() -> None:
     from django.apps import apps
 
     from kefu.accounts import roles
-    from kefu.complaints import notices, services, timeline, ui
+    from kefu.complaints import demo, notices, services, timeline, ui
     from kefu.complaints.permissions import ROLE_GRANTS
     from kefu.tickets import extensions
 
@@ -28,6 +28,7 @@ def register() -> None:
     if "complaint_classified" not in _registered_kinds():
         timeline.register_kinds()
     notices.register_kinds()
+    demo.register()
     post_migrate.connect(
         _seed_causes, sender=apps.get_app_config("complaints"), dispatch_uid="kefu.complaints.seed_causes"
     )
