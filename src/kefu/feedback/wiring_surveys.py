@@ -29,7 +29,7 @@ def register() -> None:
     from django.apps import apps
 
     from kefu.accounts import roles
-    from kefu.feedback import notices, subjects, timeline, ui
+    from kefu.feedback import demo_surveys, notices, subjects, timeline, ui
     from kefu.feedback.permissions import ROLE_GRANTS
     from kefu.tickets import extensions
 
@@ -41,6 +41,7 @@ def register() -> None:
     timeline.register_kinds()
     notices.register_kinds()
     ui.register()
+    demo_surveys.register()
     post_migrate.connect(
         _seed_defaults, sender=apps.get_app_config("feedback"), dispatch_uid="kefu.feedback.seed_reasons"
     )
