@@ -251,12 +251,55 @@ class Answer:
     masked: list[KnownNumber]
     audited: set[int]  # customers this request wrote a reveal row for, by this viewer
     leaked: list[Sighting]
+def seed_follow_ups(by: User, customer: Customer, ids: dict) -> None:
+    """Two tickets of the customer resolved by `by`: their follow-ups (回访) in `by`'s queue, one
+    done (on the customer's timeline), one to do (its page and answer: ids["follow_up"])."""
+    from kefu.feedback import services_followups
+    from kefu.feedback.models import FollowUp
+
+    made = []
+    for subject in ("冰箱不制冷", "洗衣机漏水"):
+        ticket = ticket_services.open_ticket(
+            by=by, customer=customer, subject=subject, type="repair", channel="phone"
+        )
+        ticket_services.transition_ticket(ticket=ticket, by=by, status="resolved")
+        made.append(FollowUp.objects.get(ticket=ticket))
+    services_followups.record_follow_up_outcome(follow_up=made[0], by=by, outcome="reached", notes="客户满意")
+    ids["follow_up"] = made[1].pk
+
+
+def seed_surveys(by: User, customer: Customer, ids: dict) -> None:
+    """Two tickets of the customer resolved: one survey answered 不满意 by the link (its recovery
+    case, in the supervisors' queue; ids["survey"]), one waiting (its link: ids["survey_token"])."""
+    from kefu.accounts.models import Team
+    from kefu.feedback import links
+    from kefu.feedback import services as feedback_services
+    from kefu.feedback.models import Survey
+
+    supervisor = User.objects.filter(groups__name="supervisor", is_active=True).first()
+    by.team = Team.objects.create(name="回访测试组", supervisor=supervisor)
+    by.save(update_fields=["team"])
+    surveys = []
+    for subject in ("热水器不出热水", "油烟机噪音大"):
+        ticket = ticket_services.open_ticket(
+            by=by, customer=customer, subject=subject, type="repair", channel="phone"
+        )
+        ticket_services.transition_ticket(ticket=ticket, by=by, status="resolved")
+        surveys.append(Survey.objects.get(ticket=ticket))
+    feedback_services.record_survey_answer(
+        survey=surveys[0], satisfied=False, reason="slow", comment="等了三天也没人联系", via="link"
+    )
+    ids["survey"] = surveys[0].pk
+    ids["survey_token"] = links.make_token(surveys[1])
+
+
 
     @property
     def full_numbers(self) -> set[KnownNumber]:
         return {sighting.number for sighting in self.full}
 
 
+    seed_follow_ups(agent, customer, ids)
 def reveal_rows(user: User) -> Counter[int]:
     """The viewer's reveal rows in the audit trail, counted per customer."""
     rows = AuditEvent.objects.filter(

@@ -18,7 +18,8 @@ class RuleForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["version"].required = False
+        if "version" in self.fields:  # a read-only view has no fields
+            self.fields["version"].required = False
 
 
 class FollowUpRuleAdmin(ServiceModelAdmin):
