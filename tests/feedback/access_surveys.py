@@ -38,7 +38,9 @@ ACCESS = {
         lambda world, user: Call(path={"survey": fresh_survey(world).pk}, body={"satisfied": True}),
     ),
     "get_public_survey": Op(
-        EVERYONE, lambda world, user: Call(path={"survey_token": links.make_token(_survey(world))}), public=True
+        EVERYONE,
+        lambda world, user: Call(path={"survey_token": links.make_token(_survey(world))}),
+        public=True,
     ),
     "answer_public_survey": Op(
         EVERYONE,

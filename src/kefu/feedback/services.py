@@ -84,7 +84,7 @@ def create_survey(
             survey.save(force_insert=True)
     except IntegrityError:
         return Survey.objects.get(subject_kind=subject_kind, subject_id=subject_id)
-    if survey.ticket_id is not None:
+    if survey.ticket is not None:
         timeline.write(survey.ticket, timeline.SURVEY_CREATED, at=now, data={"survey": survey.pk})
     return survey
 
@@ -112,14 +112,14 @@ def send_survey(*, survey: Survey, request=None) -> Survey:
     context = {
         "link": links.link_path(survey),
         "subject": subjects.label(survey.subject_kind),
-        "number": survey.ticket.number if survey.ticket_id else "",
+        "number": survey.ticket.number if survey.ticket is not None else "",
     }
     send_to_customer(kind=SURVEY_MESSAGE, phone=phone, email="" if phone else email, context=context)
     now = timezone.now()
     survey.sent_via = SentVia.SMS if phone else SentVia.EMAIL
     survey.sent_at = now
     survey.save(update_fields=["sent_via", "sent_at"])
-    if survey.ticket_id is not None:
+    if survey.ticket is not None:
         timeline.write(
             survey.ticket, timeline.SURVEY_SENT, at=now, data={"survey": survey.pk, "via": survey.sent_via}
         )
@@ -219,7 +219,7 @@ def record_survey_answer(
     tallies.count_answer(survey)
     _move_mood(survey)
     audit.record_update(actor=by, obj=survey, before=before)
-    if survey.ticket_id is not None:
+    if survey.ticket is not None:
         timeline.write(
             survey.ticket,
             timeline.SURVEY_ANSWERED,
@@ -264,7 +264,7 @@ def recovery_owner(survey: Survey):
     every supervisor sees it, and the managers are told."""
     from kefu.accounts.models import Team
 
-    team_ids = [survey.team_id, survey.ticket.team_id if survey.ticket_id else None]
+    team_ids = [survey.team_id, survey.ticket.team_id if survey.ticket is not None else None]
     for team_id in team_ids:
         if team_id is None:
             continue
@@ -277,12 +277,12 @@ def recovery_owner(survey: Survey):
 def recovery_description(survey: Survey) -> str:
     """The customer's words first, then what the case is about (in the site's language)."""
     lines = [gettext("The customer said: not satisfied.")]
-    if survey.reason_id:
+    if survey.reason is not None:
         lines.append(gettext("Reason: %(reason)s") % {"reason": survey.reason.name})
     if survey.comment:
         lines.append(gettext("In their words: %(comment)s") % {"comment": survey.comment})
     lines.append("")
-    if survey.ticket_id:
+    if survey.ticket is not None:
         lines.append(
             gettext("Survey after ticket %(number)s “%(subject)s”.")
             % {"number": survey.ticket.number, "subject": survey.ticket.subject}
