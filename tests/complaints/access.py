@@ -16,7 +16,11 @@ PROBLEM_EDITORS = frozenset({"supervisor", "manager", "admin"})
 
 def _complaint(world):
     return ticket_services.open_ticket(
-        by=world.users["agent"], customer=world.customer, subject=world.unique("送错型号"), type="complaint", channel="phone"
+        by=world.users["agent"],
+        customer=world.customer,
+        subject=world.unique("送错型号"),
+        type="complaint",
+        channel="phone",
     )
 
 
@@ -35,7 +39,9 @@ def classify(world, user):
 
 
 def compensate(world, user):
-    return on_complaint(world, user, {"kind": "gift", "value": "50.00", "approved_by": world.users["supervisor"].pk})
+    return on_complaint(
+        world, user, {"kind": "gift", "value": "50.00", "approved_by": world.users["supervisor"].pk}
+    )
 
 
 def escalate(world, user):
@@ -62,7 +68,9 @@ ACCESS = {
     "add_compensation": Op(RECORDERS, compensate),
     "escalate_complaint_to_hq": Op(ESCALATORS, escalate),
     "list_problems": Op(READERS, lambda world, user: Call(query={"status": "open"})),
-    "create_problem": Op(PROBLEM_EDITORS, lambda world, user: Call(body={"title": world.unique("热水器报E1")})),
+    "create_problem": Op(
+        PROBLEM_EDITORS, lambda world, user: Call(body={"title": world.unique("热水器报E1")})
+    ),
     "get_problem": Op(READERS, lambda world, user: Call(path={"problem": _problem(world).pk})),
     "update_problem": Op(PROBLEM_EDITORS, update_problem),
     "link_problem_ticket": Op(READERS, link),

@@ -5,13 +5,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kefu.complaints import services
-from kefu.complaints import services_problems
+from kefu.complaints import services, services_problems
 from kefu.complaints.models import Compensation, Complaint, ComplaintTally, Problem, ProblemTicket
 from kefu.core.models import AuditEvent
 from kefu.notifications.models import Notification, OutboxMessage
 from kefu.tickets import services as ticket_services
-from tests.factories import customer_with_phone, make_user
+from tests.factories import customer_with_phone
 from tests.refusals import assert_refused
 from tests.tickets.test_api import send
 
@@ -28,7 +27,11 @@ def complaint(agent):
 @pytest.fixture
 def repair(agent):
     return ticket_services.open_ticket(
-        by=agent, customer=customer_with_phone("+8613900000009"), subject="空调不制冷", type="repair", channel="phone"
+        by=agent,
+        customer=customer_with_phone("+8613900000009"),
+        subject="空调不制冷",
+        type="repair",
+        channel="phone",
     )
 
 
@@ -62,7 +65,8 @@ def put_body(**fields) -> dict:
 def test_a_complaint_is_read_and_classified_by_number(agent_client, complaint):
     answer = agent_client.get(f"/api/v1/tickets/{complaint.number}/complaint")
     assert answer.status_code == 200
-    assert answer.json()["cause"] is None and answer.json()["version"] == 1
+    assert answer.json()["cause"] is None
+    assert answer.json()["version"] == 1
     answer = send(agent_client, "put", f"/tickets/{complaint.pk}/complaint", put_body())
     assert answer.status_code == 200, answer.content
     body = answer.json()
@@ -110,7 +114,10 @@ def test_a_ticket_that_is_no_complaint_is_404_to_read_and_409_to_write(agent_cli
     answer = send(agent_client, "put", f"/tickets/{repair.pk}/complaint", put_body())
     assert_refused(answer, 409, code="not_a_complaint")
     answer = send(
-        agent_client, "post", f"/tickets/{repair.pk}/compensations", {"kind": "gift", "value": "10", "approved_by": supervisor.pk}
+        agent_client,
+        "post",
+        f"/tickets/{repair.pk}/compensations",
+        {"kind": "gift", "value": "10", "approved_by": supervisor.pk},
     )
     assert_refused(answer, 409, code="not_a_complaint")
     assert written() == before
@@ -131,10 +138,12 @@ def test_a_compensation_is_created_once_per_idempotency_key(agent_client, superv
     again = send(agent_client, "post", path, body, **{"Idempotency-Key": "comp-1"})
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
-    assert first.json()["value"] == "299.00" and first.json()["approved_by"] == supervisor.pk
+    assert first.json()["value"] == "299.00"
+    assert first.json()["approved_by"] == supervisor.pk
     assert Compensation.objects.count() == 1
     listed = agent_client.get(f"/api/v1{path}").json()
-    assert [item["id"] for item in listed["items"]] == [first.json()["id"]] and listed["next_cursor"] is None
+    assert [item["id"] for item in listed["items"]] == [first.json()["id"]]
+    assert listed["next_cursor"] is None
 
 
 @pytest.mark.parametrize(
@@ -163,9 +172,15 @@ def test_a_bad_compensation_is_refused_with_nothing_written(
 def test_a_supervisor_escalates_once_and_the_managers_are_told(client, supervisor, manager, complaint):
     client.force_login(supervisor)
     path = f"/tickets/{complaint.pk}/escalate-to-hq"
-    answer = send(client, "post", path, {"reason": "客户投诉到总部", "apology_visit_on": "2031-01-02", "apology_visit_by": "区域经理"})
+    answer = send(
+        client,
+        "post",
+        path,
+        {"reason": "客户投诉到总部", "apology_visit_on": "2031-01-02", "apology_visit_by": "区域经理"},
+    )
     assert answer.status_code == 200, answer.content
-    assert answer.json()["escalated_to_hq_at"] and answer.json()["apology_visit_on"] == "2031-01-02"
+    assert answer.json()["escalated_to_hq_at"]
+    assert answer.json()["apology_visit_on"] == "2031-01-02"
     assert Notification.objects.filter(recipient=manager).count() == 1
     before = written()
     assert_refused(send(client, "post", path, {"reason": "再来一次"}), 409, code="already_escalated")
@@ -184,17 +199,23 @@ def test_an_agent_may_not_escalate(agent_client, complaint):
 
 def test_problems_are_opened_linked_changed_and_closed(client, supervisor, agent, complaint, repair):
     client.force_login(supervisor)
-    answer = send(client, "post", "/problems", {"title": "沙漠站点老鼠咬断光缆"}, **{"Idempotency-Key": "p-1"})
+    answer = send(
+        client, "post", "/problems", {"title": "沙漠站点老鼠咬断光缆"}, **{"Idempotency-Key": "p-1"}
+    )
     assert answer.status_code == 201, answer.content
     problem = answer.json()
     assert (problem["owner"], problem["status"], problem["tickets"]) == (supervisor.pk, "open", [])
     path = f"/problems/{problem['id']}"
     linked = send(client, "post", f"{path}/tickets", {"ticket": complaint.number})
-    assert linked.status_code == 201 and [t["number"] for t in linked.json()["tickets"]] == [complaint.number]
+    assert linked.status_code == 201
+    assert [t["number"] for t in linked.json()["tickets"]] == [complaint.number]
     assert send(client, "post", f"{path}/tickets", {"ticket": str(complaint.pk)}).status_code == 200
     send(client, "post", f"{path}/tickets", {"ticket": repair.number})
-    changed = send(client, "patch", path, {"version": 1, "corrective_action": "改用防鼠咬光缆", "status": "in_progress"})
-    assert changed.status_code == 200 and changed.json()["version"] == 2
+    changed = send(
+        client, "patch", path, {"version": 1, "corrective_action": "改用防鼠咬光缆", "status": "in_progress"}
+    )
+    assert changed.status_code == 200
+    assert changed.json()["version"] == 2
     closed = send(client, "post", f"{path}/close", {"version": 2})
     assert closed.status_code == 200, closed.content
     assert (closed.json()["status"], closed.json()["customers_told"]) == ("closed", 2)
@@ -234,7 +255,11 @@ def test_a_stale_problem_version_is_a_409(client, supervisor):
     problem = services_problems.create_problem(by=supervisor, title="冰箱门封条老化", owner=supervisor)
     services_problems.update_problem(problem=problem, by=supervisor, version=1, title="冰箱门封条批量老化")
     before = written()
-    body = assert_refused(send(client, "patch", f"/problems/{problem.pk}", {"version": 1, "title": "x"}), 409, code="stale_version")
+    body = assert_refused(
+        send(client, "patch", f"/problems/{problem.pk}", {"version": 1, "title": "x"}),
+        409,
+        code="stale_version",
+    )
     assert body["current_version"] == 2
     assert written() == before
 

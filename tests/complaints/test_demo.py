@@ -31,4 +31,5 @@ def test_the_demo_has_complaints_with_causes_and_a_problem_with_tickets():
     # The tallies count every complaint once, the demo tickets' own complaints included.
     assert sum(ComplaintTally.objects.values_list("complaints", flat=True)) == Complaint.objects.count()
     load()
-    assert Problem.objects.count() == 1 and Compensation.objects.count() == 2
+    assert Problem.objects.count() == 1
+    assert Compensation.objects.count() == 2

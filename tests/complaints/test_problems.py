@@ -107,7 +107,8 @@ def test_closing_tells_each_customer_once_after_the_commit_and_again_tells_nobod
     with django_capture_on_commit_callbacks() as callbacks:
         closed, told = services.close_problem(problem=problem, by=supervisor, version=problem.version)
     assert told == 2
-    assert closed.status == ProblemStatus.CLOSED and closed.closed_by == supervisor
+    assert closed.status == ProblemStatus.CLOSED
+    assert closed.closed_by == supervisor
     messages = OutboxMessage.objects.order_by("address")
     assert [message.address for message in messages] == ["+8613800000001", "+8613800000002"]
     assert "防鼠咬光缆" in messages[0].body

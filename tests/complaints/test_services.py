@@ -30,7 +30,9 @@ pytestmark = pytest.mark.django_db
 
 def open_complaint(by, **fields):
     values = {"subject": "师傅迟到两小时", "type": "complaint", "channel": "phone", **fields}
-    return ticket_services.open_ticket(by=by, customer=fields.pop("customer", None) or customer_with_phone(), **values)
+    return ticket_services.open_ticket(
+        by=by, customer=fields.pop("customer", None) or customer_with_phone(), **values
+    )
 
 
 def cause(code: str) -> ComplaintCause:
@@ -124,7 +126,9 @@ def test_reclassifying_moves_the_count_and_the_achievement(agent):
     complaint = services.update_complaint(ticket=ticket, by=agent, version=5, cause=None)
     assert tallies() == {("", 2, 1), ("attitude", 0, 0), ("not_our_fault", 0, 0)}
     assert complaint.version == 6
-    kinds = list(TicketEvent.objects.filter(ticket=ticket, kind="complaint_classified").values_list("kind", flat=True))
+    kinds = list(
+        TicketEvent.objects.filter(ticket=ticket, kind="complaint_classified").values_list("kind", flat=True)
+    )
     assert len(kinds) == 5
     # The tallies add up to the complaints, whatever happened.
     assert sum(row.complaints for row in ComplaintTally.objects.all()) == Complaint.objects.count()
@@ -223,7 +227,9 @@ def test_a_compensation_approved_by_a_supervisor_is_recorded_by_an_agent(agent, 
 
 def test_a_manager_may_approve_and_a_free_service_may_be_worth_nothing(agent, manager):
     ticket = open_complaint(agent)
-    compensation = services.add_compensation(ticket=ticket, by=agent, kind="free_service", value=0, approved_by=manager)
+    compensation = services.add_compensation(
+        ticket=ticket, by=agent, kind="free_service", value=0, approved_by=manager
+    )
     assert compensation.value == 0
 
 
@@ -251,7 +257,9 @@ def test_a_bad_compensation_is_refused_and_writes_nothing(agent, supervisor, val
     }
     before = written()
     with pytest.raises(ValidationError) as refused:
-        services.add_compensation(ticket=ticket, by=agent, kind="refund", value=value, approved_by=approvers[approver])
+        services.add_compensation(
+            ticket=ticket, by=agent, kind="refund", value=value, approved_by=approvers[approver]
+        )
     assert field in refused.value.message_dict
     assert written() == before
 
@@ -264,7 +272,11 @@ def test_escalating_to_hq_tells_every_manager_once(agent, supervisor, manager):
     ticket = open_complaint(agent)
     visit = timezone.localdate() + datetime.timedelta(days=2)
     complaint = services.escalate_to_hq(
-        ticket=ticket, by=supervisor, reason="送错型号且迟到，客户投诉到总部", apology_visit_on=visit, apology_visit_by="区域经理"
+        ticket=ticket,
+        by=supervisor,
+        reason="送错型号且迟到，客户投诉到总部",
+        apology_visit_on=visit,
+        apology_visit_by="区域经理",
     )
     assert complaint.escalated_to_hq_at is not None
     assert complaint.escalated_by == supervisor

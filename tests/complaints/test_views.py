@@ -33,7 +33,9 @@ def ticket_page(client, ticket):
 
 def written() -> tuple:
     return (
-        tuple(Complaint.objects.values_list("ticket_id", "version", "cause_id", "outcome", "escalated_to_hq_at")),
+        tuple(
+            Complaint.objects.values_list("ticket_id", "version", "cause_id", "outcome", "escalated_to_hq_at")
+        ),
         Apology.objects.count(),
         Compensation.objects.count(),
         tuple(Problem.objects.values_list("id", "version", "status")),
@@ -46,7 +48,8 @@ def written() -> tuple:
 def test_the_complaint_card_shows_its_forms_to_an_agent(agent_client, complaint):
     page = ticket_page(agent_client, complaint).content.decode()
     assert 'id="complaint-card"' in page
-    assert 'id="complaint-classify"' in page and 'id="complaint-compensation"' in page
+    assert 'id="complaint-classify"' in page
+    assert 'id="complaint-compensation"' in page
     assert 'id="complaint-escalate"' not in page  # supervisors and managers escalate
 
 
@@ -54,21 +57,34 @@ def test_classifying_on_the_page_shows_the_achievement(agent_client, complaint):
     cause = ComplaintCause.objects.get(code="not_our_fault")
     answer = agent_client.post(
         reverse("complaints:classify", args=[complaint.number]),
-        {"cause": cause.pk, "severity": "major", "fault_party": "customer", "outcome": "resolved_not_our_fault", "version": 1},
+        {
+            "cause": cause.pk,
+            "severity": "major",
+            "fault_party": "customer",
+            "outcome": "resolved_not_our_fault",
+            "version": 1,
+        },
     )
     assert answer.status_code == 302
     page = ticket_page(agent_client, complaint).content.decode()
     assert 'data-achievement="not_our_fault"' in page
     assert 'id="ticket-achievement"' in page  # in the header too
     listed = agent_client.get(reverse("complaints:complaints")).content.decode()
-    assert complaint.number in listed and 'data-achievement="not_our_fault"' in listed
+    assert complaint.number in listed
+    assert 'data-achievement="not_our_fault"' in listed
 
 
 def test_a_bad_classification_on_the_page_is_a_422_and_writes_nothing(agent_client, complaint):
     before = written()
     answer = agent_client.post(
         reverse("complaints:classify", args=[complaint.number]),
-        {"cause": "", "severity": "major", "fault_party": "us", "outcome": "resolved_not_our_fault", "version": 1},
+        {
+            "cause": "",
+            "severity": "major",
+            "fault_party": "us",
+            "outcome": "resolved_not_our_fault",
+            "version": 1,
+        },
     )
     assert answer.status_code == 422
     assert written() == before
@@ -76,14 +92,17 @@ def test_a_bad_classification_on_the_page_is_a_422_and_writes_nothing(agent_clie
 
 def test_an_apology_and_a_compensation_are_recorded_from_the_page(agent_client, supervisor, complaint):
     today = timezone.localdate().isoformat()
-    agent_client.post(reverse("complaints:apology", args=[complaint.number]), {"method": "phone", "made_on": today})
+    agent_client.post(
+        reverse("complaints:apology", args=[complaint.number]), {"method": "phone", "made_on": today}
+    )
     answer = agent_client.post(
         reverse("complaints:compensation", args=[complaint.number]),
         {"kind": "gift", "value": "88", "approved_by": supervisor.pk, "description": "小家电一件"},
     )
     assert answer.status_code == 302
     page = ticket_page(agent_client, complaint).content.decode()
-    assert "¥88.00" in page and "小家电一件" in page
+    assert "¥88.00" in page
+    assert "小家电一件" in page
     assert Apology.objects.count() == 1
 
 
@@ -107,7 +126,8 @@ def test_a_supervisor_escalates_from_the_page(client, supervisor, manager, compl
     )
     assert answer.status_code == 302
     page = ticket_page(client, complaint).content.decode()
-    assert 'id="complaint-hq"' in page and 'id="complaint-escalate"' not in page
+    assert 'id="complaint-hq"' in page
+    assert 'id="complaint-escalate"' not in page
 
 
 def test_a_technician_sees_no_complaint_card_and_no_problems(client, technician, agent, complaint):
@@ -119,9 +139,12 @@ def test_a_technician_sees_no_complaint_card_and_no_problems(client, technician,
 
 def test_a_problem_is_opened_linked_and_closed_from_its_pages(client, supervisor, complaint):
     client.force_login(supervisor)
-    answer = client.post(reverse("complaints:problems"), {"title": "沙漠站点老鼠咬断光缆", "owner": supervisor.pk})
+    answer = client.post(
+        reverse("complaints:problems"), {"title": "沙漠站点老鼠咬断光缆", "owner": supervisor.pk}
+    )
     problem = Problem.objects.get()
-    assert answer.status_code == 302 and answer["Location"] == reverse("complaints:problem", args=[problem.pk])
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("complaints:problem", args=[problem.pk])
     client.post(reverse("complaints:link_ticket", args=[problem.pk]), {"ticket": complaint.number})
     page = client.get(reverse("complaints:problem", args=[problem.pk])).content.decode()
     assert complaint.number in page
@@ -132,7 +155,8 @@ def test_a_problem_is_opened_linked_and_closed_from_its_pages(client, supervisor
     assert refused.status_code == 422
     assert written() == before
     closed = client.post(
-        reverse("complaints:close_problem", args=[problem.pk]), {"version": 1, "corrective_action": "改用防鼠咬光缆"}
+        reverse("complaints:close_problem", args=[problem.pk]),
+        {"version": 1, "corrective_action": "改用防鼠咬光缆"},
     )
     assert closed.status_code == 302
     problem.refresh_from_db()
@@ -151,7 +175,8 @@ def test_linking_an_unknown_ticket_on_the_page_is_a_404(client, supervisor):
 
 def test_an_agent_sees_the_problems_but_no_form_to_open_one(agent_client):
     page = agent_client.get(reverse("complaints:problems")).content.decode()
-    assert 'id="problems"' in page and "new-problem-title" not in page
+    assert 'id="problems"' in page
+    assert "new-problem-title" not in page
     before = written()
     assert agent_client.post(reverse("complaints:problems"), {"title": "x"}).status_code == 403
     assert written() == before
@@ -171,7 +196,8 @@ def test_the_problems_page_costs_the_same_queries_for_2_and_20(client, superviso
         for index in range(count):
             problem = services_problems.create_problem(by=supervisor, title=f"问题{index}", owner=supervisor)
         counts.append(measured(client, reverse("complaints:problems")))
-    assert problem.pk and counts[0] == counts[1]
+    assert problem.pk
+    assert counts[0] == counts[1]
 
 
 def test_the_complaints_page_costs_the_same_queries_for_2_and_20(agent_client, agent):
@@ -181,7 +207,11 @@ def test_the_complaints_page_costs_the_same_queries_for_2_and_20(agent_client, a
         for _index in range(count):
             made += 1
             ticket = ticket_services.open_ticket(
-                by=agent, customer=customer_with_phone(f"+86139000{made:05d}"), subject="态度差", type="complaint", channel="phone"
+                by=agent,
+                customer=customer_with_phone(f"+86139000{made:05d}"),
+                subject="态度差",
+                type="complaint",
+                channel="phone",
             )
             services.update_complaint(ticket=ticket, by=agent, version=1, severity="major")
         counts.append(measured(agent_client, reverse("complaints:complaints")))

@@ -30,10 +30,9 @@ from kefu.complaints.schemas import (
     ProblemDetailOut,
     ProblemIn,
     ProblemList,
-    ProblemOut,
     ProblemPatch,
-    complaint_data,
     compensation_data,
+    complaint_data,
     linked_ticket_data,
     problem_data,
 )
@@ -121,7 +120,10 @@ def list_compensations(request: HttpRequest, ticket: TicketPath):
     found = selectors.complaint_ticket(request.auth, ticket)
     require(request.auth, "complaints.view_compensation")
     complaint = selectors.complaint_of(found)
-    return {"items": [compensation_data(item) for item in selectors.compensations(complaint)], "next_cursor": None}
+    return {
+        "items": [compensation_data(item) for item in selectors.compensations(complaint)],
+        "next_cursor": None,
+    }
 
 
 @router.post(
@@ -136,7 +138,10 @@ def list_compensations(request: HttpRequest, ticket: TicketPath):
     ),
 )
 def add_compensation(
-    request: HttpRequest, ticket: TicketPath, payload: CompensationIn, idempotency_key: IdempotencyKeyHeader = None
+    request: HttpRequest,
+    ticket: TicketPath,
+    payload: CompensationIn,
+    idempotency_key: IdempotencyKeyHeader = None,
 ):
     found = selectors.complaint_ticket(request.auth, ticket, perm="complaints.add_compensation")
 
@@ -202,7 +207,9 @@ def list_problems(
     cursor: Cursor = None,
     limit: Limit = None,
 ):
-    page: Page = selectors.problem_page(user=request.auth, status=status, owner=owner, cursor=cursor, limit=limit)
+    page: Page = selectors.problem_page(
+        user=request.auth, status=status, owner=owner, cursor=cursor, limit=limit
+    )
     return {"items": [problem_data(problem) for problem in page.items], "next_cursor": page.next_cursor}
 
 

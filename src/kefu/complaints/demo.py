@@ -13,7 +13,13 @@ from kefu.core import generation
 
 # (subject, cause code, severity, fault party, outcome)
 STORIES = (
-    ("空调安装后漏水，外机是物业指定的安装队装的", "not_our_fault", "major", "third_party", "resolved_not_our_fault"),
+    (
+        "空调安装后漏水，外机是物业指定的安装队装的",
+        "not_our_fault",
+        "major",
+        "third_party",
+        "resolved_not_our_fault",
+    ),
     ("承诺两小时上门，师傅晚到一天", "promise_not_kept", "major", "us", "resolved"),
     ("送货送错型号，客户投诉到总部", "delivery_error", "critical", "us", "open"),
     ("客服电话里态度生硬", "attitude", "minor", "us", "open"),
@@ -40,7 +46,9 @@ def load_demo(counts, seed: int | None) -> list[str]:
     today = timezone.localdate()
     tickets = []
     for (subject, code, severity, fault, outcome), customer in zip(STORIES, customers, strict=False):
-        ticket = ticket_services.open_ticket(by=agent, customer=customer, subject=subject, type="complaint", channel="phone")
+        ticket = ticket_services.open_ticket(
+            by=agent, customer=customer, subject=subject, type="complaint", channel="phone"
+        )
         services.update_complaint(
             ticket=ticket,
             by=agent,
@@ -52,11 +60,25 @@ def load_demo(counts, seed: int | None) -> list[str]:
         )
         tickets.append(ticket)
     if len(tickets) > 1:
-        services.record_apology(ticket=tickets[1], by=agent, method="phone", made_on=today, notes="致电道歉，说明晚到原因")
-        services.add_compensation(
-            ticket=tickets[1], by=agent, kind="free_service", value="0", approved_by=supervisor, description="免费清洗空调一次"
+        services.record_apology(
+            ticket=tickets[1], by=agent, method="phone", made_on=today, notes="致电道歉，说明晚到原因"
         )
-        services.add_compensation(ticket=tickets[1], by=agent, kind="gift", value="128.00", approved_by=supervisor, description="赠送电风扇一台")
+        services.add_compensation(
+            ticket=tickets[1],
+            by=agent,
+            kind="free_service",
+            value="0",
+            approved_by=supervisor,
+            description="免费清洗空调一次",
+        )
+        services.add_compensation(
+            ticket=tickets[1],
+            by=agent,
+            kind="gift",
+            value="128.00",
+            approved_by=supervisor,
+            description="赠送电风扇一台",
+        )
     if len(tickets) > 2:
         services.escalate_to_hq(
             ticket=tickets[2],

@@ -254,7 +254,7 @@ class Problem(VersionedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    tickets = models.ManyToManyField(
+    tickets: "models.ManyToManyField[Ticket, ProblemTicket]" = models.ManyToManyField(
         Ticket, verbose_name=_("tickets"), through="ProblemTicket", related_name="problems"
     )
 

@@ -53,7 +53,10 @@ def register_kinds() -> None:
         label=_("Complaint escalated to HQ"),
         defaults={
             ("inapp", "zh-hans"): ("投诉 {{ number }} 已升级至总部", "{{ by }}：{{ reason }}。{{ subject }}"),
-            ("inapp", "en"): ("Complaint {{ number }} escalated to HQ", "{{ by }}: {{ reason }}. {{ subject }}"),
+            ("inapp", "en"): (
+                "Complaint {{ number }} escalated to HQ",
+                "{{ by }}: {{ reason }}. {{ subject }}",
+            ),
             ("email", "zh-hans"): (
                 "投诉 {{ number }} 已升级至总部",
                 "{{ by }} 将投诉 {{ number }}（{{ subject }}）升级至总部。\n原因：{{ reason }}"
@@ -70,15 +73,23 @@ def register_kinds() -> None:
         PROBLEM_CLOSED,
         label=_("Problem corrected (to the customers of its tickets)"),
         defaults={
-            ("sms", "zh-hans"): ("", "【客服】{{ name }}您好，您反映的“{{ title }}”问题已整改：{{ action }}。感谢您的反馈！"),
-            ("sms", "en"): ("", "[Kefu] Dear {{ name }}, the problem you reported (“{{ title }}”) was corrected: {{ action }}. Thank you!"),
+            ("sms", "zh-hans"): (
+                "",
+                "【客服】{{ name }}您好，您反映的“{{ title }}”问题已整改：{{ action }}。感谢您的反馈！",
+            ),
+            ("sms", "en"): (
+                "",
+                "[Kefu] Dear {{ name }}, the problem you reported (“{{ title }}”) was corrected: "
+                "{{ action }}. Thank you!",
+            ),
             ("email", "zh-hans"): (
                 "您反映的问题已整改",
                 "{{ name }}您好：\n\n您反映的“{{ title }}”问题已整改：{{ action }}。\n\n感谢您的反馈。",
             ),
             ("email", "en"): (
                 "The problem you reported was corrected",
-                "Dear {{ name }},\n\nThe problem you reported (“{{ title }}”) was corrected: {{ action }}.\n\n"
+                "Dear {{ name }},\n\nThe problem you reported (“{{ title }}”) was corrected: "
+                "{{ action }}.\n\n"
                 "Thank you for telling us.",
             ),
         },

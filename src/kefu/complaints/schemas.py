@@ -34,7 +34,9 @@ class ComplaintIn(StrictSchema):
 
     version: Version = Field(description="The complaint's version you edited; a stale one is a 409.")
     cause: str | None = Field(
-        max_length=32, pattern=CAUSE_CODE, description="A cause's code (complaint causes); null: not classified."
+        max_length=32,
+        pattern=CAUSE_CODE,
+        description="A cause's code (complaint causes); null: not classified.",
     )
     severity: Severity
     fault_party: FaultParty
@@ -177,7 +179,9 @@ class ProblemPatch(StrictSchema):
     description: str | None = Field(None, max_length=TEXT_MAX)
     corrective_action: str | None = Field(None, max_length=TEXT_MAX)
     owner: RecordId | None = None
-    status: ProblemStatus | None = Field(None, description="open or in_progress; closing is problems/{id}/close.")
+    status: ProblemStatus | None = Field(
+        None, description="open or in_progress; closing is problems/{id}/close."
+    )
 
 
 class LinkTicketIn(StrictSchema):

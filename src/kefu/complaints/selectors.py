@@ -48,9 +48,7 @@ def complaint_ticket(user, ref, *, perm: str = VIEW_COMPLAINT) -> Ticket:
 
 def complaint_of(ticket: Ticket) -> Complaint:
     """The ticket's complaint with its cause and who escalated it; NotFound if it has none."""
-    complaint = (
-        Complaint.objects.select_related("cause", "escalated_by").filter(pk=ticket.pk).first()
-    )
+    complaint = Complaint.objects.select_related("cause", "escalated_by").filter(pk=ticket.pk).first()
     if complaint is None:
         raise NotFound()
     complaint.ticket = ticket
@@ -76,9 +74,9 @@ def offered_causes() -> QuerySet[ComplaintCause]:
 def not_our_fault_tickets(ticket_ids) -> set[int]:
     """Which of `ticket_ids` are complaints resolved although not our fault (one query)."""
     return set(
-        Complaint.objects.filter(ticket_id__in=list(ticket_ids), outcome=Outcome.RESOLVED_NOT_OUR_FAULT).values_list(
-            "ticket_id", flat=True
-        )
+        Complaint.objects.filter(
+            ticket_id__in=list(ticket_ids), outcome=Outcome.RESOLVED_NOT_OUR_FAULT
+        ).values_list("ticket_id", flat=True)
     )
 
 

@@ -54,7 +54,13 @@ APPROVE_PERMISSION = "complaints.approve_compensation"
 MAX_COMPENSATION = decimal.Decimal("100000.00")
 NOT_OUR_FAULT_PARTIES = (FaultParty.THIRD_PARTY, FaultParty.CUSTOMER)
 COMPLAINT_FIELDS = ("cause", "severity", "fault_party", "outcome")
-ESCALATION_FIELDS = ("escalated_to_hq_at", "escalated_by", "escalation_reason", "apology_visit_on", "apology_visit_by")
+ESCALATION_FIELDS = (
+    "escalated_to_hq_at",
+    "escalated_by",
+    "escalation_reason",
+    "apology_visit_on",
+    "apology_visit_by",
+)
 REASON_MAX = 200
 VISIT_BY_MAX = 100
 DESCRIPTION_MAX = 200
@@ -160,10 +166,18 @@ def update_complaint(
 
     before = audit.snapshot(complaint, COMPLAINT_FIELDS)
     old_not_our_fault = complaint.outcome == Outcome.RESOLVED_NOT_OUR_FAULT
-    for field, value in (("cause", cause), ("severity", severity), ("fault_party", fault_party), ("outcome", outcome)):
+    for field, value in (
+        ("cause", cause),
+        ("severity", severity),
+        ("fault_party", fault_party),
+        ("outcome", outcome),
+    ):
         if value is not UNSET:
             setattr(complaint, field, value)
-    if complaint.outcome == Outcome.RESOLVED_NOT_OUR_FAULT and complaint.fault_party not in NOT_OUR_FAULT_PARTIES:
+    if (
+        complaint.outcome == Outcome.RESOLVED_NOT_OUR_FAULT
+        and complaint.fault_party not in NOT_OUR_FAULT_PARTIES
+    ):
         raise ValidationError(
             {
                 "outcome": [
@@ -233,7 +247,9 @@ def record_apology(*, ticket: Ticket, by, method: str, made_on: datetime.date, n
     if maker is None:
         errors.add("made_by", _("Sign in to record an apology."))
     errors.raise_if_any()
-    apology = Apology.objects.create(complaint=complaint, method=method, made_by=maker, made_on=made_on, notes=notes)
+    apology = Apology.objects.create(
+        complaint=complaint, method=method, made_by=maker, made_on=made_on, notes=notes
+    )
     audit.record_create(actor=by, obj=apology, fields=("method", "made_by", "made_on", "notes"))
     _event(ticket, timeline.APOLOGY_RECORDED, by=by, data={"method": method, "made_on": made_on.isoformat()})
     return apology
@@ -387,7 +403,11 @@ def create_cause(*, by, code: str, name: str, is_active: bool = True, sort_order
     underscores, unique, never changed afterwards."""
     errors = FieldErrors()
     code = (code or "").strip()
-    if not code or len(code) > 32 or not all(c.isascii() and (c.islower() or c.isdigit() or c == "_") for c in code):
+    if (
+        not code
+        or len(code) > 32
+        or not all(c.isascii() and (c.islower() or c.isdigit() or c == "_") for c in code)
+    ):
         errors.add("code", _("Enter a code of lowercase letters, digits and underscores (at most 32)."))
     elif ComplaintCause.objects.filter(code=code).exists():
         errors.add("code", _("There is already a cause with this code."))

@@ -75,7 +75,12 @@ def _check(errors: FieldErrors, values: dict) -> None:
 def create_problem(*, by, title: str, owner, description: str = "", corrective_action: str = "") -> Problem:
     """Open a problem with its owner (who answers for correcting it)."""
     errors = FieldErrors()
-    values = {"title": title, "description": description, "corrective_action": corrective_action, "owner": owner}
+    values = {
+        "title": title,
+        "description": description,
+        "corrective_action": corrective_action,
+        "owner": owner,
+    }
     _check(errors, values)
     creator = audit.acting_user(by)
     if creator is None:
@@ -139,7 +144,9 @@ def link_ticket(*, problem: Problem, ticket: Ticket, by) -> tuple[ProblemTicket,
     now = timezone.now()
     link = ProblemTicket.objects.create(problem=problem, ticket=ticket, linked_at=now, linked_by=linker)
     audit.record(actor=by, action="update", obj=problem, changes={"tickets": {"added": [ticket.number]}})
-    _event(ticket, timeline.PROBLEM_LINKED, by=by, at=now, data={"problem": problem.pk, "title": problem.title}).save()
+    _event(
+        ticket, timeline.PROBLEM_LINKED, by=by, at=now, data={"problem": problem.pk, "title": problem.title}
+    ).save()
     return link, True
 
 
@@ -174,9 +181,13 @@ def close_problem(
     bump_version(problem)
     problem.save()
     audit.record_update(actor=by, obj=problem, before=before)
-    tickets = list(Ticket.objects.filter(pk__in=ProblemTicket.objects.filter(problem=problem).values("ticket_id")))
+    tickets = list(
+        Ticket.objects.filter(pk__in=ProblemTicket.objects.filter(problem=problem).values("ticket_id"))
+    )
     data = {"problem": problem.pk, "title": problem.title, "corrective_action": action}
-    TicketEvent.objects.bulk_create([_event(ticket, timeline.PROBLEM_CLOSED, by=by, at=now, data=data) for ticket in tickets])
+    TicketEvent.objects.bulk_create(
+        [_event(ticket, timeline.PROBLEM_CLOSED, by=by, at=now, data=data) for ticket in tickets]
+    )
     return problem, _tell_customers(problem, {ticket.customer_id for ticket in tickets})
 
 

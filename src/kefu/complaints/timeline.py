@@ -81,4 +81,6 @@ def register_kinds() -> None:
 
     timeline.register_filter(FILTER, label=gettext_lazy("Complaints"))
     for code, describe, label in KINDS:
-        timeline.register_kind(code, describe=describe, label=label, filter=FILTER, source=ticket_timeline.SOURCE)
+        timeline.register_kind(
+            code, describe=describe, label=label, filter=FILTER, source=ticket_timeline.SOURCE
+        )

@@ -34,7 +34,9 @@ class ClassifyForm(StyledForm):
 class ApologyForm(StyledForm):
     method = forms.ChoiceField(label=_("How"), choices=ApologyMethod.choices)
     made_on = forms.DateField(label=_("On"), widget=DateInput())
-    notes = forms.CharField(label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 def approvers():

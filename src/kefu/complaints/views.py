@@ -120,7 +120,9 @@ def escalate(request, ref):
 
 class ComplaintFilter(StyledForm):
     outcome = forms.ChoiceField(
-        label=gettext_lazy("Outcome"), choices=[("", gettext_lazy("Every outcome")), *Outcome.choices], required=False
+        label=gettext_lazy("Outcome"),
+        choices=[("", gettext_lazy("Every outcome")), *Outcome.choices],
+        required=False,
     )
     cursor = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
@@ -164,7 +166,10 @@ def _system_names():
 class ProblemForm(StyledForm):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     description = forms.CharField(
-        label=gettext_lazy("Description"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Description"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     corrective_action = forms.CharField(
         label=gettext_lazy("Corrective action"),
@@ -181,7 +186,11 @@ class ProblemForm(StyledForm):
 
 class ProblemEditForm(ProblemForm):
     status = forms.ChoiceField(
-        label=gettext_lazy("Status"), choices=[(ProblemStatus.OPEN, ProblemStatus.OPEN.label), (ProblemStatus.IN_PROGRESS, ProblemStatus.IN_PROGRESS.label)]
+        label=gettext_lazy("Status"),
+        choices=[
+            (ProblemStatus.OPEN, ProblemStatus.OPEN.label),
+            (ProblemStatus.IN_PROGRESS, ProblemStatus.IN_PROGRESS.label),
+        ],
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -192,14 +201,19 @@ class LinkForm(StyledForm):
 
 class CloseForm(StyledForm):
     corrective_action = forms.CharField(
-        label=gettext_lazy("Corrective action"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Corrective action"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class ProblemFilter(StyledForm):
     status = forms.ChoiceField(
-        label=gettext_lazy("Status"), choices=[("", gettext_lazy("Every status")), *ProblemStatus.choices], required=False
+        label=gettext_lazy("Status"),
+        choices=[("", gettext_lazy("Every status")), *ProblemStatus.choices],
+        required=False,
     )
     cursor = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
@@ -264,7 +278,9 @@ def problem(request, problem_id):
             }
         )
     if is_open and user.has_perm("complaints.close_problem"):
-        context["close_form"] = CloseForm(initial={"corrective_action": found.corrective_action, "version": found.version})
+        context["close_form"] = CloseForm(
+            initial={"corrective_action": found.corrective_action, "version": found.version}
+        )
     return render(request, "complaints/problem.html", context)
 
 

@@ -1,6 +1,7 @@
 """What this part registers in the shared registries, called once from its AppConfig.ready():
 the roles' grants, the tickets' hooks (a complaint-type ticket gets its Complaint row), the ticket
-page's parts, the timeline kinds, the notification kinds, the demo step, and the seeded causes after migrate."""
+page's parts, the timeline kinds, the notification kinds, the demo step, and the seeded causes
+after migrate."""
 
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_migrate

@@ -4,22 +4,33 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('complaints', '0001_initial'),
+        ("complaints", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='compensation',
-            options={'permissions': [('approve_compensation', 'Can approve compensation')], 'verbose_name': 'compensation', 'verbose_name_plural': 'compensations'},
+            name="compensation",
+            options={
+                "permissions": [("approve_compensation", "Can approve compensation")],
+                "verbose_name": "compensation",
+                "verbose_name_plural": "compensations",
+            },
         ),
         migrations.AlterModelOptions(
-            name='complaint',
-            options={'permissions': [('escalate_complaint', 'Can escalate a complaint to HQ')], 'verbose_name': 'complaint', 'verbose_name_plural': 'complaints'},
+            name="complaint",
+            options={
+                "permissions": [("escalate_complaint", "Can escalate a complaint to HQ")],
+                "verbose_name": "complaint",
+                "verbose_name_plural": "complaints",
+            },
         ),
         migrations.AlterModelOptions(
-            name='problem',
-            options={'permissions': [('close_problem', 'Can close a problem')], 'verbose_name': 'problem', 'verbose_name_plural': 'problems'},
+            name="problem",
+            options={
+                "permissions": [("close_problem", "Can close a problem")],
+                "verbose_name": "problem",
+                "verbose_name_plural": "problems",
+            },
         ),
     ]
