@@ -112,3 +112,20 @@ def test_a_refused_recovery_case_undoes_the_answer(agent, supervisor, team, monk
     assert survey.answered_at is None
     assert not SatisfactionTally.objects.exists()
     assert not Survey.objects.filter(recovery_ticket__isnull=False).exists()
+
+
+def test_the_survey_and_its_recovery_case_are_on_the_customers_timeline(client, agent, supervisor, team):
+    from kefu.customers import selectors as customer_selectors
+    from kefu.customers import timeline as customer_timeline
+
+    survey = resolved_survey(agent)
+    services.record_survey_answer(survey=survey, satisfied=False, reason="slow", via="link")
+    kinds = customer_timeline.kinds_for(["satisfaction"])
+    assert set(kinds) >= {"survey_sent", "survey_answered", "recovery_opened"}
+    page = customer_selectors.customer_timeline(survey.customer, user=supervisor, kinds=kinds)
+    texts = [customer_timeline.describe(entry) for entry in page.items]
+    assert any("等待时间太长" in text for text in texts)
+    assert any(survey.ticket.number in text and "KF" in text for text in texts)
+    client.force_login(supervisor)
+    html = client.get(f"/customers/{survey.customer_id}/").content.decode()
+    assert "等待时间太长" in html
