@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
 from kefu.accounts.services import issue_token
 from kefu.complaints import services_problems
 from kefu.customers import services
-from kefu.feedback.models import Survey
+from kefu.feedback.models import FollowUp, Survey
 from kefu.notifications.models import Notification
 from kefu.promises.models import PromisePolicy, WorkCalendar
 from kefu.tickets import services as ticket_services
@@ -111,6 +111,8 @@ def world(db, one_connection):
             "ticket_ref": ticket.pk,  # the portal's operations name it so
             "policy": PromisePolicy.objects.order_by("id").values_list("id", flat=True).first(),
             "survey": Survey.objects.get(ticket=resolved).pk,
+            # Its follow-up (回访), the superuser's own: to read and record the outcome of.
+            "follow_up": FollowUp.objects.get(ticket=resolved).pk,
             "problem": problem.pk,
         },
         "body_ids": {
