@@ -13,9 +13,7 @@ from kefu.complaints.models import (
     Compensation,
     Complaint,
     ComplaintCause,
-    Outcome,
     Problem,
-    ProblemStatus,
     ProblemTicket,
 )
 from kefu.core.errors import NotFound, PermissionDenied
@@ -71,15 +69,6 @@ def offered_causes() -> QuerySet[ComplaintCause]:
     return ComplaintCause.objects.filter(is_active=True).order_by("sort_order", "id")
 
 
-def not_our_fault_tickets(ticket_ids) -> set[int]:
-    """Which of `ticket_ids` are complaints resolved although not our fault (one query)."""
-    return set(
-        Complaint.objects.filter(
-            ticket_id__in=list(ticket_ids), outcome=Outcome.RESOLVED_NOT_OUR_FAULT
-        ).values_list("ticket_id", flat=True)
-    )
-
-
 def _problems():
     return Problem.objects.select_related("owner").annotate(ticket_count=Count("links"))
 
@@ -121,7 +110,3 @@ def problem_tickets(problem: Problem, *, user, limit: int = PROBLEM_TICKETS_SHOW
 def ticket_problems(ticket: Ticket) -> list[Problem]:
     """The problems `ticket` is linked to (one query)."""
     return list(Problem.objects.filter(links__ticket=ticket).order_by("-created_at", "-id"))
-
-
-def open_problems(limit: int = 50) -> list[Problem]:
-    return list(Problem.objects.exclude(status=ProblemStatus.CLOSED).order_by("-created_at", "-id")[:limit])
