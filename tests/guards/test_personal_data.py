@@ -204,6 +204,32 @@ def seed_ticket(by: User, customer: Customer, product) -> Ticket:
     return ticket_services.transfer_ticket(ticket=ticket, by=by, to_user=colleague, reason="片区调整")
 
 
+def seed_complaints(by: User, customer: Customer, ids: dict) -> None:
+    """A complaint of the customer, classified (resolved although not our fault), compensated and
+    escalated to HQ, linked to a problem (ids["problem"]): their cards, lists and answers."""
+    from kefu.complaints import services as complaint_services
+    from kefu.complaints import services_problems
+    from kefu.complaints.models import ComplaintCause
+
+    approver = User.objects.filter(groups__name="supervisor", is_active=True).first()
+    ticket = ticket_services.open_ticket(
+        by=by, customer=customer, subject="送错型号，客户很生气", type="complaint", channel="phone"
+    )
+    complaint_services.update_complaint(
+        ticket=ticket,
+        by=by,
+        version=1,
+        cause=ComplaintCause.objects.get(code="not_our_fault"),
+        fault_party="third_party",
+        outcome="resolved_not_our_fault",
+    )
+    complaint_services.add_compensation(ticket=ticket, by=by, kind="gift", value="99.00", approved_by=approver)
+    complaint_services.escalate_to_hq(ticket=ticket, by=approver, reason="客户投诉到总部")
+    problem = services_problems.create_problem(by=approver, title="物流错发型号", owner=approver)
+    services_problems.link_ticket(problem=problem, ticket=ticket, by=by)
+    ids["problem"] = problem.pk
+
+
 def seed_notifications(users: list[User], customer: Customer) -> None:
     """A notification for each walker that links to the customer, and a text message to the
     customer's mobile, sent through the local gateway: the outbox's admin pages are walked."""
@@ -233,6 +259,7 @@ def world(db) -> World:
     customer, neighbour, ids = seed_archive(agent)
     seed_notifications([viewer.user for viewer in viewers], customer)
     seed_figures(customer)
+    seed_complaints(agent, customer, ids)
     current = [known_number(MOBILE, customer.pk), known_number(LANDLINE, customer.pk)]
     current.append(known_number(NEIGHBOUR, neighbour.pk))
     numbers = [*current, known_number(FORMER, customer.pk)]
