@@ -46,6 +46,14 @@ def test_per_hundred_by_agent(reader, scene):
     ]
 
 
+def test_the_hand_written_answer_keeps_to_its_schema(reader, scene):
+    from kefu.insights.api import PerHundredOut
+
+    for by in ("agent", "week", "region"):
+        body = reader.get(f"{API}/figures/dissatisfied-per-hundred", {**RANGE, "by": by}).json()
+        assert PerHundredOut.model_validate(body).model_dump(by_alias=True, mode="json") == body
+
+
 def test_per_hundred_by_week(reader, scene):
     answer = reader.get(f"{API}/figures/dissatisfied-per-hundred", {**RANGE, "by": "week"}).json()
     assert [(row["key"], row["per_hundred"]) for row in answer["rows"]] == [

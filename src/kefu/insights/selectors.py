@@ -15,9 +15,10 @@ sample of it: divide by n).
 
 import datetime
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -151,6 +152,19 @@ class PerHundred:
     rows: list[Cell]  # most dissatisfied per hundred first; by week: in time order
 
 
+def _by_ids(model, ids: list[int], columns: tuple[str, ...]) -> list[tuple]:
+    """Rows of `model` by id: one array parameter on PostgreSQL (thousands of agents' names
+    without thousands of placeholders), an IN list elsewhere."""
+    if not ids:
+        return []
+    if connection.vendor != "postgresql":
+        return list(model.objects.filter(pk__in=ids).values_list(*columns))
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE id = ANY(%s)", [ids])
+        return cursor.fetchall()
+
+
 def _labels(by: str, keys: set[str]) -> dict[str, str]:
     """The reader's word for each key (one query for users, teams and categories)."""
     unknown = str(_("Not recorded"))
@@ -158,15 +172,11 @@ def _labels(by: str, keys: set[str]) -> dict[str, str]:
     keys = {key for key in keys if key}
     if by in ("agent", "technician"):
         ids = [int(key) for key in keys if key.isdigit()]
-        for pk, display, username in User.objects.filter(pk__in=ids).values_list(
-            "pk", "display_name", "username"
-        ):
+        for pk, display, username in _by_ids(User, ids, ("id", "display_name", "username")):
             labels[str(pk)] = display or username
     elif by == "team":
         ids = [int(key) for key in keys if key.isdigit()]
-        labels.update(
-            (str(pk), name) for pk, name in Team.objects.filter(pk__in=ids).values_list("pk", "name")
-        )
+        labels.update((str(pk), name) for pk, name in _by_ids(Team, ids, ("id", "name")))
     elif by == "category":
         names = dict(ProductCategory.objects.filter(code__in=keys).values_list("code", "name"))
         labels.update((code, category_label(code, names.get(code, code))) for code in keys)
@@ -178,36 +188,41 @@ def _labels(by: str, keys: set[str]) -> dict[str, str]:
     return labels
 
 
-def dissatisfied_per_hundred(*, weeks: Weeks, by: str) -> PerHundred:
-    """Answers and "not satisfied" per value of `by` over the range, and in total; the rows most
-    dissatisfied per hundred first (more answers first among equals), by week in time order."""
-    by = check_by(by)
+def _sums(weeks: Weeks, by: str) -> tuple[Cell, list[tuple[str, int, int]]]:
+    """One GROUP BY over the tally's rows of `by` (and ALL, for the total) in the range: the total
+    and (key, answered, not satisfied) per value — a week's Monday (ISO) by week."""
     dimension = Dimension.ALL if by == "week" else by
-    in_range = Q(week__gte=weeks.first_week, week__lte=weeks.last_week)
-    tallies = SatisfactionTally.objects.filter(in_range, dimension__in={dimension, Dimension.ALL})
     group = "week" if by == "week" else "key"
-    sums = list(
-        tallies.order_by()
-        .values("dimension", group)
+    sums = (
+        SatisfactionTally.objects.filter(
+            week__gte=weeks.first_week, week__lte=weeks.last_week, dimension__in={dimension, Dimension.ALL}
+        )
+        .order_by()
+        .values_list("dimension", group)
         .annotate(answered_sum=Sum("answered"), dissatisfied_sum=Sum("dissatisfied"))
     )
-    answered = sum(row["answered_sum"] for row in sums if row["dimension"] == Dimension.ALL)
-    unhappy = sum(row["dissatisfied_sum"] for row in sums if row["dimension"] == Dimension.ALL)
-    total = Cell("", str(_("Every answer")), answered, unhappy)
-    found = [row for row in sums if row["dimension"] == dimension]
+    answered = unhappy = 0
+    found = []
+    for row_dimension, key, row_answered, row_unhappy in sums:
+        if row_dimension == Dimension.ALL:
+            answered += row_answered
+            unhappy += row_unhappy
+        if row_dimension == dimension:
+            found.append((key.isoformat() if by == "week" else key, row_answered, row_unhappy))
+    return Cell("", str(_("Every answer")), answered, unhappy), found
+
+
+def dissatisfied_per_hundred(*, weeks: Weeks, by: str) -> PerHundred:
+    """Answers and "not satisfied" per value of `by` over the range, and in total; the rows most
+    dissatisfied per hundred first (more answers first among equals), by week in time order.
+    Two queries: the sums, and the values' names (none by week, region or channel)."""
+    by = check_by(by)
+    total, found = _sums(weeks, by)
     if by == "week":
-        rows = [
-            Cell(
-                row["week"].isoformat(), row["week"].isoformat(), row["answered_sum"], row["dissatisfied_sum"]
-            )
-            for row in sorted(found, key=lambda row: row["week"])
-        ]
+        rows = [Cell(key, key, answered, unhappy) for key, answered, unhappy in sorted(found)]
         return PerHundred(weeks, by, total, rows)
-    labels = _labels(by, {row["key"] for row in found})
-    rows = [
-        Cell(row["key"], labels.get(row["key"], row["key"]), row["answered_sum"], row["dissatisfied_sum"])
-        for row in found
-    ]
+    labels = _labels(by, {key for key, _answered, _unhappy in found})
+    rows = [Cell(key, labels.get(key, key), answered, unhappy) for key, answered, unhappy in found]
     rows.sort(key=lambda cell: (-(cell.per_hundred or 0.0), -cell.answered, cell.key))
     return PerHundred(weeks, by, total, rows)
 
@@ -261,14 +276,23 @@ def spread_of(dimension: str, cells: list[Cell], *, min_answers: int) -> Spread:
 
 def consistency(*, weeks: Weeks, min_answers: int) -> Consistency:
     """The spread across agents, across regions and across weeks (SPEC §5: consistent across
-    people, places and time)."""
+    people, places and time). One GROUP BY per dimension, and the names of the two agents at the
+    ends (the names of every agent are not needed)."""
     spreads = []
     for dimension in SPREAD_DIMENSIONS:
-        figure = dissatisfied_per_hundred(weeks=weeks, by=dimension)
-        cells = figure.rows
+        _total, found = _sums(weeks, dimension)
+        cells = [Cell(key, key, answered, unhappy) for key, answered, unhappy in found]
         if dimension == "agent":  # answers with no agent recorded are nobody's to compare
             cells = [cell for cell in cells if cell.key]
-        spreads.append(spread_of(dimension, cells, min_answers=min_answers))
+        spread = spread_of(dimension, cells, min_answers=min_answers)
+        if dimension == "agent" and spread.highest and spread.lowest:
+            labels = _labels("agent", {spread.highest.key, spread.lowest.key})
+            spread = replace(
+                spread,
+                highest=replace(spread.highest, label=labels[spread.highest.key]),
+                lowest=replace(spread.lowest, label=labels[spread.lowest.key]),
+            )
+        spreads.append(spread)
     return Consistency(weeks, min_answers, spreads)
 
 

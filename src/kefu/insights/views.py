@@ -43,7 +43,7 @@ class RangeForm(StyledForm):
         return self.NAMES.get(field_name, field_name)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_from", _("The range must start on or before its end."))
