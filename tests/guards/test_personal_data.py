@@ -223,7 +223,9 @@ def seed_complaints(by: User, customer: Customer, ids: dict) -> None:
         fault_party="third_party",
         outcome="resolved_not_our_fault",
     )
-    complaint_services.add_compensation(ticket=ticket, by=by, kind="gift", value="99.00", approved_by=approver)
+    complaint_services.add_compensation(
+        ticket=ticket, by=by, kind="gift", value="99.00", approved_by=approver
+    )
     complaint_services.escalate_to_hq(ticket=ticket, by=approver, reason="客户投诉到总部")
     problem = services_problems.create_problem(by=approver, title="物流错发型号", owner=approver)
     services_problems.link_ticket(problem=problem, ticket=ticket, by=by)
@@ -251,33 +253,6 @@ def seed_figures(customer: Customer) -> None:
     SatisfactionTally.objects.create(week=week, dimension="all", answered=3, dissatisfied=1)
 
 
-@pytest.fixture
-def world(db) -> World:
-    viewers = make_viewers()
-    reference = reference_rows()
-    agent = next(viewer.user for viewer in viewers if viewer.name == "agent")
-    customer, neighbour, ids = seed_archive(agent)
-    seed_notifications([viewer.user for viewer in viewers], customer)
-    seed_figures(customer)
-    seed_complaints(agent, customer, ids)
-    current = [known_number(MOBILE, customer.pk), known_number(LANDLINE, customer.pk)]
-    current.append(known_number(NEIGHBOUR, neighbour.pk))
-    numbers = [*current, known_number(FORMER, customer.pk)]
-    return World(viewers=viewers, numbers=numbers, current=current, ids=ids, reference=reference)
-
-
-# --- Answers and what they show ------------------------------------------------------------
-
-
-@dataclass
-class Answer:
-    viewer: Viewer
-    request: str
-    status: int
-    full: list[Sighting]
-    masked: list[KnownNumber]
-    audited: set[int]  # customers this request wrote a reveal row for, by this viewer
-    leaked: list[Sighting]
 def seed_follow_ups(by: User, customer: Customer, ids: dict) -> None:
     """Two tickets of the customer resolved by `by`: their follow-ups (回访) in `by`'s queue, one
     done (on the customer's timeline), one to do (its page and answer: ids["follow_up"])."""
@@ -320,13 +295,41 @@ def seed_surveys(by: User, customer: Customer, ids: dict) -> None:
     ids["survey_token"] = links.make_token(surveys[1])
 
 
+@pytest.fixture
+def world(db) -> World:
+    viewers = make_viewers()
+    reference = reference_rows()
+    agent = next(viewer.user for viewer in viewers if viewer.name == "agent")
+    customer, neighbour, ids = seed_archive(agent)
+    seed_follow_ups(agent, customer, ids)
+    seed_notifications([viewer.user for viewer in viewers], customer)
+    seed_figures(customer)
+    seed_complaints(agent, customer, ids)
+    seed_surveys(agent, customer, ids)
+    current = [known_number(MOBILE, customer.pk), known_number(LANDLINE, customer.pk)]
+    current.append(known_number(NEIGHBOUR, neighbour.pk))
+    numbers = [*current, known_number(FORMER, customer.pk)]
+    return World(viewers=viewers, numbers=numbers, current=current, ids=ids, reference=reference)
+
+
+# --- Answers and what they show ------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    viewer: Viewer
+    request: str
+    status: int
+    full: list[Sighting]
+    masked: list[KnownNumber]
+    audited: set[int]  # customers this request wrote a reveal row for, by this viewer
+    leaked: list[Sighting]
 
     @property
     def full_numbers(self) -> set[KnownNumber]:
         return {sighting.number for sighting in self.full}
 
 
-    seed_follow_ups(agent, customer, ids)
 def reveal_rows(user: User) -> Counter[int]:
     """The viewer's reveal rows in the audit trail, counted per customer."""
     rows = AuditEvent.objects.filter(
