@@ -137,3 +137,10 @@ def test_the_customers_at_risk_page(signed_in, scene):
         str(scene.customers[name].pk) for name in ("c4", "c1", "c3")
     ]
     assert signed_in.get(reverse("insights:at_risk"), {"days": "x"}).status_code == 400
+
+
+def test_the_dashboard_with_no_answer_yet(client, manager):
+    client.force_login(manager)
+    page = client.get(reverse("insights:dashboard")).content.decode()
+    assert 'id="headline"' in page
+    assert 'id="week-table"' not in page  # "no survey was answered in this range" instead
