@@ -190,3 +190,14 @@ def test_a_registered_subject_kind_is_asked_about_like_a_ticket(agent, team):
     assert survey.region == "广东省"
     assert services.create_survey(subject_kind="test_visit", subject_id=7) == survey
     assert services.create_survey(subject_kind="test_visit", subject_id=8) is None
+
+
+def test_a_merged_duplicate_is_not_asked_about(agent, team):
+    from kefu.tickets import services as ticket_services
+
+    original = open_ticket(agent)
+    duplicate = open_ticket(agent, original.customer)
+    ticket_services.merge_ticket(duplicate=duplicate, into=original, by=agent)
+    assert not Survey.objects.exists()
+    resolve(original, agent)
+    assert list(Survey.objects.values_list("ticket", flat=True)) == [original.pk]
