@@ -122,7 +122,7 @@ def test_generation_makes_what_the_hook_missed_by_the_same_rules_and_is_idempote
     tickets = [resolved(agent), resolved(agent, customer=vip), resolved(agent, type="complaint")]
     expected = {t.pk: (f.assignee_id, f.method, f.due_on) for t in tickets for f in [follow_up_of(t)]}
     FollowUp.objects.all().delete()
-    assert services_followups.generate_follow_ups() == 3
+    assert services_followups.generate_follow_ups(batch=2) == 3  # in batches of two ticket ids
     made = {f.ticket_id: (f.assignee_id, f.method, f.due_on) for f in FollowUp.objects.all()}
     assert made == expected
     assert services_followups.generate_follow_ups() == 0

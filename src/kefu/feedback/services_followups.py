@@ -165,13 +165,21 @@ def _assignee_sql(params: list) -> str:
     )
 
 
+GENERATION_BATCH = 50_000  # ticket ids per transaction
+
+
 def generate_follow_ups(
-    *, resolved_since: datetime.datetime | None = None, now: datetime.datetime | None = None
+    *,
+    resolved_since: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+    batch: int = GENERATION_BATCH,
 ) -> int:
     """Create the missing follow-ups of resolved (or closed) tickets, resolved since
-    `resolved_since` (all when None), in one `INSERT … SELECT`; merged tickets are left out.
-    Idempotent: a ticket that has one (of any status) is skipped, and the unique constraint
-    refuses a second written by a hook at the same moment. How many were created."""
+    `resolved_since` (all when None), by `INSERT … SELECT`, one transaction per `batch` ticket
+    ids (a killed run keeps the batches it committed; a long transaction would hold millions of
+    deferred foreign-key checks to its end); merged tickets are left out. Idempotent: a ticket
+    that has one (of any status) is skipped, and the unique constraint refuses a second written
+    by a hook at the same moment. How many were created."""
     now = now or timezone.now()
     params: list = []
     assignee = _assignee_sql(params)
@@ -190,7 +198,12 @@ def generate_follow_ups(
             f"LEFT JOIN {_q('feedback_followuprule')} {alias} ON {alias}.kind = 'after_ticket' "
             f"AND {alias}.is_active AND {type_match} AND {tier_match}"
         )
-    where = ["t.status IN ('resolved', 'closed')", "t.resolved_at IS NOT NULL", "t.merged_into_id IS NULL"]
+    where = [
+        "t.id >= %s AND t.id < %s",
+        "t.status IN ('resolved', 'closed')",
+        "t.resolved_at IS NOT NULL",
+        "t.merged_into_id IS NULL",
+    ]
     where_params: list = []
     if resolved_since is not None:
         where.append("t.resolved_at >= %s")
@@ -199,10 +212,11 @@ def generate_follow_ups(
         INSERT INTO {_q("feedback_followup")}
             (version, created_at, updated_at, kind, customer_id, ticket_id, assignee_id, method, due_on,
              status, attempts, outcome, notes)
-        SELECT 1, %s, %s, 'after_ticket', t.customer_id, t.id, picked.assignee_id, picked.method,
-               picked.due_on, 'pending', 0, '', ''
+        SELECT 1, %s, %s, 'after_ticket', picked.customer_id, picked.ticket_id, picked.assignee_id,
+               picked.method, picked.due_on, 'pending', 0, '', ''
         FROM (
-            SELECT t.id AS ticket_id, {assignee} AS assignee_id, {method} AS method, {due} AS due_on
+            SELECT t.id AS ticket_id, t.customer_id AS customer_id, {assignee} AS assignee_id,
+                   {method} AS method, {due} AS due_on
             FROM {_q("tickets_ticket")} t
             JOIN {_q("customers_customer")} c ON c.id = t.customer_id
             JOIN {_q("accounts_user")} o ON o.id = t.owner_id
@@ -215,19 +229,25 @@ def generate_follow_ups(
                   WHERE f.ticket_id = t.id AND f.kind = 'after_ticket'
               )
         ) picked
-        JOIN {_q("tickets_ticket")} t ON t.id = picked.ticket_id
         WHERE picked.assignee_id IS NOT NULL AND picked.method IS NOT NULL
         ON CONFLICT DO NOTHING
     """
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {_q('tickets_ticket')}")
+        first, last = cursor.fetchone()
+    created = 0
+    if first is not None:
+        for start in range(first, last + 1, batch):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, [now, now, *params, zone, start, start + batch, *where_params])
+                created += max(cursor.rowcount, 0)
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [now, now, *params, zone, *where_params])
-            created = max(cursor.rowcount, 0)
         audit.record_sweep(
             name="generate_follow_ups",
             model=FollowUp,
             counts={"created": created},
             criteria={"resolved_since": resolved_since.isoformat() if resolved_since else None},
+            id_range=(first, last) if first is not None else None,
         )
     return created
 
