@@ -111,19 +111,16 @@ def update_complaint(request: HttpRequest, ticket: TicketPath, payload: Complain
 
 @router.get(
     "/tickets/{ticket}/compensations",
-    response={200: CompensationList, **errors(400, 403, 404)},
+    response={200: CompensationList, **errors(400, 403, 404, 422)},
     operation_id="list_compensations",
     summary="What a complaint's customer was given, oldest first",
-    description="404 for a ticket that is no complaint. All of a complaint's compensations on one page.",
+    description="404 for a ticket that is no complaint, as for one the caller may not see.",
 )
-def list_compensations(request: HttpRequest, ticket: TicketPath):
+def list_compensations(request: HttpRequest, ticket: TicketPath, cursor: Cursor = None, limit: Limit = None):
     found = selectors.complaint_ticket(request.auth, ticket)
     require(request.auth, "complaints.view_compensation")
-    complaint = selectors.complaint_of(found)
-    return {
-        "items": [compensation_data(item) for item in selectors.compensations(complaint)],
-        "next_cursor": None,
-    }
+    page = selectors.compensation_page(selectors.complaint_of(found), cursor=cursor, limit=limit)
+    return {"items": [compensation_data(item) for item in page.items], "next_cursor": page.next_cursor}
 
 
 @router.post(

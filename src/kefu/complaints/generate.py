@@ -21,6 +21,7 @@ deterministic hash of (seed, ticket id). What the rows hold:
 from django.db import connection
 
 from kefu.complaints.models import Complaint, ComplaintCause, ComplaintTally
+from kefu.core import bulk
 from kefu.core.generation import Context, GeneratorStep, Written
 
 CAUSE_MIX = (
@@ -122,7 +123,8 @@ def _write(context: Context) -> Written:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COALESCE(MAX(ticket_id), 0) FROM {table}")
         (after_ticket,) = cursor.fetchone()
-        cursor.execute(_complaints_sql(seed=seed, after_ticket=after_ticket, ids=ids))
+        with bulk.bulk_mode((Complaint,), new_rows=context.counts["tickets"] // 20):
+            cursor.execute(_complaints_sql(seed=seed, after_ticket=after_ticket, ids=ids))
         cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE ticket_id > {after_ticket}")
         (made,) = cursor.fetchone()
         cursor.execute(_tally_sql(after_ticket))

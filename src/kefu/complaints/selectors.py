@@ -61,6 +61,12 @@ def compensations(complaint: Complaint) -> list[Compensation]:
     )
 
 
+def compensation_page(complaint: Complaint, *, cursor: str | None, limit: int | None) -> Page:
+    """A complaint's compensations, oldest first, a keyset page (one query)."""
+    queryset = Compensation.objects.filter(complaint=complaint).select_related("approved_by", "recorded_by")
+    return keyset_page(queryset, order=("id",), cursor=cursor, limit=limit)
+
+
 def apologies(complaint: Complaint) -> list:
     return list(complaint.apologies.select_related("made_by").order_by("made_on", "id"))
 
