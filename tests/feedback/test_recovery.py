@@ -129,3 +129,16 @@ def test_the_survey_and_its_recovery_case_are_on_the_customers_timeline(client, 
     client.force_login(supervisor)
     html = client.get(f"/customers/{survey.customer_id}/").content.decode()
     assert "等待时间太长" in html
+
+
+def test_a_complaint_opened_or_changed_into_marks_the_customer_unhappy(agent, team):
+    from kefu.tickets import services as ticket_services
+    from tests.feedback.scene import open_ticket
+
+    complaint = open_ticket(agent, type="complaint", subject="师傅态度差")
+    mood = CustomerMood.objects.get(customer=complaint.customer)
+    assert (mood.last_unhappy_at, mood.unhappy_ticket) == (complaint.created_at, complaint)
+    repair = open_ticket(agent)
+    assert not CustomerMood.objects.filter(customer=repair.customer).exists()
+    ticket_services.update_ticket(ticket=repair, by=agent, version=repair.version, type="complaint")
+    assert CustomerMood.objects.get(customer=repair.customer).unhappy_ticket == repair

@@ -217,7 +217,6 @@ def record_survey_answer(
     before = audit.snapshot(survey, ANSWER_FIELDS)
     survey.refresh_from_db()
     tallies.count_answer(survey)
-    _move_mood(survey)
     audit.record_update(actor=by, obj=survey, before=before)
     if survey.ticket is not None:
         timeline.write(
@@ -234,6 +233,9 @@ def record_survey_answer(
         )
     if not satisfied:
         open_recovery_case(survey=survey, by=by)
+    # After the case (a complaint, which marks the customer unhappy with itself): the customer
+    # was unhappy with the ticket they were asked about.
+    _move_mood(survey)
     return survey
 
 
@@ -251,6 +253,21 @@ def _move_mood(survey: Survey) -> None:
         fields = ["last_unhappy_at", "unhappy_ticket"]
     CustomerMood.objects.bulk_create(
         [row], update_conflicts=True, unique_fields=["customer"], update_fields=fields
+    )
+
+
+def complaint_opened(ticket: Ticket) -> None:
+    """A complaint is an unhappy moment too (customers at risk): the tickets' hook calls this when
+    a ticket opens as, or becomes, a complaint. One upsert, in the ticket's transaction."""
+    CustomerMood.objects.bulk_create(
+        [
+            CustomerMood(
+                customer_id=ticket.customer_id, last_unhappy_at=ticket.created_at, unhappy_ticket=ticket
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["customer"],
+        update_fields=["last_unhappy_at", "unhappy_ticket"],
     )
 
 

@@ -25,6 +25,24 @@ def status_changed(ticket, old: str, new: str) -> None:
         services.ask_after_ticket(ticket)
 
 
+def opened(ticket) -> None:
+    """A complaint opened (a recovery case too) marks its customer unhappy from that moment."""
+    from kefu.feedback import services
+    from kefu.tickets.models import TicketType
+
+    if ticket.type == TicketType.COMPLAINT:
+        services.complaint_opened(ticket)
+
+
+def changed(ticket, fields: frozenset) -> None:
+    """A ticket that became a complaint counts as one opened now."""
+    from kefu.feedback import services
+    from kefu.tickets.models import TicketType
+
+    if "type" in fields and ticket.type == TicketType.COMPLAINT:
+        services.complaint_opened(ticket)
+
+
 def register() -> None:
     from django.apps import apps
 
@@ -37,7 +55,7 @@ def register() -> None:
     subjects.register(
         subjects.SubjectKind(code=subjects.TICKET, label=_("Ticket"), read=subjects.read_ticket)
     )
-    extensions.register(status_changed=status_changed)
+    extensions.register(opened=opened, changed=changed, status_changed=status_changed)
     timeline.register_kinds()
     notices.register_kinds()
     ui.register()
