@@ -133,6 +133,7 @@ def test_customers_at_risk_page_on(reader, scene):
         ("dissatisfied-per-hundred", {"by": "agent", "from": "2026-02-30"}, "from"),
         ("consistency", {"min_answers": 0}, "min_answers"),
         ("iceberg", {"share": "0"}, "share"),
+        ("iceberg", {"share": "5e-324"}, "share"),
         ("iceberg", {"share": "1.5"}, "share"),
         ("iceberg", {"share": "nan"}, "share"),
         ("at-risk-customers", {"days": 0}, "days"),

@@ -146,7 +146,7 @@ def test_the_iceberg_divides_the_complaints_by_the_share(scene, django_assert_nu
         assert selectors.iceberg(weeks=WEEKS, share=None).estimated_dissatisfied == pytest.approx(200.0)
 
 
-@pytest.mark.parametrize("share", [0, -0.1, 1.01, float("nan"), float("inf")])
+@pytest.mark.parametrize("share", [0, 5e-324, 0.0009, -0.1, 1.01, float("nan"), float("inf")])
 def test_a_share_outside_zero_to_one_is_refused(share):
     with pytest.raises(InvalidRequest):
         selectors.complaint_share(share)

@@ -250,9 +250,11 @@ def _write(context: Context) -> Written:
             f"SELECT COALESCE(MAX(subject_id), 0) FROM {Survey._meta.db_table} WHERE subject_kind = 'ticket'"
         )
         (after_ticket,) = cursor.fetchone()
-        cursor.execute(
-            _surveys_sql(seed=seed, after_ticket=after_ticket, intake_id=intake, reasons=reasons, now=now)
-        )
+        # Keys checked and indexes built once at the end when the rows are many (PostgreSQL).
+        with bulk.bulk_mode((Survey,), new_rows=context.counts["tickets"]):
+            cursor.execute(
+                _surveys_sql(seed=seed, after_ticket=after_ticket, intake_id=intake, reasons=reasons, now=now)
+            )
         table = Survey._meta.db_table
         cursor.execute(f"SELECT COUNT(*), COUNT(answered_at) FROM {table} WHERE id >= {first_survey}")
         surveys, answered = cursor.fetchone()

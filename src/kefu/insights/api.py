@@ -261,10 +261,10 @@ class IcebergOut(RangeOut):
 Share = Annotated[
     float | None,
     Query(
-        gt=0,
+        ge=selectors.MIN_COMPLAINT_SHARE,
         le=1,
         allow_inf_nan=False,
-        description="The share of dissatisfied customers who complain, above 0 and at most 1 "
+        description="The share of dissatisfied customers who complain, from 0.001 to 1 "
         "(default: the site's KEFU_COMPLAINT_SHARE, 0.04).",
     ),
 ]

@@ -40,6 +40,9 @@ MIN_ANSWERS = 30
 AT_RISK_DAYS = 90
 AT_RISK_MAX_DAYS = 3660
 DEFAULT_COMPLAINT_SHARE = 0.04
+# The smallest share the iceberg divides by: one in a thousand (a smaller one is no estimate, and
+# one near zero would make it infinite).
+MIN_COMPLAINT_SHARE = 0.001
 
 # What `by=` accepts: the dimensions of the tally, and the week (the ALL rows over time).
 BY_CHOICES = ("agent", "technician", "team", "region", "category", "channel", "week")
@@ -115,11 +118,11 @@ def check_min_answers(value: int | None) -> int:
 
 def complaint_share(value: float | None) -> float:
     """The share of the dissatisfied who complain: the query's, else settings.KEFU_COMPLAINT_SHARE
-    (0.04: about 4 in 100 complain, SPEC §4). Within (0, 1]."""
+    (0.04: about 4 in 100 complain, SPEC §4). From MIN_COMPLAINT_SHARE (0.001) to 1."""
     if value is None:
         value = float(getattr(settings, "KEFU_COMPLAINT_SHARE", DEFAULT_COMPLAINT_SHARE))
-    if not (isinstance(value, int | float) and math.isfinite(value) and 0 < value <= 1):
-        raise InvalidRequest({"share": [_("The complaint share must be above 0 and at most 1.")]})
+    if not (isinstance(value, int | float) and math.isfinite(value) and MIN_COMPLAINT_SHARE <= value <= 1):
+        raise InvalidRequest({"share": [_("The complaint share must be from 0.001 to 1.")]})
     return float(value)
 
 

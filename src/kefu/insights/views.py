@@ -67,7 +67,7 @@ class DashboardForm(RangeForm):
     share = forms.FloatField(
         label=gettext_lazy("Complaint share"),
         required=False,
-        min_value=0.0001,
+        min_value=selectors.MIN_COMPLAINT_SHARE,
         max_value=1,
         help_text=gettext_lazy("The share of dissatisfied customers who complain (0.04: 4 in 100)."),
     )
