@@ -83,7 +83,9 @@ def test_reopen_cancels_and_resolving_again_brings_back_the_same_one(agent, team
     assert follow_up_of(ticket).status == FollowUpStatus.CANCELLED
     resolve(ticket, agent)
     again = follow_up_of(ticket)
-    assert again.pk == first.pk and again.status == FollowUpStatus.PENDING and again.done_at is None
+    assert again.pk == first.pk
+    assert again.status == FollowUpStatus.PENDING
+    assert again.done_at is None
     assert FollowUp.objects.filter(ticket=ticket).count() == 1
 
 
@@ -167,7 +169,8 @@ def test_revisit_sweep_makes_due_revisits_and_moves_the_date_on(db):
     assert (result.created, result.moved) == (2, 2)
     revisits = {f.customer_id: f for f in FollowUp.objects.filter(kind=FollowUpKind.ACCOUNT_REVISIT)}
     assert set(revisits) == {vip.pk, regular.pk}
-    assert revisits[vip.pk].method == "visit" and revisits[vip.pk].assignee == sales
+    assert revisits[vip.pk].method == "visit"
+    assert revisits[vip.pk].assignee == sales
     reps = {rep.customer_id: rep.next_revisit_on for rep in AccountRep.objects.all()}
     assert reps[vip.pk] == today + 30 * DAY
     assert reps[regular.pk] == today + 90 * DAY  # far behind: from today
@@ -198,9 +201,12 @@ def test_reached_with_a_survey_answer_answers_the_survey_by_call(agent, team):
     follow_up = services_followups.record_follow_up_outcome(
         follow_up=follow_up_of(ticket), by=agent, outcome="reached", satisfied=True, notes="客户很满意"
     )
-    assert follow_up.status == FollowUpStatus.DONE and follow_up.outcome == "reached"
+    assert follow_up.status == FollowUpStatus.DONE
+    assert follow_up.outcome == "reached"
     survey = Survey.objects.get(ticket=ticket)
-    assert survey.is_satisfied is True and survey.answered_via == "call" and follow_up.survey == survey
+    assert survey.is_satisfied is True
+    assert survey.answered_via == "call"
+    assert follow_up.survey == survey
     assert CustomerEvent.objects.filter(
         kind=services_followups.FOLLOW_UP_DONE, customer=ticket.customer
     ).exists()
@@ -233,7 +239,8 @@ def test_a_new_problem_opens_a_linked_ticket_for_the_customer(agent, team):
         follow_up=follow_up_of(ticket), by=agent, outcome="reached", new_problem="冰箱也不制冷了"
     )
     new = follow_up.new_ticket
-    assert new.customer_id == ticket.customer_id and new.subject == "冰箱也不制冷了"
+    assert new.customer_id == ticket.customer_id
+    assert new.subject == "冰箱也不制冷了"
     assert TicketLink.objects.filter(from_ticket=new, to_ticket=ticket, kind="related").exists()
 
 
@@ -300,3 +307,62 @@ def test_supervisor_records_for_their_team(agent, supervisor, team):
     follow_up = follow_up_of(resolved(agent))
     done = services_followups.record_follow_up_outcome(follow_up=follow_up, by=supervisor, outcome="reached")
     assert done.done_by == supervisor
+
+
+def test_a_done_follow_up_reads_on_the_customers_timeline(agent, team):
+    from kefu.customers import timeline
+
+    ticket = resolved(agent)
+    services_followups.record_follow_up_outcome(
+        follow_up=follow_up_of(ticket), by=agent, outcome="reached", new_problem="冰箱也坏了"
+    )
+    entry = CustomerEvent.objects.get(kind=services_followups.FOLLOW_UP_DONE)
+    text = timeline.describe(entry)
+    assert ticket.number in text
+    assert follow_up_of(ticket).new_ticket.number in text
+
+
+def test_overdue_with_no_supervisor_goes_to_the_managers(agent, manager):
+    ticket = resolved(agent)  # the agent has no team
+    FollowUp.objects.filter(ticket=ticket).update(due_on=timezone.localdate() - DAY)
+    assert services_followups.escalate_overdue().notified == 1
+    assert Notification.objects.filter(recipient=manager).count() == 1
+
+
+# --- The rules' and accounts' writes (the admin's) -------------------------------------------------
+
+
+def test_a_second_active_rule_for_the_same_criteria_is_refused_and_writes_nothing(manager):
+    from kefu.feedback import services_followup_rules
+
+    before = (FollowUpRule.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(ValidationError) as refused:
+        services_followup_rules.save_rule(by=manager, kind="after_ticket", days=5, method="phone")
+    assert "is_active" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        services_followup_rules.save_rule(
+            by=manager, kind="account_revisit", ticket_type="repair", tier="vip", days=0, method="fax"
+        )
+    assert set(refused.value.message_dict) >= {"ticket_type", "days", "method"}
+    assert (FollowUpRule.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_changing_a_rule_bumps_its_version_and_a_stale_one_is_refused(manager):
+    from kefu.core.errors import StaleVersion
+    from kefu.feedback import services_followup_rules
+
+    rule = FollowUpRule.objects.get(kind="after_ticket", ticket_type="", tier="")
+    changed = services_followup_rules.save_rule(by=manager, rule=rule, version=rule.version, days=4)
+    assert (changed.days, changed.version) == (4, rule.version + 1)
+    with pytest.raises(StaleVersion):
+        services_followup_rules.save_rule(by=manager, rule=rule, version=rule.version, days=5)
+    assert FollowUpRule.objects.get(pk=rule.pk).days == 4
+
+
+def test_an_inactive_account_rep_is_refused(manager):
+    from kefu.feedback import services_followup_rules
+
+    gone = make_user("sales", username="gone-sales", is_active=False)
+    with pytest.raises(ValidationError):
+        services_followup_rules.assign_account_rep(by=manager, customer=customer_with_phone(), sales_rep=gone)
+    assert not AccountRep.objects.exists()

@@ -42,8 +42,10 @@ def test_my_queue_lists_my_follow_ups_with_masked_phone_and_script(agent_client,
     assert [item["id"] for item in body["items"]] == [follow_up.pk]
     item = body["items"][0]
     assert item["customer"]["phone"] == "138****5678"
-    assert "王女士" in item["script"] and follow_up.ticket.number in item["script"]
-    assert item["method"] == "phone" and item["is_overdue"] is False
+    assert "王女士" in item["script"]
+    assert follow_up.ticket.number in item["script"]
+    assert item["method"] == "phone"
+    assert item["is_overdue"] is False
 
 
 def test_overdue_filter(agent_client, agent, team):
@@ -52,9 +54,7 @@ def test_overdue_filter(agent_client, agent, team):
     items = get(agent_client, "/follow-ups?overdue=true").json()["items"]
     assert [item["id"] for item in items] == [late.pk]
     assert items[0]["is_overdue"] is True
-    assert [i["id"] for i in get(agent_client, "/follow-ups?overdue=false").json()["items"]] == [
-        soon.pk
-    ]
+    assert [i["id"] for i in get(agent_client, "/follow-ups?overdue=false").json()["items"]] == [soon.pk]
 
 
 def test_another_persons_queue_needs_the_right(client, agent, supervisor, team):
@@ -78,7 +78,9 @@ def test_record_outcome_through_the_api(agent_client, agent, team):
     )
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["status"] == "done" and body["satisfied"] is True and body["survey"]
+    assert body["status"] == "done"
+    assert body["satisfied"] is True
+    assert body["survey"]
     again = send(agent_client, "post", f"/follow-ups/{follow_up.pk}/outcome", {"outcome": "reached"})
     assert_refused(again, 409, code="follow_up_not_pending")
 
@@ -131,7 +133,8 @@ def test_queue_page_tabs_and_page_cost(agent_client, agent, team):
     page = agent_client.get("/feedback/follow-ups/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'data-kf-follow-up="%d"' % late.pk in html and "139****0299" in html
+    assert f'data-kf-follow-up="{late.pk}"' in html
+    assert "139****0299" in html
     overdue = agent_client.get("/feedback/follow-ups/?tab=overdue").content.decode()
     assert overdue.count("data-kf-follow-up=") == 1
     for index in range(10):
@@ -146,14 +149,16 @@ def test_queue_page_tabs_and_page_cost(agent_client, agent, team):
 def test_outcome_form_records_and_redirects(agent_client, agent, team):
     follow_up = resolved_follow_up(agent)
     detail = agent_client.get(f"/feedback/follow-ups/{follow_up.pk}/")
-    assert detail.status_code == 200 and b"follow-up-outcome-form" in detail.content
+    assert detail.status_code == 200
+    assert b"follow-up-outcome-form" in detail.content
     response = agent_client.post(
         f"/feedback/follow-ups/{follow_up.pk}/outcome/",
         {"outcome": "reached", "satisfied": "no", "comment": "还是漏水", "version": follow_up.version},
     )
     assert response.status_code == 302
     follow_up.refresh_from_db()
-    assert follow_up.status == FollowUpStatus.DONE and follow_up.survey.is_satisfied is False
+    assert follow_up.status == FollowUpStatus.DONE
+    assert follow_up.survey.is_satisfied is False
 
 
 def test_outcome_form_refusal_shows_the_form_again_and_writes_nothing(agent_client, agent, team):

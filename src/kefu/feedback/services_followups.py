@@ -298,7 +298,7 @@ def sweep_revisits(
           AND c.merged_into_id IS NULL
           AND {days} IS NOT NULL
     """
-    eligible_params = [today, *system]
+    eligible_params: list = [today, *system]
     insert = f"""
         INSERT INTO {_q("feedback_followup")}
             (version, created_at, updated_at, kind, customer_id, ticket_id, assignee_id, method, due_on,
@@ -489,17 +489,18 @@ def record_follow_up_outcome(
 def _open_new_ticket(follow_up: FollowUp, *, by, subject: str, type: str, notes: str) -> Ticket:
     from kefu.tickets import services as ticket_services
 
+    old = follow_up.ticket
     ticket = ticket_services.open_ticket(
         by=by,
         customer=follow_up.customer,
         subject=subject,
         type=type,
-        channel=CHANNEL_OF_METHOD.get(follow_up.method, Channel.PHONE),
+        channel=CHANNEL_OF_METHOD.get(FollowUpMethod(follow_up.method), Channel.PHONE),
         description=notes,
-        product=follow_up.ticket.product if follow_up.ticket_id and follow_up.ticket.product_id else None,
+        product=old.product if old is not None and old.product_id else None,
     )
-    if follow_up.ticket_id is not None:
-        ticket_services.link_tickets(ticket=ticket, to_ticket=follow_up.ticket, kind=LinkKind.RELATED, by=by)
+    if old is not None:
+        ticket_services.link_tickets(ticket=ticket, to_ticket=old, kind=LinkKind.RELATED, by=by)
     return ticket
 
 
@@ -513,8 +514,8 @@ def _on_timeline(follow_up: FollowUp, *, by) -> None:
             "kind": follow_up.kind,
             "method": follow_up.method,
             "outcome": follow_up.outcome,
-            "ticket": follow_up.ticket.number if follow_up.ticket_id else "",
-            "new_ticket": follow_up.new_ticket.number if follow_up.new_ticket_id else "",
-            "satisfied": follow_up.survey.is_satisfied if follow_up.survey_id else None,
+            "ticket": follow_up.ticket.number if follow_up.ticket else "",
+            "new_ticket": follow_up.new_ticket.number if follow_up.new_ticket else "",
+            "satisfied": follow_up.survey.is_satisfied if follow_up.survey else None,
         },
     )
