@@ -127,6 +127,7 @@ def test_the_complaints_behind_a_bar(signed_in, scene):
         reverse("insights:complaints"), {**RANGE, "cause": "product_quality"}
     ).content.decode()
     assert re.findall(r'data-ticket="(\d+)"', quality) == [str(scene.tickets[1].pk), str(scene.tickets[0].pk)]
+    assert "产品质量" in quality
     unclassified = signed_in.get(reverse("insights:complaints"), {**RANGE, "cause": "-"}).content.decode()
     assert re.findall(r'data-ticket="(\d+)"', unclassified) == [str(scene.tickets[2].pk)]
 

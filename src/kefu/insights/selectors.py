@@ -362,6 +362,12 @@ def complaint_causes(*, weeks: Weeks) -> CauseFigure:
     return CauseFigure(weeks, total, not_ours, rows)
 
 
+def cause_label(code: str) -> str:
+    """A cause's name (its code when the taxonomy no longer has it)."""
+    name = ComplaintCause.objects.filter(code=code).values_list("name", flat=True).first()
+    return name or code
+
+
 # --- The iceberg ----------------------------------------------------------------------------
 
 

@@ -259,6 +259,7 @@ def complaints(request):
             "section": "insights",
             "weeks": weeks,
             "cause": cause,
+            "cause_label": selectors.cause_label(cause) if cause else "",
             "not_our_fault": request.GET.get("not_our_fault") == "1",
             "page": page,
             "next_url": _next_url(request, page.next_cursor),
