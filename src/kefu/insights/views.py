@@ -134,11 +134,21 @@ def dashboard(request):
             "headline_text": _per_hundred(by_week.total.per_hundred),
             "headline_url": _answers_url(weeks, "all"),
             "week_rows": [
-                (cell, _per_hundred(cell.per_hundred), _answers_url(weeks, "week", cell.key))
+                (
+                    cell,
+                    _per_hundred(cell.per_hundred),
+                    _answers_url(weeks, "week", cell.key),
+                    _answers_url(weeks, "week", cell.key, unhappy=False),
+                )
                 for cell in by_week.rows
             ],
             "dimension_rows": [
-                (cell, _per_hundred(cell.per_hundred), _answers_url(weeks, by, cell.key))
+                (
+                    cell,
+                    _per_hundred(cell.per_hundred),
+                    _answers_url(weeks, by, cell.key),
+                    _answers_url(weeks, by, cell.key, unhappy=False),
+                )
                 for cell in by_dimension.rows
             ],
             "spreads": spread.spreads,
