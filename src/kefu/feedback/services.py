@@ -18,8 +18,9 @@
 
 import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -318,11 +319,11 @@ def open_recovery_case(*, survey: Survey, by=None) -> Ticket:
         raise RecoveryCaseExists()
     owner = recovery_owner(survey)
     original = survey.ticket
-    number = original.number if original is not None else ""
-    subject = (
-        gettext("Recovery: not satisfied with %(number)s")
-        % {"number": number or subjects.label(survey.subject_kind)}
-    )[:RECOVERY_SUBJECT_MAX]
+    # Written for the staff who work it: in the site's language, whoever answered in which.
+    with translation.override(settings.LANGUAGE_CODE):
+        about = original.subject if original is not None else subjects.label(survey.subject_kind)
+        subject = (gettext("Recovery: %(subject)s") % {"subject": about})[:RECOVERY_SUBJECT_MAX]
+        description = recovery_description(survey)
     case = ticket_services.open_ticket(
         by=by,
         customer=survey.customer,
@@ -330,7 +331,7 @@ def open_recovery_case(*, survey: Survey, by=None) -> Ticket:
         type=TicketType.COMPLAINT,
         channel=Channel.SYSTEM,
         priority=Priority.HIGH,
-        description=recovery_description(survey),
+        description=description,
         product=original.product if original is not None else None,
         owner=owner,
         status=Status.OPEN if owner is not None else Status.NEW,
