@@ -145,3 +145,24 @@ def test_the_dashboard_with_no_answer_yet(client, manager):
     page = client.get(reverse("insights:dashboard")).content.decode()
     assert 'id="headline"' in page
     assert 'id="week-table"' not in page  # "no survey was answered in this range" instead
+
+
+def test_the_dashboards_queries_do_not_grow_with_the_agents(signed_in, scene):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kefu.feedback.models import SatisfactionTally
+    from tests.factories import make_user
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert signed_in.get(reverse("insights:dashboard"), {**RANGE, "by": "agent"}).status_code == 200
+        return len(captured)
+
+    before = count()
+    for index in range(8):
+        agent = make_user("agent", username=f"fig-more-{index}")
+        SatisfactionTally.objects.create(
+            week=W1, dimension="agent", key=str(agent.pk), answered=40, dissatisfied=1
+        )
+    assert count() == before
