@@ -208,6 +208,8 @@ def generate_follow_ups(
     if resolved_since is not None:
         where.append("t.resolved_at >= %s")
         where_params.append(resolved_since)
+    # The anti-join names the batch's range too: whatever the statistics say (a table that just
+    # grew by a million rows), its other side is this batch's follow-ups, never the whole table.
     sql = f"""
         INSERT INTO {_q("feedback_followup")}
             (version, created_at, updated_at, kind, customer_id, ticket_id, assignee_id, method, due_on,
@@ -227,6 +229,7 @@ def generate_follow_ups(
               AND NOT EXISTS (
                   SELECT 1 FROM {_q("feedback_followup")} f
                   WHERE f.ticket_id = t.id AND f.kind = 'after_ticket'
+                    AND f.ticket_id >= %s AND f.ticket_id < %s
               )
         ) picked
         WHERE picked.assignee_id IS NOT NULL AND picked.method IS NOT NULL
@@ -239,7 +242,8 @@ def generate_follow_ups(
     if first is not None:
         for start in range(first, last + 1, batch):
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, [now, now, *params, zone, start, start + batch, *where_params])
+                bounds = [start, start + batch]
+                cursor.execute(sql, [now, now, *params, zone, *bounds, *where_params, *bounds])
                 created += max(cursor.rowcount, 0)
     with transaction.atomic():
         audit.record_sweep(
