@@ -14,14 +14,24 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.complaints import selectors, services, services_problems
-from kefu.complaints.models import Complaint, Outcome, ProblemStatus
-from kefu.complaints.ui import ApologyForm, ClassifyForm, CompensationForm, EscalationForm
+from kefu.complaints.forms import (
+    ApologyForm,
+    ClassifyForm,
+    CloseForm,
+    CompensationForm,
+    ComplaintFilter,
+    EscalationForm,
+    LinkForm,
+    ProblemEditForm,
+    ProblemFilter,
+    ProblemForm,
+)
+from kefu.complaints.models import Complaint, ProblemStatus
 from kefu.core.errors import PermissionDenied
-from kefu.core.forms import StyledForm
 from kefu.core.pagination import keyset_page
 from kefu.core.web import domain_errors
 from kefu.tickets.models import Ticket
@@ -118,15 +128,6 @@ def escalate(request, ref):
 # --- The complaints' list ----------------------------------------------------------------------
 
 
-class ComplaintFilter(StyledForm):
-    outcome = forms.ChoiceField(
-        label=gettext_lazy("Outcome"),
-        choices=[("", gettext_lazy("Every outcome")), *Outcome.choices],
-        required=False,
-    )
-    cursor = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
-
-
 @login_required
 @require_GET
 @domain_errors
@@ -151,71 +152,6 @@ def complaints(request):
 
 
 # --- Problems ----------------------------------------------------------------------------------
-
-
-def _owners():
-    return User.objects.filter(is_active=True).exclude(username__in=_system_names()).order_by("username")
-
-
-def _system_names():
-    from kefu.accounts.system import system_usernames
-
-    return list(system_usernames())
-
-
-class ProblemForm(StyledForm):
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    description = forms.CharField(
-        label=gettext_lazy("Description"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    corrective_action = forms.CharField(
-        label=gettext_lazy("Corrective action"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    owner = forms.ModelChoiceField(label=gettext_lazy("Owner"), queryset=User.objects.none())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _owners()
-
-
-class ProblemEditForm(ProblemForm):
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        choices=[
-            (ProblemStatus.OPEN, ProblemStatus.OPEN.label),
-            (ProblemStatus.IN_PROGRESS, ProblemStatus.IN_PROGRESS.label),
-        ],
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-
-class LinkForm(StyledForm):
-    ticket = forms.CharField(label=gettext_lazy("Ticket number"), max_length=20)
-
-
-class CloseForm(StyledForm):
-    corrective_action = forms.CharField(
-        label=gettext_lazy("Corrective action"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-
-class ProblemFilter(StyledForm):
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        choices=[("", gettext_lazy("Every status")), *ProblemStatus.choices],
-        required=False,
-    )
-    cursor = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
 
 @login_required
