@@ -12,9 +12,9 @@ same seed gives the same answers. What the rows hold, as feedback's services wou
   valid 7 days; its dimensions frozen from the ticket: the owner (none for the intake account),
   team, channel, the customer's default-address province, the product's category;
 - about 65 % answered within three days (walk-in 75 %, e-mail 50 %), by link or in a call;
-- "not satisfied" 3–8 %, varying by agent (owner id mod 5: +0…4 in a thousand… per hundred),
-  by region and by category, more after a bounced ticket (+15 per hundred) and for complaints
-  (+10); a reason from the seeded list;
+- "not satisfied" about 5 in a hundred, 3–8 by agent (owner id mod 5: +0 … +2 per hundred), by
+  region (+0 … +1) and by category (+0 … +1), more after a bounced ticket (+5) and for a
+  complaint (+6); a reason from the seeded list;
 - no recovery case for these historical answers (the cases of the past were handled then);
 - SatisfactionTally += the answers per week and dimension value (an upsert: it adds to what the
   services already counted); CustomerMood: the last unhappy moment (a "not satisfied" answer or
@@ -38,11 +38,11 @@ ANSWERED = {
     "email": 5000,
 }
 ANSWERED_OTHER = 6500
-UNHAPPY_BASE = 300
-UNHAPPY_PER_AGENT_STEP = 100  # owner id mod 5 → +0 … +4 per hundred
+UNHAPPY_BASE = 200
+UNHAPPY_PER_AGENT_STEP = 50  # owner id mod 5 → +0 … +2 per hundred
 UNHAPPY_CATEGORY = {"air_conditioner": 100, "washing_machine": 60, "computer": 80, "phone": 40}
-UNHAPPY_BOUNCED = 1500
-UNHAPPY_COMPLAINT = 1000
+UNHAPPY_BOUNCED = 500
+UNHAPPY_COMPLAINT = 600
 LINK_DAYS = 7
 ANSWER_WITHIN_SECONDS = 3 * 86_400
 
