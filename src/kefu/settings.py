@@ -321,6 +321,8 @@ KEFU_MULTIPART_MAX_BYTES = int(
 )
 # How long the customer's link to a ticket opens it, in seconds (tickets.portal): 30 days.
 TICKET_LINK_MAX_AGE = int(os.environ.get("TICKET_LINK_MAX_AGE", str(30 * 24 * 3600)))
+# How long a satisfaction survey's link can be answered, in days (feedback.links): 14.
+KEFU_SURVEY_LINK_DAYS = int(os.environ.get("KEFU_SURVEY_LINK_DAYS", "14"))
 # The address the customer's links start with: KEFU_SITE_URL above.
 # Public requests (the form at /t/request/ and POST /api/v1/public/requests) per client address.
 PUBLIC_REQUESTS_PER_HOUR = int(os.environ.get("PUBLIC_REQUESTS_PER_HOUR", "20"))
