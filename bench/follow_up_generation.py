@@ -10,7 +10,10 @@ follow-up exists yet: the hook is not run for rows inserted by SQL.
 
 Then, each one transaction (feedback.services_followups.generate_follow_ups, the statement the
 hourly task and `manage.py generate_follow_ups` run):
-- "first run": every resolved ticket's follow-up, one INSERT … SELECT (N rows);
+- "first run": every resolved ticket's follow-up, one INSERT … SELECT per 50,000 ticket ids
+  (N rows);
+- "first run, 2 connections": the same again (the follow-ups emptied first) with two connections
+  sharing the batches (`--workers 2`), as on a machine with two cores;
 - "again": nothing left to make (the anti-join over N tickets, no row written);
 - "a 30-day window": the hourly task's window (every ticket is in it here: the cost of the
   anti-join only).
@@ -124,17 +127,23 @@ def measure(tickets: int = 1_000_000, say=print) -> list[Figure]:
         return []
     count = build(tickets, say=say)
     figures = [Figure("follow-up generation: resolved tickets", count, "tickets", "(info)", None)]
+    window = timezone.now() - datetime.timedelta(days=SPREAD_DAYS + 1)
     runs = (
-        ("first run", None),
-        ("again (nothing to make)", None),
-        ("a 30-day window", timezone.now() - datetime.timedelta(days=SPREAD_DAYS + 1)),
+        ("first run", None, 1),
+        ("first run, 2 connections", None, 2),
+        ("again (nothing to make)", None, 1),
+        ("a 30-day window", window, 1),
     )
-    for label, since in runs:
+    for label, since, workers in runs:
+        if workers > 1:
+            _sql("TRUNCATE feedback_followup")
         backend_before = _backend_cpu_s()
         wall, cpu = time.perf_counter(), time.process_time()
         with CaptureQueriesContext(connection) as queries:
-            created = services_followups.generate_follow_ups(resolved_since=since)
+            created = services_followups.generate_follow_ups(resolved_since=since, workers=workers)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        # The worker threads' backends are gone when the run ends: with 2 connections the backend
+        # CPU below is this connection's only (the min/max ids and the audit row).
         backend = _backend_cpu_s() - backend_before
         say(f"  {label}: {created:,} follow-ups in {wall:.2f} s ({len(queries)} statements)")
         name = f"follow-up generation over {count:,} resolved tickets, {label}"

