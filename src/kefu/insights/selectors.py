@@ -435,6 +435,8 @@ def at_risk_customers(
     moods = (
         CustomerMood.objects.filter(last_unhappy_at__gte=since)
         .filter(Q(last_happy_at__isnull=True) | Q(last_happy_at__lt=F("last_unhappy_at")))
+        # A record merged into another answers with that one (decision 0014): not listed twice.
+        .filter(customer__merged_into__isnull=True)
         .select_related("customer", "unhappy_ticket")
         .only(
             "customer_id",
