@@ -240,9 +240,9 @@ def seed_notifications(users: list[User], customer: Customer) -> None:
     delivery.drain()
 
 
-def seed_figures(customer: Customer) -> None:
+def seed_figures(customer: Customer, ids: dict) -> None:
     """The figures' rollups hold the customer: the 报表 page lists them among those at risk
-    (insights), a link to their page beside their name."""
+    (insights), a link to their page beside their name; the API's CSV of them (ids["figure"])."""
     from django.utils import timezone
 
     from kefu.feedback.models import CustomerMood, SatisfactionTally
@@ -251,6 +251,7 @@ def seed_figures(customer: Customer) -> None:
     CustomerMood.objects.create(customer=customer, last_unhappy_at=timezone.now())
     week = week_of(timezone.now())
     SatisfactionTally.objects.create(week=week, dimension="all", answered=3, dissatisfied=1)
+    ids["figure"] = "at-risk-customers"
 
 
 def seed_follow_ups(by: User, customer: Customer, ids: dict) -> None:
@@ -303,7 +304,7 @@ def world(db) -> World:
     customer, neighbour, ids = seed_archive(agent)
     seed_follow_ups(agent, customer, ids)
     seed_notifications([viewer.user for viewer in viewers], customer)
-    seed_figures(customer)
+    seed_figures(customer, ids)
     seed_complaints(agent, customer, ids)
     seed_surveys(agent, customer, ids)
     current = [known_number(MOBILE, customer.pk), known_number(LANDLINE, customer.pk)]

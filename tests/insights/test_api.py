@@ -127,7 +127,7 @@ def test_customers_at_risk_page_on(reader, scene):
     ("path", "query", "field"),
     [
         ("dissatisfied-per-hundred", {"by": "mood"}, "by"),
-        ("dissatisfied-per-hundred", {}, "by"),
+        ("dissatisfied-per-hundred", {"by": ""}, "by"),
         ("dissatisfied-per-hundred", {"by": "agent", "from": "2026-06-14", "to": "2026-06-01"}, "from"),
         ("dissatisfied-per-hundred", {"by": "agent", "from": "2016-01-01", "to": "2026-06-01"}, "from"),
         ("dissatisfied-per-hundred", {"by": "agent", "from": "2026-02-30"}, "from"),

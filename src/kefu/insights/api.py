@@ -107,12 +107,12 @@ class PerHundredOut(RangeOut):
 )
 def dissatisfied_per_hundred(
     request: HttpRequest,
-    by: Annotated[By, Query(description="The dimension.")],  # type: ignore[valid-type]
+    by: Annotated[By | None, Query(description="The dimension (default week).")] = None,  # type: ignore[valid-type]
     from_: Annotated[DayText | None, Query(alias="from", description=FROM_DOC)] = None,
     to: Annotated[DayText | None, Query(description=TO_DOC)] = None,
 ):
     require(request.auth, SATISFACTION)
-    figure = selectors.dissatisfied_per_hundred(weeks=_weeks(from_, to), by=by.value)
+    figure = selectors.dissatisfied_per_hundred(weeks=_weeks(from_, to), by=by.value if by else "week")
     # Written by hand (PerHundredOut documents it; tests/insights/test_api.py holds the two
     # together): validating thousands of agents' rows through the schema cost more than the
     # figure itself (bench/satisfaction_figures.py).
