@@ -1,8 +1,8 @@
 """Who may call the complaints' and problems' operations (the role × operation matrix,
 tests/guards/test_access_matrix.py), as docs/user-guide.md says: everyone who works tickets reads
 and records complaints, apologies and compensation and links tickets to problems; supervisors and
-managers escalate to HQ; supervisors, managers and administrators open, change and close problems.
-A technician has no part in complaints."""
+managers escalate to HQ; supervisors and managers open, change and close problems; administrators
+hold what managers hold. A technician has no part in complaints."""
 
 from kefu.complaints import services_problems
 from kefu.tickets import services as ticket_services
@@ -10,7 +10,7 @@ from tests.guards.matrix import Call, Op
 
 READERS = frozenset({"agent", "supervisor", "sales", "centre", "manager", "admin"})
 RECORDERS = READERS
-ESCALATORS = frozenset({"supervisor", "manager"})
+ESCALATORS = frozenset({"supervisor", "manager", "admin"})
 PROBLEM_EDITORS = frozenset({"supervisor", "manager", "admin"})
 
 

@@ -1,10 +1,11 @@
 """What each role may do with complaints and problems (collected by accounts.roles, decision 0018).
 
 Everyone who works tickets reads and records a complaint's classification, apologies and
-compensation; approving a compensation is for supervisors and managers only (the approver named
-on it must hold `approve_compensation`, whoever records it). Escalating to HQ: supervisors and
-managers. Problems: every member of staff but a technician reads them and links tickets; supervisors
-and managers open, change and close them. The causes' list is edited by managers and administrators.
+compensation; approving a compensation is for supervisors and managers (the approver named on it
+must hold `approve_compensation`, whoever records it), and so is escalating to HQ. Problems: every
+member of staff but a technician reads them and links tickets; supervisors and managers open,
+change and close them. The causes' list is edited by managers. Administrators hold every right a
+manager holds.
 """
 
 from kefu.accounts.roles import Role
@@ -35,5 +36,6 @@ ROLE_GRANTS: dict[str, list[str]] = {
     Role.SALES: _VIEW + _RECORD,
     Role.CENTRE: _VIEW + _RECORD,
     Role.MANAGER: _VIEW + _RECORD + _APPROVE + _ESCALATE + _PROBLEMS + _CAUSES,
-    Role.ADMIN: _VIEW + _RECORD + _PROBLEMS + _CAUSES,
+    # Administrators hold every right a manager holds (accounts' rule: they may give any role).
+    Role.ADMIN: _VIEW + _RECORD + _APPROVE + _ESCALATE + _PROBLEMS + _CAUSES,
 }
