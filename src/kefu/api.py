@@ -6,9 +6,13 @@ static files, so it works offline and under our script-src 'self' policy).
 
 from kefu.accounts.api import router as accounts_router
 from kefu.accounts.auth import TokenAuth
+from kefu.complaints.api import router as complaints_router
 from kefu.core.api import KefuAPI
 from kefu.core.api.auth import SessionAuth
 from kefu.customers.api import router as customers_router
+from kefu.feedback.api import router as surveys_router
+from kefu.feedback.api_followups import router as follow_ups_router
+from kefu.insights.api import router as insights_router
 from kefu.notifications.api import router as notifications_router
 from kefu.promises.api import router as promises_router
 from kefu.promises.api_figures import router as promise_figures_router
@@ -32,3 +36,7 @@ api.add_router("/", notifications_router)
 api.add_router("/", promises_router)
 api.add_router("/", portal_router)
 api.add_router("/", promise_figures_router)
+api.add_router("/", complaints_router)
+api.add_router("/", surveys_router)
+api.add_router("/", follow_ups_router)
+api.add_router("/", insights_router)

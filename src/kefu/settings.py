@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "kefu.notifications",
     "kefu.tickets",
     "kefu.promises",
+    "kefu.complaints",
+    "kefu.feedback",
+    "kefu.insights",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -260,6 +263,11 @@ LOGGING = {
 # --- Kefu ----------------------------------------------------------------------------------
 # Region used to read phone numbers typed without a country code.
 KEFU_PHONE_REGION = os.environ.get("KEFU_PHONE_REGION", "CN")
+# The satisfaction figures (insights, decision 0034): the share of dissatisfied customers who
+# complain (the iceberg divides the complaints by it), and the fewest answers for a value to count
+# in the consistency spread.
+KEFU_COMPLAINT_SHARE = float(os.environ.get("KEFU_COMPLAINT_SHARE", "0.04"))
+KEFU_FIGURES_MIN_ANSWERS = int(os.environ.get("KEFU_FIGURES_MIN_ANSWERS", "30"))
 # Lookups by a whole phone number for people who may not see numbers (customers.lookups): at
 # these defaults, guessing the four hidden digits of a masked number takes weeks.
 KEFU_PHONE_LOOKUPS_PER_HOUR = int(os.environ.get("PHONE_LOOKUPS_PER_HOUR", "20"))
@@ -317,6 +325,8 @@ KEFU_MULTIPART_MAX_BYTES = int(
 )
 # How long the customer's link to a ticket opens it, in seconds (tickets.portal): 30 days.
 TICKET_LINK_MAX_AGE = int(os.environ.get("TICKET_LINK_MAX_AGE", str(30 * 24 * 3600)))
+# How long a satisfaction survey's link can be answered, in days (feedback.links): 14.
+KEFU_SURVEY_LINK_DAYS = int(os.environ.get("KEFU_SURVEY_LINK_DAYS", "14"))
 # The address the customer's links start with: KEFU_SITE_URL above.
 # Public requests (the form at /t/request/ and POST /api/v1/public/requests) per client address.
 PUBLIC_REQUESTS_PER_HOUR = int(os.environ.get("PUBLIC_REQUESTS_PER_HOUR", "20"))

@@ -234,7 +234,8 @@ class WalkRules:
     """
 
     skip_prefixes: tuple[str, ...]
-    max_pages: int = 400
+    # Issue 14's apps (surveys, complaints, problems, follow-ups, figures) added ~100 pages and admin rows.
+    max_pages: int = 600
     max_query_params: int = 1
     max_variants: int = 1
     max_further_pages: int = 2

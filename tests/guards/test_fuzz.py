@@ -28,7 +28,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from kefu.accounts.services import issue_token
+from kefu.complaints import services_problems
 from kefu.customers import services
+from kefu.feedback.models import FollowUp, Survey
 from kefu.notifications.models import Notification
 from kefu.promises.models import PromisePolicy, WorkCalendar
 from kefu.tickets import services as ticket_services
@@ -88,6 +90,16 @@ def world(db, one_connection):
         by=admin, customer=customer, subject="空调不制冷", type="repair", channel="phone"
     )
     colleague = make_user("agent", username="fuzz-colleague")
+    # A resolved ticket: its satisfaction survey to read and answer (surveys/{survey}).
+    resolved = ticket_services.open_ticket(
+        by=admin, customer=customer, subject="洗衣机漏水", type="repair", channel="phone"
+    )
+    ticket_services.transition_ticket(ticket=resolved, by=admin, status="resolved")
+    # A complaint to classify and compensate, and a problem to change, link to and close.
+    complaint = ticket_services.open_ticket(
+        by=admin, customer=customer, subject="送错型号", type="complaint", channel="phone"
+    )
+    problem = services_problems.create_problem(by=admin, title="沙漠站点老鼠咬断光缆", owner=admin)
     return {
         "headers": {"Authorization": f"Bearer {raw}"},
         "ids": {
@@ -98,6 +110,10 @@ def world(db, one_connection):
             "ticket": ticket.pk,
             "ticket_ref": ticket.pk,  # the portal's operations name it so
             "policy": PromisePolicy.objects.order_by("id").values_list("id", flat=True).first(),
+            "survey": Survey.objects.get(ticket=resolved).pk,
+            # Its follow-up (回访), the superuser's own: to read and record the outcome of.
+            "follow_up": FollowUp.objects.get(ticket=resolved).pk,
+            "problem": problem.pk,
         },
         "body_ids": {
             "from": duplicate.pk,
@@ -109,6 +125,8 @@ def world(db, one_connection):
             "to_ticket": original.pk,
             "into": original.pk,
             "calendar": WorkCalendar.objects.order_by("id").values_list("id", flat=True).first(),
+            "approved_by": admin.pk,
+            "ticket": complaint.pk,
         },
     }
 

@@ -204,6 +204,34 @@ def seed_ticket(by: User, customer: Customer, product) -> Ticket:
     return ticket_services.transfer_ticket(ticket=ticket, by=by, to_user=colleague, reason="片区调整")
 
 
+def seed_complaints(by: User, customer: Customer, ids: dict) -> None:
+    """A complaint of the customer, classified (resolved although not our fault), compensated and
+    escalated to HQ, linked to a problem (ids["problem"]): their cards, lists and answers."""
+    from kefu.complaints import services as complaint_services
+    from kefu.complaints import services_problems
+    from kefu.complaints.models import ComplaintCause
+
+    approver = User.objects.filter(groups__name="supervisor", is_active=True).first()
+    ticket = ticket_services.open_ticket(
+        by=by, customer=customer, subject="送错型号，客户很生气", type="complaint", channel="phone"
+    )
+    complaint_services.update_complaint(
+        ticket=ticket,
+        by=by,
+        version=1,
+        cause=ComplaintCause.objects.get(code="not_our_fault"),
+        fault_party="third_party",
+        outcome="resolved_not_our_fault",
+    )
+    complaint_services.add_compensation(
+        ticket=ticket, by=by, kind="gift", value="99.00", approved_by=approver
+    )
+    complaint_services.escalate_to_hq(ticket=ticket, by=approver, reason="客户投诉到总部")
+    problem = services_problems.create_problem(by=approver, title="物流错发型号", owner=approver)
+    services_problems.link_ticket(problem=problem, ticket=ticket, by=by)
+    ids["problem"] = problem.pk
+
+
 def seed_notifications(users: list[User], customer: Customer) -> None:
     """A notification for each walker that links to the customer, and a text message to the
     customer's mobile, sent through the local gateway: the outbox's admin pages are walked."""
@@ -212,13 +240,73 @@ def seed_notifications(users: list[User], customer: Customer) -> None:
     delivery.drain()
 
 
+def seed_figures(customer: Customer, ids: dict) -> None:
+    """The figures' rollups hold the customer: the 报表 page lists them among those at risk
+    (insights), a link to their page beside their name; the API's CSV of them (ids["figure"])."""
+    from django.utils import timezone
+
+    from kefu.feedback.models import CustomerMood, SatisfactionTally
+    from kefu.feedback.tallies import week_of
+
+    CustomerMood.objects.create(customer=customer, last_unhappy_at=timezone.now())
+    week = week_of(timezone.now())
+    SatisfactionTally.objects.create(week=week, dimension="all", answered=3, dissatisfied=1)
+    ids["figure"] = "at-risk-customers"
+
+
+def seed_follow_ups(by: User, customer: Customer, ids: dict) -> None:
+    """Two tickets of the customer resolved by `by`: their follow-ups (回访) in `by`'s queue, one
+    done (on the customer's timeline), one to do (its page and answer: ids["follow_up"])."""
+    from kefu.feedback import services_followups
+    from kefu.feedback.models import FollowUp
+
+    made = []
+    for subject in ("冰箱不制冷", "洗衣机漏水"):
+        ticket = ticket_services.open_ticket(
+            by=by, customer=customer, subject=subject, type="repair", channel="phone"
+        )
+        ticket_services.transition_ticket(ticket=ticket, by=by, status="resolved")
+        made.append(FollowUp.objects.get(ticket=ticket))
+    services_followups.record_follow_up_outcome(follow_up=made[0], by=by, outcome="reached", notes="客户满意")
+    ids["follow_up"] = made[1].pk
+
+
+def seed_surveys(by: User, customer: Customer, ids: dict) -> None:
+    """Two tickets of the customer resolved: one survey answered 不满意 by the link (its recovery
+    case, in the supervisors' queue; ids["survey"]), one waiting (its link: ids["survey_token"])."""
+    from kefu.accounts.models import Team
+    from kefu.feedback import links
+    from kefu.feedback import services as feedback_services
+    from kefu.feedback.models import Survey
+
+    supervisor = User.objects.filter(groups__name="supervisor", is_active=True).first()
+    by.team = Team.objects.create(name="回访测试组", supervisor=supervisor)
+    by.save(update_fields=["team"])
+    surveys = []
+    for subject in ("热水器不出热水", "油烟机噪音大"):
+        ticket = ticket_services.open_ticket(
+            by=by, customer=customer, subject=subject, type="repair", channel="phone"
+        )
+        ticket_services.transition_ticket(ticket=ticket, by=by, status="resolved")
+        surveys.append(Survey.objects.get(ticket=ticket))
+    feedback_services.record_survey_answer(
+        survey=surveys[0], satisfied=False, reason="slow", comment="等了三天也没人联系", via="link"
+    )
+    ids["survey"] = surveys[0].pk
+    ids["survey_token"] = links.make_token(surveys[1])
+
+
 @pytest.fixture
 def world(db) -> World:
     viewers = make_viewers()
     reference = reference_rows()
     agent = next(viewer.user for viewer in viewers if viewer.name == "agent")
     customer, neighbour, ids = seed_archive(agent)
+    seed_follow_ups(agent, customer, ids)
     seed_notifications([viewer.user for viewer in viewers], customer)
+    seed_figures(customer, ids)
+    seed_complaints(agent, customer, ids)
+    seed_surveys(agent, customer, ids)
     current = [known_number(MOBILE, customer.pk), known_number(LANDLINE, customer.pk)]
     current.append(known_number(NEIGHBOUR, neighbour.pk))
     numbers = [*current, known_number(FORMER, customer.pk)]

@@ -88,7 +88,8 @@ def test_the_figure_page_shows_the_table_and_the_chart_for_a_supervisor(client, 
     assert 'id="promise-chart"' in page
     assert 'id="promise-chart-data"' in page
     assert "vendor/echarts/echarts.min.js" in page
-    assert f'href="{reverse("promises:figures")}"' in page  # the menu's entry
+    # The menu's 报表 entry goes to the figures' dashboard, which links here (insights).
+    assert f'href="{reverse("insights:dashboard")}"' in page
 
 
 def test_the_figure_exports_as_csv(client, supervisor, tallies):

@@ -39,7 +39,8 @@ PNG = (
     b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
 )
 # Measured once (the test with 2 and 20 replies proves it does not grow with them).
-QUERIES_OF_A_TICKET_PAGE = 19  # with the bell's unread COUNT and the promises' clocks
+# With the bell's unread COUNT, the promises' clocks, the survey part and the linked problems.
+QUERIES_OF_A_TICKET_PAGE = 21
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56
 
 

@@ -1,7 +1,8 @@
 """What later apps add to the ticket screens, without tickets knowing them (an app never edits
 another app to add itself; docs/architecture.md). Like customers.extensions for the 360° page.
 
-- Parts of a ticket's page: the header (`HEAD`, under the facts: promise clocks). A part is a
+- Parts of a ticket's page: the header (`HEAD`, under the facts: promise clocks) and the side
+  column (`SIDE`, under the customer's card: the complaint's records). A part is a
   template, an order, a predicate on the user (by permission) and an optional function
   `context(request, ticket)` that reads what the template shows (None: the part shows nothing).
 - Cells of a queue's rows: one column per cell, `cells(user, tickets)` returns the HTML of each
@@ -18,7 +19,9 @@ from typing import Any
 from django.http import HttpRequest
 
 HEAD = "head"
-SLOTS = (HEAD,)
+# The side column, under the customer's card (complaints: the complaint's form and records).
+SIDE = "side"
+SLOTS = (HEAD, SIDE)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Figures read the rollups their apps keep (feedback, complaints, promises); insights keeps none."""
