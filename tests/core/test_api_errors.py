@@ -209,8 +209,9 @@ def test_every_create_documents_the_idempotency_key(schema):
         and not path.endswith(("/transition", "/transfer", "/claim", "/merge", "/unmerge"))
         and not path.endswith(("/collaborators", "/links"))
         # A complaint escalated to HQ once (409 after); a problem's ticket linked once (unique); a
-        # closed problem closed again changes nothing and tells nobody.
-        and not path.endswith(("/escalate-to-hq", "/close"))
+        # closed problem closed again changes nothing and tells nobody; a survey is answered once
+        # (a conditional update: 409 after).
+        and not path.endswith(("/escalate-to-hq", "/close", "/answer"))
         and not (path.startswith("/api/v1/problems/") and path.endswith("/tickets"))
         # A link is a signed token, not a record: a second one is as good as the first.
         and not path.endswith("/portal-link")

@@ -174,3 +174,15 @@ def test_outcome_form_refusal_shows_the_form_again_and_writes_nothing(agent_clie
 
 def test_menu_links_the_queue_for_staff_with_the_right(agent_client, team):
     assert b'href="/feedback/follow-ups/"' in agent_client.get("/").content
+
+
+def test_an_outcome_retried_with_its_key_counts_one_attempt(agent_client, agent, team):
+    follow_up = resolved_follow_up(agent)
+    path = f"/api/v1/follow-ups/{follow_up.pk}/outcome"
+    body = {"outcome": "not_reached"}
+    first = agent_client.post(path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="outcome-1")
+    again = agent_client.post(path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="outcome-1")
+    assert first.status_code == again.status_code == 200, first.content
+    assert first.json() == again.json()
+    follow_up.refresh_from_db()
+    assert follow_up.attempts == 1

@@ -1,4 +1,4 @@
-"""`GET /api/v1/figures/…` and `exports/{figure}.csv` on the known data set (tests/insights/scene.py):
+"""`GET /api/v1/figures/…` and `exports/{figure}` on the known data set (tests/insights/scene.py):
 the numbers as computed by hand there, the refusals (a bad range, dimension, share or minimum: a
 clear 400 naming the field; agents: 403), constant query counts, CSV with formulas defused."""
 
@@ -157,7 +157,7 @@ def test_agents_may_not_read_the_figures(client, agent):
         "at-risk-customers",
     ):
         assert client.get(f"{API}/figures/{path}").status_code == 403
-    assert client.get(f"{API}/exports/iceberg.csv").status_code == 403
+    assert client.get(f"{API}/exports/iceberg").status_code == 403
 
 
 def test_the_query_count_does_not_grow_with_the_tally(reader, scene, django_assert_max_num_queries):
@@ -188,9 +188,9 @@ def read_csv(response) -> list[list[str]]:
 
 
 def test_each_figure_exports_as_csv(reader, scene):
-    rows = read_csv(reader.get(f"{API}/exports/dissatisfied-per-hundred.csv", {**RANGE, "by": "region"}))
+    rows = read_csv(reader.get(f"{API}/exports/dissatisfied-per-hundred", {**RANGE, "by": "region"}))
     assert [row[2:] for row in rows[1:]] == [["80", "5", "6.25"], ["25", "1", "4.0"], ["105", "6", "5.71"]]
-    rows = read_csv(reader.get(f"{API}/exports/complaint-causes.csv", RANGE))
+    rows = read_csv(reader.get(f"{API}/exports/complaint-causes", RANGE))
     assert [(row[1], row[2], row[4]) for row in rows[1:-1]] == [
         ("product_quality", "10", "50.0"),
         ("promise_not_kept", "5", "75.0"),
@@ -198,11 +198,11 @@ def test_each_figure_exports_as_csv(reader, scene):
         ("not_our_fault", "1", "95.0"),
         ("", "1", "100.0"),
     ]
-    rows = read_csv(reader.get(f"{API}/exports/iceberg.csv", RANGE))
+    rows = read_csv(reader.get(f"{API}/exports/iceberg", RANGE))
     assert rows[1] == ["20", "0.04", "500.0", "480.0", "6", "105"]
-    rows = read_csv(reader.get(f"{API}/exports/consistency.csv", RANGE))
+    rows = read_csv(reader.get(f"{API}/exports/consistency", RANGE))
     assert len(rows) == 4
-    rows = read_csv(reader.get(f"{API}/exports/at-risk-customers.csv"))
+    rows = read_csv(reader.get(f"{API}/exports/at-risk-customers"))
     assert [row[0] for row in rows[1:]] == [str(scene.customers["c4"].pk), str(scene.customers["c1"].pk)]
 
 
@@ -211,11 +211,11 @@ def test_a_cell_that_would_be_a_formula_is_defused(reader, scene):
     scene.customers["c4"].save(update_fields=["name"])
     Team.objects.filter(pk=scene.team.pk).update(name="+图表热线组")
 
-    rows = read_csv(reader.get(f"{API}/exports/at-risk-customers.csv"))
+    rows = read_csv(reader.get(f"{API}/exports/at-risk-customers"))
     assert rows[1][1] == '\'=HYPERLINK("http://example.com")'
-    rows = read_csv(reader.get(f"{API}/exports/dissatisfied-per-hundred.csv", {**RANGE, "by": "team"}))
+    rows = read_csv(reader.get(f"{API}/exports/dissatisfied-per-hundred", {**RANGE, "by": "team"}))
     assert rows[1][0] == "'+图表热线组"
 
 
 def test_an_unknown_export_is_not_found(reader):
-    assert reader.get(f"{API}/exports/secrets.csv").status_code in (400, 404)
+    assert reader.get(f"{API}/exports/secrets").status_code in (400, 404)

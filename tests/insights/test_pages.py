@@ -37,8 +37,8 @@ def test_the_dashboard_leads_with_dissatisfied_per_hundred(signed_in, scene):
     pareto = page[page.index('id="pareto-table"') :]
     assert pareto.index('data-cause="product_quality"') < pareto.index('data-cause="promise_not_kept"')
     assert 'id="iceberg"' in page
-    assert "/api/v1/exports/complaint-causes.csv" in page
-    assert "/api/v1/exports/dissatisfied-per-hundred.csv" in page
+    assert "/api/v1/exports/complaint-causes" in page
+    assert "/api/v1/exports/dissatisfied-per-hundred" in page
     assert 'id="promise-figure-link"' in page
     assert "vendor/echarts/echarts.min.js" in page
     assert 'id="figures-chart-data"' in page

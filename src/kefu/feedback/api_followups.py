@@ -8,6 +8,7 @@ from ninja import Query, Router
 
 from kefu.core.api.errors import errors
 from kefu.core.api.helpers import Cursor, Id, Limit
+from kefu.core.api.idempotency import IdempotencyKeyHeader, create_once
 from kefu.core.api.parser import MAX_INTEGER
 from kefu.feedback import selectors_followups as selectors
 from kefu.feedback import services_followups as services
@@ -77,18 +78,28 @@ def get_follow_up(request: HttpRequest, follow_up: Id):
         "for an answer with nobody reached, no survey, or a survey already answered."
     ),
 )
-def record_outcome(request: HttpRequest, follow_up: Id, payload: OutcomeIn):
+def record_outcome(
+    request: HttpRequest, follow_up: Id, payload: OutcomeIn, idempotency_key: IdempotencyKeyHeader = None
+):
     found = selectors.access_follow_up(user=request.auth, follow_up_id=follow_up)
-    services.record_follow_up_outcome(
-        follow_up=found,
-        by=request.auth,
-        outcome=payload.outcome,
-        notes=payload.notes,
-        satisfied=payload.satisfied,
-        reason=payload.reason,
-        comment=payload.comment,
-        new_problem=payload.new_problem,
-        new_ticket_type=payload.new_ticket_type,
-        version=payload.version,
+
+    def record() -> dict:
+        services.record_follow_up_outcome(
+            follow_up=found,
+            by=request.auth,
+            outcome=payload.outcome,
+            notes=payload.notes,
+            satisfied=payload.satisfied,
+            reason=payload.reason,
+            comment=payload.comment,
+            new_problem=payload.new_problem,
+            new_ticket_type=payload.new_ticket_type,
+            version=payload.version,
+        )
+        return _answer(request, follow_up)
+
+    # A retry with the same key answers the first outcome again, never a second attempt counted;
+    # only the id is kept with the key (the answer holds the customer's name).
+    return create_once(
+        request, idempotency_key, FollowUpOut, record, status=200, replay=lambda pk: _answer(request, pk)
     )
-    return _answer(request, follow_up)

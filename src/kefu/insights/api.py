@@ -1,10 +1,10 @@
 """`GET /api/v1/figures/…` for satisfaction and complaints (API.md "figures", SPEC §5, §12) and
-`GET /api/v1/exports/{figure}.csv`: read from the rollups (insights.selectors), a few queries
+`GET /api/v1/exports/{figure}?format=csv`: read from the rollups (insights.selectors), a few queries
 whatever the number of tickets or answers. Supervisors, managers and administrators
 (insights.permissions). Ranges are whole weeks: the weeks the days `from`..`to` fall in."""
 
 import datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Annotated
 
 from django.http import HttpRequest
@@ -366,14 +366,19 @@ def at_risk_customers(
     }
 
 
+class ExportFormat(StrEnum):
+    CSV = "csv"
+
+
 @router.get(
-    "/exports/{figure}.csv",
+    "/exports/{figure}",
     response={200: None, **errors(400, 403, 404)},
-    operation_id="export_figure_csv",
-    url_name="export_figure_csv",
-    summary="A figure's table as CSV",
+    operation_id="export_figure",
+    url_name="export_figure",
+    summary="A figure's table as a file",
     description=(
-        "The table of `figure` as a UTF-8 CSV file (with a byte-order mark), taking the same "
+        "The table of `figure` in the `format` asked for (today `csv`, the default: UTF-8 with a "
+        "byte-order mark; a spreadsheet format may follow under the same path), taking the same "
         "query parameters as the figure (`by` for dissatisfied-per-hundred, `min_answers`, "
         "`share`, `days`); at-risk-customers holds the most recent "
         f"{exports.AT_RISK_ROWS} customers. A cell starting with = + - or @ is written with a "
@@ -383,6 +388,7 @@ def at_risk_customers(
 def export_figure(
     request: HttpRequest,
     figure: FigureName,  # type: ignore[valid-type]
+    format: Annotated[ExportFormat, Query(description="The file's format.")] = ExportFormat.CSV,
     by: Annotated[By | None, Query(description="For dissatisfied-per-hundred (default week).")] = None,  # type: ignore[valid-type]
     from_: Annotated[DayText | None, Query(alias="from", description=FROM_DOC)] = None,
     to: Annotated[DayText | None, Query(description=TO_DOC)] = None,

@@ -1,4 +1,4 @@
-"""Each figure's table as CSV, for the dashboard's links and `GET /api/v1/exports/{figure}.csv`.
+"""Each figure's table as CSV, for the dashboard's links and `GET /api/v1/exports/{figure}?format=csv`.
 
 A cell that a spreadsheet would read as a formula (it starts with = + - @, a tab or a carriage
 return: a customer's name, a team's name typed by someone) is written with a leading apostrophe,

@@ -4,7 +4,7 @@ The dashboard leads with dissatisfied per hundred (SPEC §5: the headline figure
 by week and by a chosen dimension, consistency, the Pareto of complaint causes, the iceberg and
 the first customers at risk; a link to the promise-kept page beside them. Every number links to
 what it counts: the answers (answers/), the complaints (complaints/), the customers at risk
-(at-risk/), each a keyset-paged list. Every table links to its CSV (the API's exports/{figure}.csv).
+(at-risk/), each a keyset-paged list. Every table links to its CSV (the API's exports/{figure}?format=csv).
 Read from the rollups (insights.selectors): a dozen queries whatever the volume.
 """
 
@@ -94,7 +94,9 @@ def _complaints_url(weeks, cause: str | None, *, not_our_fault: bool = False) ->
 
 
 def _export_url(figure: str, query: dict) -> str:
-    return f"{reverse('api:export_figure_csv', kwargs={'figure': figure})}?{urlencode(query)}"
+    return (
+        f"{reverse('api:export_figure', kwargs={'figure': figure})}?{urlencode({**query, 'format': 'csv'})}"
+    )
 
 
 def _per_hundred(value: float | None) -> str:
