@@ -14,7 +14,7 @@ ACCESS = {
     "figure_complaint_causes": Op(FIGURE_READERS, lambda world, user: Call(query=RANGE)),
     "figure_iceberg": Op(FIGURE_READERS, lambda world, user: Call(query={**RANGE, "share": 0.05})),
     "figure_at_risk_customers": Op(FIGURE_READERS, lambda world, user: Call(query={"days": 30})),
-    "export_figure_csv": Op(
+    "export_figure": Op(
         FIGURE_READERS, lambda world, user: Call(path={"figure": "complaint-causes"}, query=RANGE)
     ),
 }
