@@ -463,8 +463,11 @@ def test_bench_only_and_tickets_choose_the_figures_and_name_a_data_set_of_its_ow
 @pytest.fixture
 def parallel_search(monkeypatch):
     """Runs that are their own transaction, with the search rows on their own connection even for
-    a few tickets; the search table is not a model, so the flush after the test leaves it: empty it."""
+    a few tickets; the search table is not a model, so no flush empties it: empty it before (an
+    earlier transactional test on this worker may have left rows) and after."""
     monkeypatch.setattr(ticket_generator, "PARALLEL_SEARCH_FROM", 1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {search.TABLE}")
     yield
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {search.TABLE}")
