@@ -331,8 +331,8 @@ def measure(*, samples: int = 40, warmup: int = 4, say=print) -> list[Figure]:
         ("at-risk-customers, 90 days, first page", "figures/at-risk-customers", {"days": 90}),
         ("at-risk-customers, 3 years, first page", "figures/at-risk-customers", {"days": 1095}),
         (
-            "exports/dissatisfied-per-hundred.csv?by=agent, one year",
-            "exports/dissatisfied-per-hundred.csv",
+            "exports/dissatisfied-per-hundred?by=agent, one year",
+            "exports/dissatisfied-per-hundred",
             {**year, "by": "agent"},
         ),
     ]
