@@ -39,6 +39,7 @@ from kefu.core import audit
 from kefu.core.concurrency import bump_version, lock_for_update
 from kefu.core.errors import Conflict
 from kefu.core.validation import TEXT_MAX, FieldErrors
+from kefu.tickets import timeline as ticket_timeline
 from kefu.tickets.models import Ticket, TicketEvent, TicketType
 
 
@@ -83,15 +84,7 @@ def week_of(moment: datetime.datetime | datetime.date) -> datetime.date:
 
 
 def _event(ticket: Ticket, kind: str, *, by, data: dict, at: datetime.datetime | None = None) -> TicketEvent:
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        customer_id=ticket.customer_id,
-        product_id=ticket.product_id,
-        occurred_at=at or timezone.now(),
-        kind=kind,
-        actor=audit.acting_user(by),
-        data={"number": ticket.number, **data},
-    )
+    return ticket_timeline.add_event(ticket, kind, by=by, data=data, at=at)
 
 
 # --- The row, from the tickets' hooks --------------------------------------------------------

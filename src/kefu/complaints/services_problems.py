@@ -22,6 +22,7 @@ from kefu.core.concurrency import bump_version, lock_for_update
 from kefu.core.errors import Conflict, NotFound
 from kefu.core.validation import TEXT_MAX, FieldErrors
 from kefu.customers.models import Customer, CustomerPhone, PhoneLabel
+from kefu.tickets import timeline as ticket_timeline
 from kefu.tickets.models import Ticket, TicketEvent
 
 PROBLEM_FIELDS = ("title", "description", "corrective_action", "owner", "status")
@@ -117,15 +118,7 @@ def update_problem(*, problem: Problem, by, version: int | None, **changes) -> P
 
 
 def _event(ticket: Ticket, kind: str, *, by, at: datetime.datetime, data: dict) -> TicketEvent:
-    return TicketEvent(
-        ticket=ticket,
-        customer_id=ticket.customer_id,
-        product_id=ticket.product_id,
-        occurred_at=at,
-        kind=kind,
-        actor=audit.acting_user(by),
-        data={"number": ticket.number, **data},
-    )
+    return ticket_timeline.new_event(ticket, kind, by=by, at=at, data=data)
 
 
 @transaction.atomic

@@ -9,11 +9,10 @@ Registered once from FeedbackConfig.ready() (wiring_surveys) under the customer 
 
 import datetime
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kefu.core import audit
+from kefu.tickets import timeline as ticket_timeline
 from kefu.tickets.models import Ticket, TicketEvent
 
 SURVEY_CREATED = "survey_created"
@@ -27,16 +26,7 @@ def write(
     ticket: Ticket, kind: str, *, at: datetime.datetime | None = None, by=None, data: dict | None = None
 ) -> TicketEvent:
     """One line on `ticket`'s timeline, in the caller's transaction."""
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        customer_id=ticket.customer_id,
-        product_id=ticket.product_id,
-        occurred_at=at or timezone.now(),
-        kind=kind,
-        actor=audit.acting_user(by),
-        is_public=False,
-        data={"number": ticket.number, **(data or {})},
-    )
+    return ticket_timeline.add_event(ticket, kind, by=by, data=data, at=at)
 
 
 def _via_label(code: str) -> str:

@@ -25,6 +25,7 @@ from kefu.promises import clock, policies
 from kefu.promises.models import PromiseKind, PromisePolicy, TicketPromise
 from kefu.promises.timeline import PROMISE_BREACHED, PROMISE_MET
 from kefu.tickets import extensions
+from kefu.tickets import timeline as ticket_timeline
 from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
 
 # The ticket's fields a policy matches on (promises.policies.facts_of); the tier is the customer's.
@@ -97,15 +98,7 @@ def add_to_tally(rows: Sequence[tuple[datetime.date, int, str, int, int]]) -> No
 
 
 def _event(ticket: Ticket, kind: str, at: datetime.datetime, data: dict) -> TicketEvent:
-    return TicketEvent(
-        ticket_id=ticket.pk,
-        customer_id=ticket.customer_id,
-        product_id=ticket.product_id,
-        occurred_at=at,
-        kind=kind,
-        is_public=False,
-        data={"number": ticket.number, **data},
-    )
+    return ticket_timeline.new_event(ticket, kind, at=at, data=data)
 
 
 def _lock_ticket(ticket_or_id) -> Ticket:

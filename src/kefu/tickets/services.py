@@ -39,7 +39,6 @@ from kefu.tickets.models import (
     Status,
     Tag,
     Ticket,
-    TicketEvent,
     TicketLink,
     TicketType,
     Transfer,
@@ -174,27 +173,8 @@ def _refuse_if_merged(ticket: Ticket) -> None:
         raise TicketMerged(ticket)
 
 
-def _event(
-    ticket: Ticket, kind: str, *, by=None, public: bool = False, data: dict | None = None, at=None
-) -> TicketEvent:
-    event = _new_event(ticket, kind, by=by, public=public, data=data, at=at)
-    event.save(force_insert=True)
-    return event
-
-
-def _new_event(
-    ticket: Ticket, kind: str, *, by=None, public: bool = False, data: dict | None = None, at=None
-) -> TicketEvent:
-    return TicketEvent(
-        ticket=ticket,
-        customer_id=ticket.customer_id,
-        product_id=ticket.product_id,
-        occurred_at=at or timezone.now(),
-        kind=kind,
-        actor=audit.acting_user(by),
-        is_public=public,
-        data={"number": ticket.number, **(data or {})},
-    )
+_event = timeline.add_event
+_new_event = timeline.new_event
 
 
 def _name(user) -> str:

@@ -5,8 +5,40 @@ customer's 360° timeline, where they form the `tickets` filter (decision 0016).
 the reader's language. TicketsConfig.ready() registers the kinds once.
 """
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from kefu.core import audit
+from kefu.tickets.models import Ticket, TicketEvent
+
+
+def new_event(
+    ticket: Ticket, kind: str, *, by=None, public: bool = False, data: dict | None = None, at=None
+) -> TicketEvent:
+    """A line for `ticket`'s timeline, not yet saved: every app that writes on a ticket's timeline
+    (tickets, promises, feedback, complaints) builds it here, so each line names its ticket's
+    number, customer and product the same way."""
+    return TicketEvent(
+        ticket=ticket,
+        customer_id=ticket.customer_id,
+        product_id=ticket.product_id,
+        occurred_at=at or timezone.now(),
+        kind=kind,
+        actor=audit.acting_user(by),
+        is_public=public,
+        data={"number": ticket.number, **(data or {})},
+    )
+
+
+def add_event(
+    ticket: Ticket, kind: str, *, by=None, public: bool = False, data: dict | None = None, at=None
+) -> TicketEvent:
+    """new_event, saved (in the caller's transaction)."""
+    event = new_event(ticket, kind, by=by, public=public, data=data, at=at)
+    event.save(force_insert=True)
+    return event
+
 
 TICKET_OPENED = "ticket_opened"
 TICKET_STATUS_CHANGED = "ticket_status_changed"
