@@ -37,6 +37,7 @@ from kefu.complaints.models import (
 )
 from kefu.core import audit
 from kefu.core.concurrency import bump_version, lock_for_update
+from kefu.core.dates import week_of
 from kefu.core.errors import Conflict
 from kefu.core.validation import TEXT_MAX, FieldErrors
 from kefu.tickets import timeline as ticket_timeline
@@ -75,12 +76,6 @@ class NotAComplaint(Conflict):
 class AlreadyEscalated(Conflict):
     code = "already_escalated"
     default_message = _("This complaint was already escalated to HQ.")
-
-
-def week_of(moment: datetime.datetime | datetime.date) -> datetime.date:
-    """The Monday of the week `moment` falls in, in the site's time zone: the tallies' key."""
-    day = timezone.localdate(moment) if isinstance(moment, datetime.datetime) else moment
-    return day - datetime.timedelta(days=day.weekday())
 
 
 def _event(ticket: Ticket, kind: str, *, by, data: dict, at: datetime.datetime | None = None) -> TicketEvent:

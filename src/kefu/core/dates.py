@@ -1,6 +1,8 @@
-"""Date arithmetic with edges: anniversaries of 29 February, ages in whole years."""
+"""Date arithmetic with edges: anniversaries of 29 February, ages in whole years, weeks."""
 
 import datetime
+
+from django.utils import timezone
 
 
 def anniversary(start: datetime.date, years: int) -> datetime.date:
@@ -21,3 +23,10 @@ def add_months(start: datetime.date, months: int) -> datetime.date:
         except ValueError:
             continue
     raise AssertionError("unreachable: every month has a 28th")
+
+
+def week_of(moment: datetime.datetime | datetime.date) -> datetime.date:
+    """The Monday of the week `moment` falls in, in the site's time zone (Asia/Shanghai): the key
+    of the weekly rollups (satisfaction, complaints)."""
+    day = timezone.localdate(moment) if isinstance(moment, datetime.datetime) else moment
+    return day - datetime.timedelta(days=day.weekday())

@@ -5,18 +5,10 @@ the answer or not at all. One multi-row upsert in a fixed order (dimension, key)
 the same week never lose a count and never deadlock on each other's rows.
 """
 
-import datetime
-
 from django.db import connection
-from django.utils import timezone
 
+from kefu.core.dates import week_of
 from kefu.feedback.models import Dimension, Survey
-
-
-def week_of(moment: datetime.datetime | datetime.date) -> datetime.date:
-    """The Monday of the week `moment` falls in, in the site's time zone (Asia/Shanghai)."""
-    day = timezone.localdate(moment) if isinstance(moment, datetime.datetime) else moment
-    return day - datetime.timedelta(days=day.weekday())
 
 
 def dimension_keys(survey: Survey) -> list[tuple[str, str]]:
