@@ -17,7 +17,7 @@ from ninja import Path, Query, Router
 
 from kefu.core.api.errors import errors
 from kefu.core.api.helpers import Cursor, Id, Limit
-from kefu.core.errors import InvalidRequest, PermissionDenied
+from kefu.core.errors import PermissionDenied
 from kefu.feedback import links, selectors, services, subjects
 from kefu.feedback.models import AnsweredVia
 from kefu.feedback.schemas import (
@@ -41,11 +41,6 @@ Token = Annotated[
     ),
 ]
 MAX_ID = 2**63 - 1
-
-
-def _refuse_nul(comment: str) -> None:
-    if "\x00" in comment:
-        raise InvalidRequest({"comment": [_("The text contains a character that is not allowed.")]})
 
 
 @router.get(
@@ -103,7 +98,6 @@ def record_answer(request: HttpRequest, survey: Id, payload: AnswerIn):
     found = selectors.survey_detail(user=request.auth, survey_id=survey)
     if not selectors.may_record_answers(request.auth):
         raise PermissionDenied()
-    _refuse_nul(payload.comment)
     services.record_survey_answer(
         survey=found,
         satisfied=payload.satisfied,
@@ -147,7 +141,6 @@ def get_public_survey(request: HttpRequest, survey_token: Token):
 )
 def answer_public_survey(request: HttpRequest, survey_token: Token, payload: AnswerIn):
     survey = links.open_link(survey_token)
-    _refuse_nul(payload.comment)
     services.record_survey_answer(
         survey=survey,
         satisfied=payload.satisfied,
