@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.test import override_settings
 from huey.contrib.djhuey import HUEY
 
+from kefu.core.db import apart
 from tests.factories import make_user
 
 # `pytest --cpu-durations=N`: the tests that cost the most CPU (docs/testing.md).
@@ -28,9 +29,22 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 @pytest.fixture(autouse=True, scope="session")
 def fast_password_hashing():
-    """For the whole run, live servers' threads included (a test's `settings` may still change it)."""
-    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+    """For the whole run, live servers' threads included (a test's `settings` may still change it).
+
+    Also: ticket numbers counted in the opening's transaction, so a test's rolled back with it and
+    every test counts a day's tickets from 0001. Counted apart (PostgreSQL's default, decision
+    0036) they would be committed and carried from test to test; tests/tickets/test_numbers_apart.py
+    and the statement count of a create (tests/tickets/test_api.py) turn it on."""
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS, KEFU_NUMBERS_APART=False):
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def close_connections_apart(django_db_setup):
+    """The connections kept for statements committed apart (core.db.apart: the ticket numbers),
+    closed before the test database is dropped (set up after it, so torn down before it)."""
+    yield
+    apart.close_all()
 
 
 # --- Data built once per module --------------------------------------------------------------

@@ -142,6 +142,10 @@ elif default_db["ENGINE"] == "django.db.backends.postgresql":
 DATABASES = {"default": default_db}
 # After a failed connection, requests fail at once (HTTP 503) for this long before one tries again.
 KEFU_DB_RETRY_SECONDS = float(os.environ.get("DB_RETRY_SECONDS", "5"))
+# PostgreSQL: readable numbers (a day's tickets) are counted on a connection of their own and
+# committed at once, so openings never wait for each other's commits; a failed opening leaves its
+# number unused (decision 0036). 0: counted in the opening's transaction, without gaps.
+KEFU_NUMBERS_APART = os.environ.get("NUMBERS_APART", "1") != "0"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work (Huey) ----------------------------------------------------------------
