@@ -1,4 +1,4 @@
-"""core.api.statements.Prepared: a queryset compiled once answers as the queryset would — the same
+"""core.db.statements.Prepared: a queryset compiled once answers as the queryset would — the same
 instance with its select_related relations and annotations — for any values, and None when no
 row matches; the stand-ins never reach the database."""
 
@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import Value
 from django.test.utils import CaptureQueriesContext
 
-from kefu.core.api.statements import Prepared
+from kefu.core.db.statements import Prepared
 from kefu.customers.models import Customer, OwnedProduct
 from tests.factories import OwnedProductFactory
 
@@ -57,7 +57,7 @@ def test_a_builder_that_loses_a_stand_in_is_refused():
 
 
 def test_insert_writes_the_rows_bulk_create_would_and_sets_their_keys():
-    from kefu.core.api.statements import insert
+    from kefu.core.db.statements import insert
     from kefu.core.models import IdempotencyKey
     from tests.factories import make_user
 

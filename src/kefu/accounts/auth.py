@@ -24,7 +24,7 @@ from ninja.security import HttpBearer
 from kefu.accounts.backends import remember_permissions
 from kefu.accounts.models import ApiToken, User, hash_token
 from kefu.core.api.errors import NotAuthenticated
-from kefu.core.api.statements import Prepared
+from kefu.core.db.statements import Prepared
 
 # last_used_at is a hint for the user ("used 3 minutes ago"), not a log: one write a minute
 # at most, so a busy integration does not turn every read into a write.
@@ -58,7 +58,7 @@ def _held_permissions_sql(vendor: str) -> str:
     )
 
 
-# Compiled once per process (core.api.statements): building this queryset cost more than its read.
+# Compiled once per process (core.db.statements): building this queryset cost more than its read.
 _TOKEN = Prepared(
     lambda slot: (
         ApiToken.objects.select_related("user__team")

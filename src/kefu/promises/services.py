@@ -17,8 +17,8 @@ from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from kefu.core.api.statements import insert
 from kefu.core.concurrency import lock_for_update
+from kefu.core.db.statements import insert
 from kefu.core.errors import NotFound
 from kefu.customers import extensions as customer_extensions
 from kefu.promises import clock, policies
@@ -318,7 +318,7 @@ def ticket_opening(ticket: Ticket):
     setattr(ticket, OPENED_PROMISES, promises)
 
     def write() -> None:
-        insert(promises)  # bulk_create's rows in one statement built once (core.api.statements)
+        insert(promises)  # bulk_create's rows in one statement built once (core.db.statements)
 
     return write
 

@@ -20,7 +20,7 @@ from kefu.core.api import answer
 from kefu.core.api.errors import errors
 from kefu.core.api.helpers import Cursor, IfMatch, Limit, changes_from, expected_version, require
 from kefu.core.api.idempotency import IdempotencyKeyHeader, create_once
-from kefu.core.api.statements import Prepared
+from kefu.core.db.statements import Prepared
 from kefu.core.errors import NotFound, PermissionDenied
 from kefu.customers.models import Customer, OwnedProduct
 from kefu.customers.selectors import SEARCH_MAX
@@ -93,7 +93,7 @@ def _user(user_id: int | None, field: str):
     return user
 
 
-# The create's reads, compiled once per process (core.api.statements, decision 0028).
+# The create's reads, compiled once per process (core.db.statements, decision 0028).
 _CUSTOMER = Prepared(lambda slot: Customer.objects.filter(pk=slot.number("id")))
 _PRODUCT = Prepared(lambda slot: OwnedProduct.objects.select_related("model").filter(pk=slot.number("id")))
 

@@ -20,9 +20,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import audit
-from kefu.core.api.statements import insert
 from kefu.core.concurrency import bump_version, lock_for_update
 from kefu.core.db import apart
+from kefu.core.db.statements import insert
 from kefu.core.errors import Conflict, NotFound, PermissionDenied
 from kefu.core.validation import TEXT_MAX, FieldErrors
 from kefu.customers.models import Customer, OwnedProduct
@@ -371,7 +371,7 @@ def _write_new_ticket(
     # every statement taken before it is one that concurrent openings do not wait for (0028).
     writes = extensions.ticket_opening(ticket)
     ticket.number = next_ticket_number(now)
-    # The ticket and its event through statements built once per process (core.api.statements:
+    # The ticket and its event through statements built once per process (core.db.statements:
     # the same rows as save() and create(), a fraction of the CPU).
     insert([ticket])
     for write in writes:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Header, Schema
 from ninja.responses import Status
 
-from kefu.core.api.statements import Prepared, insert
+from kefu.core.db.statements import Prepared, insert
 from kefu.core.errors import DomainError, InvalidRequest
 from kefu.core.models import IdempotencyKey
 
@@ -95,7 +95,7 @@ def fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
-# Compiled once per process (core.api.statements): every create with a key reads it.
+# Compiled once per process (core.db.statements): every create with a key reads it.
 _KEY = Prepared(lambda slot: IdempotencyKey.objects.filter(user_id=slot.number("user"), key=slot.text("key")))
 
 
