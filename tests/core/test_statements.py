@@ -1,6 +1,7 @@
 """core.db.statements.Prepared: a queryset compiled once answers as the queryset would — the same
 instance with its select_related relations and annotations — for any values, and None when no
-row matches; the stand-ins never reach the database."""
+row matches; the stand-ins never reach the database. `insert` writes what bulk_create would, and
+`batched` keeps the writes nobody reads back to its end."""
 
 import pytest
 from django.db import connection
@@ -74,3 +75,79 @@ def test_insert_writes_the_rows_bulk_create_would_and_sets_their_keys():
     assert [stored[row.key].pk for row in rows] == [row.pk for row in rows]
     assert stored["k2"].response == {"id": 2}
     assert stored["k0"].created_at == rows[0].created_at
+
+
+# --- batched(): the writes nobody reads back, sent together at the block's end -----------------
+
+
+def _key(user, name: str):
+    from kefu.core.models import IdempotencyKey
+
+    return IdempotencyKey(user=user, key=name, fingerprint="f" * 64, status=201, response={"key": name})
+
+
+def test_writes_left_to_the_end_of_a_batch_are_written_there_in_order_and_get_their_keys():
+    from kefu.core.db.statements import batched, execute_later, insert
+    from kefu.core.models import IdempotencyKey
+    from tests.factories import make_user
+
+    user = make_user(None, username="batch-tester")
+    first, second, now = _key(user, "first"), _key(user, "second"), _key(user, "now")
+    with CaptureQueriesContext(connection) as queries, batched():
+        insert([first], wait=False)
+        execute_later(
+            "UPDATE core_idempotencykey SET status = %s WHERE key = %s", [202, "first"]
+        )  # after the insert it follows
+        insert([second], wait=False)
+        assert (first.pk, second.pk) == (None, None)
+        assert IdempotencyKey.objects.filter(user=user).count() == 0  # nothing sent yet
+        insert([now])  # waited for: written at once
+        assert now.pk is not None
+    statements = [query["sql"] for query in queries]
+    assert [sql.split()[0] for sql in statements[-3:]] == ["INSERT", "UPDATE", "INSERT"]
+    assert first.pk is not None
+    assert second.pk is not None
+    assert not second._state.adding
+    stored = dict(IdempotencyKey.objects.filter(user=user).values_list("key", "status"))
+    assert stored == {"first": 202, "second": 201, "now": 201}
+
+
+def test_a_batched_write_that_fails_fails_at_the_end_as_djangos_error():
+    from django.db import IntegrityError, transaction
+
+    from kefu.core.db.statements import batched, insert
+    from tests.factories import make_user
+
+    user = make_user(None, username="batch-clash")
+    insert([_key(user, "taken")])
+    reached_the_end = []
+
+    def clash():
+        with transaction.atomic(), batched():
+            insert([_key(user, "taken")], wait=False)  # the unique (user, key) again
+            reached_the_end.append(True)
+
+    with pytest.raises(IntegrityError):
+        clash()
+    assert reached_the_end == [True]
+
+
+def test_a_batch_that_raises_sends_nothing_and_outside_a_batch_nothing_waits():
+    from kefu.core.db.statements import batched, execute_later, insert
+    from kefu.core.models import IdempotencyKey
+    from tests.factories import make_user
+
+    user = make_user(None, username="batch-raise")
+
+    def broken():
+        with batched():
+            insert([_key(user, "never")], wait=False)
+            raise RuntimeError("the block fails before its end")
+
+    with pytest.raises(RuntimeError):
+        broken()
+    assert not IdempotencyKey.objects.filter(user=user).exists()
+    alone = _key(user, "alone")
+    insert([alone], wait=False)  # no batch: written at once
+    execute_later("UPDATE core_idempotencykey SET status = %s WHERE key = %s", [204, "alone"])
+    assert IdempotencyKey.objects.get(pk=alone.pk).status == 204

@@ -82,7 +82,9 @@ def record(
         changes=_plain(changes or {}),
         reason=reason[:200],
     )
-    insert([event])  # the same row as create(), through a statement built once per process
+    # The same row as create(), through a statement built once per process; in a batched() block
+    # written at the block's end with its other writes (core.db.statements).
+    insert([event], wait=False)
     return event
 
 

@@ -318,7 +318,8 @@ def ticket_opening(ticket: Ticket):
     setattr(ticket, OPENED_PROMISES, promises)
 
     def write() -> None:
-        insert(promises)  # bulk_create's rows in one statement built once (core.db.statements)
+        # bulk_create's rows in one statement built once, not waited for (core.db.statements)
+        insert(promises, wait=False)
 
     return write
 

@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
+from kefu.core.db.statements import execute_later
 from kefu.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor, keyset_page
 
 TABLE = "tickets_ticket_search"
@@ -466,13 +467,13 @@ def index_new_ticket(ticket) -> None:
     row = (ticket.pk, document(ticket.number, ticket.subject, ticket.description))
     if connection.vendor == "postgresql":
         # _upsert's statement for one row with one execute (executemany's pipeline costs more
-        # CPU for one row than the statement itself).
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {TABLE} (ticket_id, words) VALUES (%s, %s) ON CONFLICT (ticket_id) "
-                f"DO UPDATE SET words = EXCLUDED.words WHERE {TABLE}.words IS DISTINCT FROM EXCLUDED.words",
-                row,
-            )
+        # CPU for one row than the statement itself); with the opening's other writes that
+        # nobody reads back when they are batched (core.db.statements.batched).
+        execute_later(
+            f"INSERT INTO {TABLE} (ticket_id, words) VALUES (%s, %s) ON CONFLICT (ticket_id) "
+            f"DO UPDATE SET words = EXCLUDED.words WHERE {TABLE}.words IS DISTINCT FROM EXCLUDED.words",
+            row,
+        )
     else:
         _upsert([row])
 

@@ -395,7 +395,8 @@ def _write_new_ticket(
                     "owner_name": _name(owner),
                 },
             )
-        ]
+        ],
+        wait=False,
     )
     extensions.ticket_opened(ticket)  # other apps' part after the opening, tickets.extensions
     _index(ticket, opened=True)

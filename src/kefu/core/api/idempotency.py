@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Header, Schema
 from ninja.responses import Status
 
-from kefu.core.db.statements import Prepared, insert
+from kefu.core.db.statements import Prepared, batched, insert
 from kefu.core.errors import DomainError, InvalidRequest
 from kefu.core.models import IdempotencyKey
 
@@ -148,11 +148,17 @@ def create_once(
     if answer is not None:
         return answer
     try:
-        with transaction.atomic():
+        # The create's writes that nobody reads back and the stored answer go to the database
+        # together before the commit (core.db.statements.batched); a lost race on the key is
+        # raised there, inside the transaction, as before.
+        with transaction.atomic(), batched():
             result = out.model_validate(create())
             body = result.model_dump(mode="json")
             stored = {"id": body["id"]} if replay is not None else body
-            insert([IdempotencyKey(user=user, key=key, fingerprint=digest, status=status, response=stored)])
+            insert(
+                [IdempotencyKey(user=user, key=key, fingerprint=digest, status=status, response=stored)],
+                wait=False,
+            )
     except IntegrityError:
         # A concurrent request with the same key won; everything of ours rolled back.
         answer = _stored_answer(user, key, digest, present)
