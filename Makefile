@@ -87,6 +87,7 @@ lint-imports: $(VENV)/.dev.stamp
 	PYTHONPATH=src $(VENV)/bin/lint-imports --no-logo --no-cache
 
 bench: $(VENV)/.dev.stamp
+	@bash scripts/ensure-wrk.sh  # the load figure's client (bench/ticket_open_load.py)
 	$(PY) -m bench --size $(SIZE)
 
 # uv resolves the direct dependencies in pyproject.toml and pins every package with its hashes.

@@ -1,5 +1,5 @@
 """Opening tickets through the API under load (DESIGN.md: ≥ 300 tickets/s with 2 gunicorn workers,
-p95 < 50 ms at 32 concurrent clients; decision 0024: locust).
+p95 < 50 ms at 32 concurrent clients; decision 0024: wrk, since its second amendment).
 
 The target's two halves hold together only at an offered rate. By Little's law, 32 clients that
 send their next request as soon as the last is answered keep 32 requests in the system: at 300
@@ -10,29 +10,34 @@ bounded, against 127.0.0.1, everything on this machine:
   jieba's dictionary preloaded), DEBUG off, on the data set's database, bound to 127.0.0.1 on a
   free port; worker recycling (max_requests) off for the run, so that the CPU time of the same
   processes is read before and after;
-- a warm-up (a few clients, not counted);
-- (a) **capacity**: locust, headless, USERS clients started at once, each sending
+- a warm-up (a few connections, not counted);
+- (a) **capacity**: wrk (a C load generator, scripted in Lua: Debian's package, not on PyPI;
+  `scripts/ensure-wrk.sh`), USERS connections opened at once, each sending
   `POST /api/v1/tickets` back to back (no think time) for SECONDS: what the two workers serve
   at most, with its p50/p95/p99 (the latency is mostly the queue of 32);
-- (b) **paced**: the same USERS clients together offering RATE tickets/s (locust's
-  `constant_throughput`, RATE / USERS each, each client starting at a random point of its
-  period so that their requests do not arrive in bursts) for SECONDS: the tickets/s achieved
-  and p50/p95/p99. That pair is the target: at least RATE × PACED_TOLERANCE achieved (locust's
-  pacing loses a little at the start and the end) with p95 < 50 ms.
+- (b) **paced**: the same USERS connections together offering RATE tickets/s for SECONDS: each
+  of wrk's WRK_THREADS threads keeps a schedule of RATE / WRK_THREADS requests a second (the
+  threads half a slot apart) and its connections take its slots in turn, so that requests do
+  not arrive in bursts; a schedule fallen behind by more than a slot starts again from now, it
+  never catches up (as locust's `constant_throughput` did). The tickets/s achieved and
+  p50/p95/p99. That pair is the target: at least RATE × PACED_TOLERANCE achieved (the first
+  and the last slots of a run are lost) with p95 < 50 ms.
 
 Each request is a new ticket as the benchmark agent with an API token and its own
 `Idempotency-Key`, for a random customer of the data set and one of that customer's products.
 For each run: the tickets the database gained, which must equal the creates gunicorn answered
-with 201 (its access log; locust does not count the requests still in flight when it stops,
-which the server answers after); the CPU time per ticket of the two workers and of their
-PostgreSQL backends, and of locust itself (FastHttpUser, the lighter client: locust shares the
-two cores with the server, as any client on this machine would).
+with 201 (its access log; wrk does not count the requests still in flight when it stops, which
+the server answers after); the CPU time per ticket of the two workers and of their PostgreSQL
+backends, and of wrk itself (it shares the two cores with the server, as any client on this
+machine would; wrk costs a tenth of the CPU locust did, decision 0024).
 
 Run alone on an existing data set: `python -m bench.ticket_open_load [--users 32] [--seconds 30]
-[--rate 300]` with DATABASE_URL set.
+[--rate 300]` with DATABASE_URL set. Each run's Lua script, wrk's output and its statistics
+(JSON, written by the script's `done()`) stay in the work directory printed at the end, beside
+gunicorn's logs.
 
 `python -m bench.ticket_open_load --in-process 500 [--profile FILE]` measures one create without
-HTTP, gunicorn or locust: the same request through Django's test client (the real URL and
+HTTP, gunicorn or wrk: the same request through Django's test client (the real URL and
 middleware, DEBUG off, a token, an Idempotency-Key), one at a time after warm-ups, with the
 process's CPU time per create (p50/p95), the PostgreSQL backends' CPU per create, the wall time
 and the statements, and the **tail**: the time from the day's counter (whose row lock is held to
@@ -42,7 +47,6 @@ measured creates (CPU clock) to FILE.
 """
 
 import argparse
-import csv
 import json
 import os
 import random
@@ -50,6 +54,7 @@ import resource
 import shutil
 import signal
 import socket
+import string
 import subprocess
 import sys
 import tempfile
@@ -71,55 +76,158 @@ WARMUP = 10
 WARMUP_USERS = 4
 CUSTOMERS = 2000  # customers (with a product) drawn for the requests
 
-LOCUSTFILE = """
-import json, random, uuid
-import gevent
-from locust import FastHttpUser, constant_throughput, task
-
-with open({targets!r}) as handle:
-    TARGETS = json.load(handle)
-TOKEN = {token!r}
-PER_CLIENT = {per_client!r}  # tickets per second per client; None: no think time
+WRK_THREADS = 2  # wrk's threads (event loops), one per core; the connections are shared out
+WRK_TIMEOUT = "10s"  # a request unanswered this long counts as a failure (wrk's errors.timeout)
 SUBJECTS = [
-    "空调不制冷", "洗衣机漏水", "路由器频繁掉线", "冰箱压缩机响声大", "热水器打不着火", "电视黑屏有声音",
+    "空调不制冷",
+    "洗衣机漏水",
+    "路由器频繁掉线",
+    "冰箱压缩机响声大",
+    "热水器打不着火",
+    "电视黑屏有声音",
 ]
 
+# One wrk run's script. wrk loads it into the main Lua state (setup, done) and into one state per
+# thread (init, request, delay). `delay` is defined only for a paced run: without it wrk sends a
+# connection's next request as soon as the last is answered.
+WRK_SCRIPT = string.Template(
+    r"""-- Written by bench/ticket_open_load.py for one wrk run (decision 0024).
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } kefu_timespec;
+int clock_gettime(int clk, kefu_timespec *tp);
+]]
+local CLOCK_MONOTONIC = 1
 
-class Agent(FastHttpUser):
-    if PER_CLIENT is None:
-        # Each client sends its next request when the last one is answered.
-        def wait_time(self):
-            return 0
-    else:
-        wait_time = constant_throughput(PER_CLIENT)
+local TARGETS = {$targets}  -- {customer, product}
+local TOKEN = $token
+local RUN = $run  -- this run's part of every Idempotency-Key
+local TAILS = {$tails}  -- the body after the customer and the product, one per subject
+local SEED = $seed
+local THREADS = $threads
+local PERIOD = $period  -- ms between two slots of one thread's schedule; 0: no think time
+local RESULT = $result
 
-        def on_start(self):
-            # A random point of the period: the clients' requests spread out instead of
-            # arriving together every 1 / PER_CLIENT seconds.
-            gevent.sleep(random.uniform(0, 1 / PER_CLIENT))
+local threads_started = 0
 
-    @task
-    def open_ticket(self):
-        customer, product = random.choice(TARGETS)
-        subject = random.choice(SUBJECTS)
-        self.client.post(
-            "/api/v1/tickets",
-            data=json.dumps({{
-                "customer": customer,
-                "product": product,
-                "subject": subject,
-                "description": subject + "，客户来电要求尽快上门。",
-                "type": "repair",
-                "channel": "phone",
-            }}, ensure_ascii=False).encode(),
-            headers={{
-                "Authorization": "Bearer " + TOKEN,
-                "Idempotency-Key": str(uuid.uuid4()),
-                "Content-Type": "application/json",
-            }},
-            name="POST /api/v1/tickets",
-        )
+function setup(thread)
+   threads_started = threads_started + 1
+   thread:set("id", threads_started)
+end
+
+local sent = 0
+
+function init(args)
+   math.randomseed(SEED + id)
+end
+
+function request()
+   sent = sent + 1
+   local target = TARGETS[math.random(#TARGETS)]
+   local body = '{"customer": ' .. target[1] .. ', "product": ' .. target[2] .. ', '
+      .. TAILS[math.random(#TAILS)]
+   return wrk.format("POST", "/api/v1/tickets", {
+      ["Authorization"] = "Bearer " .. TOKEN,
+      ["Content-Type"] = "application/json",
+      ["Idempotency-Key"] = RUN .. "-" .. id .. "-" .. sent,
+   }, body)
+end
+
+if PERIOD > 0 then
+   local clock = ffi.new("kefu_timespec")
+   local slot = nil
+
+   local function now_ms()
+      ffi.C.clock_gettime(CLOCK_MONOTONIC, clock)
+      return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
+   end
+
+   -- The ms to wait before the next request: the thread's next free slot. The threads start
+   -- a fraction of a slot apart; a schedule fallen behind by more than a slot starts again
+   -- from now, so that a slow server is never sent a burst to catch up.
+   function delay()
+      local now = now_ms()
+      if slot == nil then
+         slot = now + PERIOD * (id - 1) / THREADS
+      elseif now - slot > PERIOD then
+         slot = now
+      end
+      local wait = slot - now
+      slot = slot + PERIOD
+      return math.max(0, math.floor(wait))
+   end
+end
+
+local function number(value)
+   if value ~= value or value == math.huge or value == -math.huge then
+      return 0
+   end
+   return value
+end
+
+function done(summary, latency, requests)
+   local errors = summary.errors
+   local out = assert(io.open(RESULT, "w"))
+   out:write(string.format(
+      '{"requests": %d, "duration_us": %d, "connect": %d, "read": %d, "write": %d, "status": %d, '
+         .. '"timeout": %d, "p50_us": %.0f, "p95_us": %.0f, "p99_us": %.0f, "mean_us": %.1f}\n',
+      summary.requests, summary.duration, errors.connect, errors.read, errors.write, errors.status,
+      errors.timeout, number(latency:percentile(50)), number(latency:percentile(95)),
+      number(latency:percentile(99)), number(latency.mean)))
+   out:close()
+end
 """
+)
+
+
+def _lua_string(text: str) -> str:
+    """`text` as a Lua string literal: printable ASCII as is, every other byte escaped."""
+    escaped = []
+    for byte in text.encode():
+        char = chr(byte)
+        if char in '\\"' or not 32 <= byte < 127:
+            escaped.append(f"\\{byte:03d}")
+        else:
+            escaped.append(char)
+    return '"' + "".join(escaped) + '"'
+
+
+def _body_tail(subject: str) -> str:
+    """The JSON of a create after its customer and product (the Lua script puts those first)."""
+    body = json.dumps(
+        {
+            "subject": subject,
+            "description": subject + "，客户来电要求尽快上门。",
+            "type": "repair",
+            "channel": "phone",
+        },
+        ensure_ascii=False,
+    )
+    return body[1:]
+
+
+def wrk_script(
+    *, targets, token: str, result: Path, rate: float | None, threads: int, run: str, seed: int = 12
+) -> str:
+    """The Lua script of one wrk run: each request a create with its own Idempotency-Key
+    (`run`-thread-count), for a random pair of `targets` and a random subject; paced at `rate`
+    requests a second in all (None: no think time); `done()` writes wrk's statistics to `result`
+    as JSON (_stats reads them)."""
+    return WRK_SCRIPT.substitute(
+        targets=", ".join(f"{{{int(customer)}, {int(product)}}}" for customer, product in targets),
+        token=_lua_string(token),
+        run=_lua_string(run),
+        tails=", ".join(_lua_string(_body_tail(subject)) for subject in SUBJECTS),
+        seed=int(seed),
+        threads=int(threads),
+        period=repr(1000.0 * threads / rate) if rate else "0",
+        result=_lua_string(str(result)),
+    )
+
+
+def _threads(connections: int) -> int:
+    """wrk gives each thread connections // threads: as many threads as divide them evenly."""
+    return WRK_THREADS if connections % WRK_THREADS == 0 else 1
 
 
 def _free_port() -> int:
@@ -189,7 +297,7 @@ def _cpu_seconds(pids: list[int]) -> float:
 
 
 def _children_cpu_seconds() -> float:
-    """User + system CPU time of this process's children that have ended (locust's runs)."""
+    """User + system CPU time of this process's children that have ended (wrk's runs)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -213,20 +321,29 @@ def _serving_pids(master: int) -> tuple[list[int], list[int]]:
     return workers, backends
 
 
-def _stats(prefix: str) -> dict[str, float]:
-    with open(f"{prefix}_stats.csv", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["Name"] == "POST /api/v1/tickets":
-                return {
-                    "requests": float(row["Request Count"]),
-                    "failures": float(row["Failure Count"]),
-                    "rate": float(row["Requests/s"]),
-                    "p50": float(row["50%"]),
-                    "p95": float(row["95%"]),
-                    "p99": float(row["99%"]),
-                    "average": float(row["Average Response Time"]),
-                }
-    raise RuntimeError("locust wrote no statistics for the POST")
+def _stats(path: Path) -> dict[str, float]:
+    """wrk's statistics of a run, as its script's `done()` wrote them (JSON; times in µs): the
+    answers, the failures (answers other than 2xx/3xx, and the connections' errors and timeouts,
+    which wrk does not count among the answers), the creates answered per second, p50/p95/p99
+    and the mean in ms."""
+    try:
+        result = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise RuntimeError(f"wrk wrote no statistics to {path} ({error})") from error
+    refused = result["status"]
+    errors = result["connect"] + result["read"] + result["write"] + result["timeout"]
+    succeeded = result["requests"] - refused
+    seconds = result["duration_us"] / 1e6
+    return {
+        "requests": float(result["requests"]),
+        "failures": float(refused + errors),
+        "succeeded": float(succeeded),
+        "rate": succeeded / seconds if seconds else 0.0,
+        "p50": result["p50_us"] / 1000,
+        "p95": result["p95_us"] / 1000,
+        "p99": result["p99_us"] / 1000,
+        "average": result["mean_us"] / 1000,
+    }
 
 
 def _created(access_log: Path, offset: int) -> int:
@@ -251,7 +368,7 @@ def _settle(model, *, quiet: float = 1.0, timeout: float = 60.0) -> None:
 
 @dataclass
 class Run:
-    """One counted locust run: its statistics, what the database gained and the CPU it took."""
+    """One counted wrk run: its statistics, what the database gained and the CPU it took."""
 
     stats: dict[str, float]
     gained: int
@@ -259,7 +376,7 @@ class Run:
     wall: float
     worker_cpu: float
     backend_cpu: float
-    locust_cpu: float
+    wrk_cpu: float
     load_before: float
     load_after: float
 
@@ -268,17 +385,16 @@ class Run:
 
     @property
     def succeeded(self) -> float:
-        return self.stats["requests"] - self.stats["failures"]
+        return self.stats["succeeded"]
 
 
 class Load:
-    """gunicorn serving the data set's database on a free port of 127.0.0.1, and locust runs
+    """gunicorn serving the data set's database on a free port of 127.0.0.1, and wrk runs
     against it."""
 
-    def __init__(self, work: Path, port: int, env: dict[str, str], locust: str, token: str, targets) -> None:
-        self.work, self.port, self.env, self.locust = work, port, env, locust
-        self.token = token
-        (work / "targets.json").write_text(json.dumps(targets))
+    def __init__(self, work: Path, port: int, env: dict[str, str], wrk: str, token: str, targets) -> None:
+        self.work, self.port, self.env, self.wrk = work, port, env, wrk
+        self.token, self.targets = token, targets
         self.server: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -304,69 +420,78 @@ class Load:
             os.killpg(self.server.pid, signal.SIGTERM)
             self.server.wait(timeout=30)
 
-    def locust_run(self, name: str, clients: int, seconds: int, per_client: float | None) -> None:
-        locustfile = self.work / f"{name}.py"
-        locustfile.write_text(
-            LOCUSTFILE.format(
-                targets=str(self.work / "targets.json"), token=self.token, per_client=per_client
+    def wrk_run(self, name: str, connections: int, seconds: int, rate: float | None) -> Path:
+        """One wrk run of `seconds` with `connections` at once, offering `rate` creates a second
+        in all (None: no think time); the path of its statistics (_stats)."""
+        threads = _threads(connections)
+        result = self.work / f"{name}.json"
+        script = self.work / f"{name}.lua"
+        script.write_text(
+            wrk_script(
+                targets=self.targets,
+                token=self.token,
+                result=result,
+                rate=rate,
+                threads=threads,
+                run=f"{name}-{os.getpid()}-{time.time_ns()}",
             )
         )
-        subprocess.run(
-            [
-                self.locust,
-                "-f",
-                str(locustfile),
-                "--headless",
-                "--users",
-                str(clients),
-                "--spawn-rate",
-                str(clients),
-                "--run-time",
-                f"{seconds}s",
-                "--host",
-                f"http://127.0.0.1:{self.port}",
-                "--csv",
-                str(self.work / name),
-                "--only-summary",
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=self.work,
-            env={key: value for key, value in self.env.items() if key != "DATABASE_URL"},
-            check=False,
-            stdout=subprocess.DEVNULL,
-        )
+        output = self.work / f"{name}.out"
+        with output.open("w") as handle:
+            finished = subprocess.run(
+                [
+                    self.wrk,
+                    "--threads",
+                    str(threads),
+                    "--connections",
+                    str(connections),
+                    "--duration",
+                    f"{seconds}s",
+                    "--timeout",
+                    WRK_TIMEOUT,
+                    "--script",
+                    str(script),
+                    f"http://127.0.0.1:{self.port}/api/v1/tickets",
+                ],
+                cwd=self.work,
+                check=False,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+            )
+        if finished.returncode != 0:
+            raise RuntimeError(f"wrk stopped with status {finished.returncode}: {output.read_text()[-2000:]}")
+        return result
 
-    def counted_run(self, name: str, clients: int, seconds: int, per_client: float | None) -> Run:
+    def counted_run(self, name: str, connections: int, seconds: int, rate: float | None) -> Run:
         from kefu.tickets.models import Ticket
 
         assert self.server is not None
         workers, backends = _serving_pids(self.server.pid)
         log_offset = (self.work / "access.log").stat().st_size
         before = Ticket.objects.count()
-        worker_cpu, backend_cpu, locust_cpu = (
+        worker_cpu, backend_cpu, wrk_cpu = (
             _cpu_seconds(workers),
             _cpu_seconds(backends),
             _children_cpu_seconds(),
         )
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
-        self.locust_run(name, clients, seconds, per_client)
+        result = self.wrk_run(name, connections, seconds, rate)
         wall = time.perf_counter() - started
-        # Requests still queued when locust stopped are answered after it: wait for them, so
+        # Requests still queued when wrk stopped are answered after it: wait for them, so
         # that the tickets and the CPU time counted are this run's, all of them.
         _settle(Ticket)
         worker_cpu = _cpu_seconds(workers) - worker_cpu
         backend_cpu = _cpu_seconds(backends) - backend_cpu
-        locust_cpu = _children_cpu_seconds() - locust_cpu
+        wrk_cpu = _children_cpu_seconds() - wrk_cpu
         return Run(
-            stats=_stats(str(self.work / name)),
+            stats=_stats(result),
             gained=Ticket.objects.count() - before,
             created=_created(self.work / "access.log", log_offset),
             wall=wall,
             worker_cpu=worker_cpu,
             backend_cpu=backend_cpu,
-            locust_cpu=locust_cpu,
+            wrk_cpu=wrk_cpu,
             load_before=load_before,
             load_after=os.getloadavg()[0],
         )
@@ -387,7 +512,7 @@ def _figures(label: str, run: Run, users: int, *, rate_target: str, rate_met: bo
         ),
         Figure(f"{label}: p99", round(stats["p99"], 1), "ms", "(info)", None),
         Figure(f"{label}: failed requests", failures, "requests", "0", failures == 0),
-        # Requests still in flight when locust stops are answered after it stopped counting:
+        # Requests still in flight when wrk stops are answered after it stopped counting:
         # the server's own count of creates is the one to match.
         Figure(
             f"{label}: tickets written (= creates answered 201 in the access log)",
@@ -397,7 +522,7 @@ def _figures(label: str, run: Run, users: int, *, rate_target: str, rate_met: bo
             run.gained == run.created and run.created >= run.succeeded,
         ),
         # What one ticket costs: on a quiet machine two cores serve at most about
-        # 2000 / (workers + PostgreSQL) tickets per second, less locust's own share.
+        # 2000 / (workers + PostgreSQL) tickets per second, less wrk's own share.
         Figure(
             f"{label}: CPU per ticket, gunicorn workers",
             round(run.per_ticket_ms(run.worker_cpu), 2),
@@ -413,8 +538,8 @@ def _figures(label: str, run: Run, users: int, *, rate_target: str, rate_met: bo
             None,
         ),
         Figure(
-            f"{label}: CPU per ticket, locust (the client)",
-            round(run.per_ticket_ms(run.locust_cpu), 2),
+            f"{label}: CPU per ticket, wrk (the client)",
+            round(run.per_ticket_ms(run.wrk_cpu), 2),
             "ms",
             "(info)",
             None,
@@ -440,40 +565,43 @@ def measure(
     if connection.vendor != "postgresql":
         say("  the load run is measured on PostgreSQL only (SQLite has one writer)")
         return []
-    locust = shutil.which("locust", path=str(Path(sys.executable).parent)) or shutil.which("locust")
-    if locust is None:
-        raise RuntimeError("locust is not installed (requirements/dev.txt)")
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise RuntimeError(
+            "wrk (the load generator, a Debian package) is not installed: run `bash scripts/ensure-wrk.sh` "
+            "or, as root, `apt-get install -y wrk`"
+        )
     _token, raw = issue_token(user=User.objects.get(username=username), name="bench load")
     port = _free_port()
     work = Path(tempfile.mkdtemp(prefix="kefu-load-"))
-    load = Load(work, port, _environment(port), locust, raw, _targets(CUSTOMERS))
+    load = Load(work, port, _environment(port), wrk, raw, _targets(CUSTOMERS))
     try:
         load.start()
         # Warm up: each worker's first requests open its database connections and fill what
         # it keeps per process. Not counted.
         say(f"  gunicorn ({WORKERS} workers) on 127.0.0.1:{port}; warming up for {WARMUP} s …")
-        load.locust_run("warmup", WARMUP_USERS, WARMUP, None)
+        load.wrk_run("warmup", WARMUP_USERS, WARMUP, None)
         _settle(Ticket)
         say(f"  (a) capacity: {users} clients, no think time, {seconds} s …")
         capacity = load.counted_run("capacity", users, seconds, None)
         say(f"  (b) paced: {users} clients offering {rate:g} tickets/s together, {seconds} s …")
-        paced = load.counted_run("paced", users, seconds, rate / users)
+        paced = load.counted_run("paced", users, seconds, rate)
     finally:
         load.stop()
     for name, run in (("capacity", capacity), ("paced", paced)):
         stats = run.stats
         say(
-            f"  {name}: {stats['rate']:.1f} tickets/s, p50/p95/p99 {stats['p50']:g}/{stats['p95']:g}/"
-            f"{stats['p99']:g} ms; {stats['requests']:,.0f} requests, {stats['failures']:,.0f} failed, "
+            f"  {name}: {stats['rate']:.1f} tickets/s, p50/p95/p99 {stats['p50']:.1f}/{stats['p95']:.1f}/"
+            f"{stats['p99']:.1f} ms; {stats['requests']:,.0f} requests, {stats['failures']:,.0f} failed, "
             f"{run.gained:,} tickets written ({run.created:,} 201 answers logged) in {run.wall:.1f} s; "
             "CPU per ticket: workers "
             f"{run.per_ticket_ms(run.worker_cpu):.2f} ms, "
             f"PostgreSQL {run.per_ticket_ms(run.backend_cpu):.2f} ms, "
-            f"locust {run.per_ticket_ms(run.locust_cpu):.2f} ms; load average {run.load_before:.1f} → "
+            f"wrk {run.per_ticket_ms(run.wrk_cpu):.2f} ms; load average {run.load_before:.1f} → "
             f"{run.load_after:.1f}"
         )
     say(f"  logs in {work}")
-    base = f"open a ticket through the API, gunicorn {WORKERS} workers, {users} clients (locust, {seconds} s)"
+    base = f"open a ticket through the API, gunicorn {WORKERS} workers, {users} clients (wrk, {seconds} s)"
     paced_rate = paced.stats["rate"]
     return [
         # (a) says what the two workers serve at most; its latency is the queue of `users`.
