@@ -40,10 +40,12 @@ gunicorn's logs.
 HTTP, gunicorn or wrk: the same request through Django's test client (the real URL and
 middleware, DEBUG off, a token, an Idempotency-Key), one at a time after warm-ups, with the
 process's CPU time per create (p50/p95), the PostgreSQL backends' CPU per create, the wall time
-and the statements, and the **tail**: the time from the day's counter (whose row lock is held to
-the commit, decision 0022) to the end of the commit, which concurrent openings cannot share, so
-1 / tail bounds the rate whatever the CPU (decision 0028); `--profile` writes a cProfile of the
-measured creates (CPU clock) to FILE.
+and the statements, and, where the day's counter is taken in the opening's transaction (SQLite,
+`NUMBERS_APART=0`), the **tail**: the time from the counter (whose row lock is held to the commit,
+decision 0022) to the end of the commit, which concurrent openings cannot share, so 1 / tail
+bounds the rate whatever the CPU (decision 0028; on PostgreSQL the counter is taken apart,
+decision 0036, and there is no tail); `--profile` writes a cProfile of the measured creates
+(CPU clock) to FILE.
 """
 
 import argparse
@@ -717,10 +719,14 @@ def in_process(username: str, *, count: int, warmup: int = 30, profile: str | No
         f"{count} creates in-process{' (profiled)' if profile else ''}: CPU p50/p95/mean "
         f"{result['cpu_p50']:.2f}/{result['cpu_p95']:.2f}/{result['cpu_mean']:.2f} ms, wall p50/p95 "
         f"{result['wall_p50']:.2f}/{result['wall_p95']:.2f} ms, PostgreSQL backends {backend_ms:.2f} ms per "
-        f"create, statements {result['statements']}; the tail (counter to commit) p50/p95 "
-        f"{result['tail_p50']:.2f}/{result['tail_p95']:.2f} ms, so at most "
-        f"{1000 / max(result['tail_p50'], 0.001):.0f} openings/s; "
-        f"load average {load_before} → {load_average()}"
+        f"create, statements {result['statements']}; "
+        + (
+            f"the tail (counter to commit) p50/p95 {result['tail_p50']:.2f}/{result['tail_p95']:.2f} ms, "
+            f"so at most {1000 / max(result['tail_p50'], 0.001):.0f} openings/s; "
+            if tails
+            else "the day's counter taken apart (decision 0036): no tail; "
+        )
+        + f"load average {load_before} → {load_average()}"
     )
     return result
 
