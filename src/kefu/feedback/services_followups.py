@@ -270,10 +270,10 @@ def generate_follow_ups(
 
 def _window_batches(cursor, resolved_since: datetime.datetime, batch: int) -> list[tuple[int, int]]:
     """The batches of `batch` ticket ids (from, to exclusive) that hold a ticket resolved since
-    `resolved_since`, found in one statement by an index-only scan of ticket_resolved_idx: the
-    hourly catch-up skips every batch of older tickets, and reads its own batches' tickets from
-    that index too. A batch spans `batch` ids at most, as in a full run, so that its anti-join
-    reads no more follow-ups than one batch's."""
+    `resolved_since`, found in one statement on ticket_resolved_idx: the hourly catch-up skips
+    every batch of older tickets. A batch spans `batch` ids at most, as in a full run, so that
+    its anti-join reads no more follow-ups than one batch's; inside it the planner still reads
+    the range by primary key (cheap for ids next to each other)."""
     cursor.execute(*_window_batches_statement(resolved_since, batch))
     return [(number * batch, (number + 1) * batch) for (number,) in cursor.fetchall()]
 

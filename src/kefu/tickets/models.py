@@ -219,8 +219,8 @@ class Ticket(VersionedModel):
                 fields=["merged_into"], condition=Q(merged_into__isnull=False), name="ticket_merged_into_idx"
             ),
             # Tickets by when they were resolved, never-resolved ones left out: the hourly follow-up
-            # catch-up finds the ids resolved in its window here, an index-only scan (feedback's
-            # generate_follow_ups), instead of reading every ticket by id.
+            # catch-up (feedback's generate_follow_ups) finds here which batches of ids hold a
+            # ticket resolved in its window, instead of reading every batch of tickets.
             models.Index(
                 fields=["resolved_at", "id"],
                 condition=Q(resolved_at__isnull=False),

@@ -1,5 +1,6 @@
 """Tickets by when they were resolved (never-resolved ones left out): the hourly follow-up
-catch-up reads the ids resolved in its 30-day window from it, instead of every ticket by id."""
+catch-up finds here which batches of ids hold a ticket resolved in its 30-day window, instead of
+reading every batch of tickets."""
 
 from django.conf import settings
 from django.db import migrations, models
