@@ -11,6 +11,7 @@ is a failure) and is counted in a summary line that CI's PostgreSQL pass require
 from collections import Counter
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import override_settings
 from huey.contrib.djhuey import HUEY
@@ -45,6 +46,13 @@ def close_connections_apart(django_db_setup):
     closed before the test database is dropped (set up after it, so torn down before it)."""
     yield
     apart.close_all()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: the limits per client address count in it
+    (core.ratelimit), and every test client comes from the same address."""
+    cache.clear()
 
 
 # --- Data built once per module --------------------------------------------------------------

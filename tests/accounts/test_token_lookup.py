@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kefu.accounts import services
+from kefu.accounts import auth, services
 from kefu.accounts.auth import user_for_token
 from kefu.accounts.models import ApiToken, Team, User
 from tests.factories import make_user
@@ -101,3 +101,16 @@ def test_a_token_request_asks_no_more_about_its_user(client, agent):
     assert json.loads(response.content)["username"] == "colleague"
     permission_reads = [query for query in queries if "auth_permission" in query["sql"]]
     assert len(permission_reads) == 1, [query["sql"] for query in queries]
+
+
+def test_the_tokens_permissions_are_the_grants_rule_each_once(clerk):
+    """The token's statement reads accounts.grants.granted_permissions, the set the backend and
+    the admin read: a permission held both directly and through a role comes once."""
+    clerk.user_permissions.add(Permission.objects.get(codename="view_customer"))  # also the role's
+    raw = token_for(clerk)
+
+    token = ApiToken.objects.get(user=clerk)
+    held = auth._TOKEN.first(digest=token.digest).held.split(auth.PERMISSION_SEPARATOR)
+
+    assert sorted(held) == ["core.view_auditevent", "customers.view_customer"]
+    assert user_for_token(raw).get_all_permissions() == set(held)

@@ -216,3 +216,19 @@ def test_the_complaints_page_costs_the_same_queries_for_2_and_20(agent_client, a
             services.update_complaint(ticket=ticket, by=agent, version=1, severity="major")
         counts.append(measured(agent_client, reverse("complaints:complaints")))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "value"), [("complaints", "outcome", "open"), ("problems", "status", "open")]
+)
+def test_each_list_filters_by_its_own_field_on_its_own_page(client, supervisor, name, field, value):
+    client.force_login(supervisor)
+    url = reverse(f"complaints:{name}")
+
+    page = client.get(url, {field: value}).content.decode()
+
+    form = page[page.index('class="card mb-3 kf-filters"') :]
+    form = form[: form.index("</form>")]
+    assert f'action="{url}"' in form
+    assert f'name="{field}"' in form
+    assert f'value="{value}" selected' in form

@@ -5,7 +5,9 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kefu.core.errors import PermissionDenied
@@ -138,6 +140,36 @@ def test_generation_skips_open_merged_and_windowed_out_tickets(agent, team):
     Ticket.objects.filter(pk=old.pk).update(resolved_at=timezone.now() - 60 * DAY)
     assert services_followups.generate_follow_ups(resolved_since=timezone.now() - 30 * DAY) == 0
     assert services_followups.generate_follow_ups() == 1
+
+
+def test_the_hourly_window_runs_only_the_batches_of_tickets_resolved_in_it(agent, team):
+    tickets = [resolved(agent) for _ in range(5)]
+    FollowUp.objects.all().delete()
+    old = [t.pk for t in tickets[:3]]
+    Ticket.objects.filter(pk__in=old).update(resolved_at=timezone.now() - 60 * DAY)
+
+    with CaptureQueriesContext(connection) as queries:
+        made = services_followups.generate_follow_ups(resolved_since=timezone.now() - 30 * DAY, batch=1)
+
+    assert made == 2
+    assert sorted(FollowUp.objects.values_list("ticket_id", flat=True)) == [t.pk for t in tickets[3:]]
+    inserts = [
+        q for q in queries.captured_queries if "INSERT INTO" in q["sql"] and "feedback_followup" in q["sql"]
+    ]
+    assert len(inserts) == 2  # the older tickets' batches are not run at all
+    assert services_followups.generate_follow_ups(resolved_since=timezone.now() - 90 * DAY, batch=1) == 3
+
+
+@pytest.mark.postgresql
+def test_the_hourly_window_finds_its_batches_on_the_resolved_index(agent, team):
+    resolved(agent)
+    sql, params = services_followups._window_batches_statement(timezone.now() - 30 * DAY, 50_000)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "ticket_resolved_idx" in plan
 
 
 def test_generation_falls_back_to_the_supervisor_and_skips_tickets_nobody_can_do(agent, supervisor, team):

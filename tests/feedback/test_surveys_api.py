@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from kefu.feedback.models import Survey
@@ -139,3 +140,26 @@ def test_a_technician_and_an_outsider_may_not_read_surveys(client, agent, team, 
         assert send(client, "post", f"/surveys/{survey.pk}/answer", {"satisfied": True}).status_code == 403
         assert written() == before
     assert Survey.objects.get(pk=survey.pk).answered_at is None
+
+
+def test_the_public_survey_is_limited_per_address_and_a_limited_answer_writes_nothing(
+    client, agent, team, settings
+):
+    settings.PUBLIC_LINK_REQUESTS_PER_MINUTE = 2
+    survey = resolved_survey(agent)
+    path = f"/public/surveys/{token(survey)}"
+    assert client.get(f"/api/v1{path}").status_code == 200
+    assert client.get(f"/api/v1{path}").status_code == 200
+    before = written()
+
+    answer = send(client, "post", path, {"satisfied": False, "reason": "slow"})
+
+    assert answer.status_code == 429
+    assert answer.json()["code"] == "too_many_requests"
+    assert 1 <= int(answer["Retry-After"]) <= 60
+    assert client.get(f"/api/v1{path}").status_code == 429
+    assert written() == before
+    survey.refresh_from_db()
+    assert survey.answered_at is None
+    # Another address is not held back.
+    assert send(Client(REMOTE_ADDR="192.0.2.7"), "post", path, {"satisfied": True}).status_code == 200

@@ -136,3 +136,23 @@ def test_an_agent_records_the_answer_from_the_ticket_page(client, agent, supervi
     assert "电话里说的" in case_page
     assert f'data-kf-recovery-of="{survey.ticket.number}"' in case_page
     assert client.get(f"/feedback/surveys/{survey.pk}/").status_code == 200
+
+
+def test_the_survey_page_is_limited_per_address_with_a_plain_page_and_writes_nothing(
+    client, agent, team, settings
+):
+    settings.PUBLIC_LINK_REQUESTS_PER_MINUTE = 1
+    survey = resolved_survey(agent)
+    assert client.get(page(survey)).status_code == 200
+    before = written()
+
+    answered = client.post(page(survey), {"satisfied": "no", "comment": "等了三天"})
+
+    assert answered.status_code == 429
+    assert 1 <= int(answered["Retry-After"]) <= 60
+    html = answered.content.decode()
+    assert 'data-kf-limit="too_many_requests"' in html
+    assert "kf-portal" in html  # the customer's plain frame, no staff menu
+    assert written() == before
+    survey.refresh_from_db()
+    assert survey.answered_at is None

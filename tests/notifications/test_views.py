@@ -114,6 +114,33 @@ def test_with_htmx_mark_read_answers_the_row(kind, agent, agent_client):
     assert '<a href="/customers/">' in html
 
 
+def test_with_htmx_mark_read_also_swaps_the_bell_with_the_new_count(kind, agent, agent_client):
+    notify(kind, agent, 2)
+    first, second = Notification.objects.order_by("pk")
+    htmx = {"HX-Request": "true", "HX-Current-URL": "http://testserver/notifications/"}
+    assert 'class="kf-bell-count" aria-hidden="true">2</span>' in agent_client.get(LIST).content.decode()
+
+    html = agent_client.post(reverse("notifications:read", args=[first.pk]), headers=htmx).content.decode()
+
+    bell = html[html.index('<a class="kf-bell"') :]
+    assert 'id="kf-bell"' in bell
+    assert 'hx-swap-oob="true"' in bell
+    assert 'class="kf-bell-count" aria-hidden="true">1</span>' in bell
+    assert 'aria-current="page"' in bell  # still on the list's page
+
+    html = agent_client.post(reverse("notifications:read", args=[second.pk]), headers=htmx).content.decode()
+
+    bell = html[html.index('<a class="kf-bell"') :]
+    assert 'hx-swap-oob="true"' in bell
+    assert "kf-bell-count" not in bell
+
+
+def test_the_pages_bell_is_not_out_of_band(kind, agent, agent_client):
+    notify(kind, agent)
+
+    assert "hx-swap-oob" not in agent_client.get(LIST).content.decode()
+
+
 def test_anothers_notification_is_a_404_and_stays_unread(kind, agent_client):
     other = make_user("agent", username="other")
     notify(kind, other)

@@ -232,6 +232,46 @@ def test_private_files_are_not_served_through_the_link(ticket, agent):
     assert Client().get(f"/t/{token}/files/{foreign.pk}/").status_code == 404
 
 
+def test_the_links_pages_are_limited_per_address_and_a_limited_request_writes_nothing(
+    ticket, agent, settings
+):
+    settings.PUBLIC_LINK_REQUESTS_PER_MINUTE = 1
+    attachment = services.add_attachment(
+        ticket=ticket, by=agent, upload=SimpleUploadedFile("p.png", PNG, content_type="image/png")
+    )
+    token = portal.make_token(ticket)
+    client = Client()
+    assert client.get(f"/t/{token}/").status_code == 200
+    before = written()
+
+    refused = [
+        client.get(f"/t/{token}/"),
+        client.post(f"/t/{token}/reply/", {"body": "还没修好"}),
+        client.post(f"/t/{token}/urge/"),
+        client.get(f"/t/{token}/files/{attachment.pk}/"),
+    ]
+
+    assert [response.status_code for response in refused] == [429] * 4
+    assert all(1 <= int(response["Retry-After"]) <= 60 for response in refused)
+    assert 'data-kf-limit="too_many_requests"' in refused[1].content.decode()
+    assert written() == before
+    other = Client(REMOTE_ADDR="198.51.100.7")
+    assert other.post(f"/t/{token}/urge/").status_code == 302
+
+
+def test_the_link_limit_spans_every_door_in_one_hourly_budget_too(ticket, settings):
+    settings.PUBLIC_LINK_REQUESTS_PER_HOUR = 2
+    token = portal.make_token(ticket)
+    client = Client()
+    assert client.get(f"/t/{token}/").status_code == 200
+    assert client.get(f"/t/{token}/").status_code == 200
+
+    refused = client.get(f"/t/{token}/")
+
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 3600
+
+
 def test_every_urge_counts_and_a_second_one_soon_says_it_was_noted(ticket):
     token = portal.make_token(ticket)
     client = Client()

@@ -5,24 +5,24 @@ the permissions the user holds (own and through roles) are read in one statement
 is cached between requests: a revoked or expired token, a deactivated user or a changed role
 takes effect on the very next request, and no revocation path has to know about a cache
 (docs/decisions/0024: a cache keyed by the token's hash would save this one statement, about a
-millisecond, at the price of a window in which a revoked token still works).
+millisecond, at the price of a window in which a revoked token still works). The permissions
+in that statement are accounts.grants.granted_permissions, the same definition the backend reads
+for a session: one rule, written once, read here as a subquery (as fast as the raw SQL it
+replaced: the same plan, measured on PostgreSQL).
 """
 
 import datetime
-import functools
 from typing import Any
 
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.models.expressions import RawSQL
+from django.db.models import Aggregate, Func, OuterRef, Subquery, TextField, Value
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer
 
 from kefu.accounts.backends import remember_permissions
-from kefu.accounts.models import ApiToken, User, hash_token
+from kefu.accounts.grants import granted_permissions
+from kefu.accounts.models import ApiToken, hash_token
 from kefu.core.api.errors import NotAuthenticated
 from kefu.core.db.statements import Prepared
 
@@ -33,28 +33,41 @@ LAST_USED_PRECISION = datetime.timedelta(minutes=1)
 PERMISSION_SEPARATOR = "\n"
 
 
-@functools.cache
-def _held_permissions_sql(vendor: str) -> str:
-    """A subquery of the token's row: the permissions its user holds, their own and their
-    groups', as `app_label.codename` joined by PERMISSION_SEPARATOR (NULL for none) — the
-    rule of accounts.grants.held_permissions, which the backend uses for everyone else."""
-    quote = connection.ops.quote_name
-    own = User.user_permissions.field
-    groups = User.groups.field
-    granted = Group.permissions.field
-    aggregate = "GROUP_CONCAT" if vendor == "sqlite" else "STRING_AGG"
-    return (
-        f"SELECT {aggregate}(ct.app_label || '.' || p.codename, %s) "
-        f"FROM {quote(Permission._meta.db_table)} p "
-        f"JOIN {quote(ContentType._meta.db_table)} ct ON ct.id = p.content_type_id "
-        f"WHERE p.id IN ("
-        f"SELECT {quote(own.m2m_reverse_name())} FROM {quote(own.m2m_db_table())} "
-        f"WHERE {quote(own.m2m_column_name())} = {quote(ApiToken._meta.db_table)}.user_id "
-        f"UNION SELECT gp.{quote(granted.m2m_reverse_name())} "
-        f"FROM {quote(granted.m2m_db_table())} gp "
-        f"JOIN {quote(groups.m2m_db_table())} ug ON ug.{quote(groups.m2m_reverse_name())} "
-        f"= gp.{quote(granted.m2m_column_name())} "
-        f"WHERE ug.{quote(groups.m2m_column_name())} = {quote(ApiToken._meta.db_table)}.user_id)"
+class JoinedText(Aggregate):
+    """A group's texts joined by a separator: STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite
+    (NULL for none)."""
+
+    function = "STRING_AGG"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
+
+
+class Joined(Func):
+    """Texts that are never NULL, joined with ||."""
+
+    template = "%(expressions)s"
+    arg_joiner = " || "
+    output_field = TextField()
+
+
+def _held_permissions() -> Subquery:
+    """A subquery of the token's row: the permissions its user was given, their own and their
+    groups' (accounts.grants.granted_permissions, the rule the backend reads for everyone else),
+    as `app_label.codename` joined by PERMISSION_SEPARATOR. The account's flags are the
+    backend's to judge: remember_permissions keeps nothing for an inactive user or a superuser."""
+    labels = (
+        granted_permissions(OuterRef("user_id"))
+        .order_by()
+        .annotate(label=Joined("content_type__app_label", Value("."), "codename"))
+    )
+    # One row for the whole set: grouped by a constant, which the SQL leaves out.
+    return Subquery(
+        labels.annotate(whole=Value(1))
+        .values("whole")
+        .annotate(held=JoinedText("label", Value(PERMISSION_SEPARATOR)))
+        .values("held")
     )
 
 
@@ -62,7 +75,7 @@ def _held_permissions_sql(vendor: str) -> str:
 _TOKEN = Prepared(
     lambda slot: (
         ApiToken.objects.select_related("user__team")
-        .annotate(held=RawSQL(_held_permissions_sql(connection.vendor), (PERMISSION_SEPARATOR,)))
+        .annotate(held=_held_permissions())
         .filter(digest=slot.text("digest"))
     )
 )

@@ -7,7 +7,7 @@ Removing rights is always allowed. The admin (accounts/admin.py) enforces this w
 """
 
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 
 from kefu.accounts.models import User
 
@@ -17,15 +17,29 @@ def is_active_superuser(user: User) -> bool:
     return user.is_active and user.is_superuser
 
 
+def granted_permissions(user: User | OuterRef) -> QuerySet[Permission]:
+    """The permissions given to `user`, their own and their groups', whatever the account's
+    flags: the one rule of what a grant and a role give. `user` may be an `OuterRef` naming the
+    user in an outer query: the API token's lookup reads this set inside its one statement
+    (accounts.auth), and the backend reads it for everyone else (`held_permissions`)."""
+
+    def deeper(ref):
+        # Each subquery below is one level further from that outer query.
+        return OuterRef(ref) if isinstance(user, OuterRef) else ref
+
+    own = User.user_permissions.through.objects.filter(user=deeper(user)).values("permission_id")
+    groups = User.groups.through.objects.filter(user=deeper(deeper(user))).values("group_id")
+    through_groups = Group.permissions.through.objects.filter(group__in=groups).values("permission_id")
+    return Permission.objects.filter(pk__in=own.union(through_groups))
+
+
 def held_permissions(user: User) -> QuerySet[Permission]:
     """The permissions `user` holds, as Django's ModelBackend counts them (none when inactive)."""
     if is_active_superuser(user):
         return Permission.objects.all()
     if not user.is_active:
         return Permission.objects.none()
-    own = user.user_permissions.values("pk")
-    through_groups = Permission.objects.filter(group__user=user).values("pk")
-    return Permission.objects.filter(Q(pk__in=own) | Q(pk__in=through_groups))
+    return granted_permissions(user)
 
 
 def lacking_permissions(user: User) -> QuerySet[Permission]:

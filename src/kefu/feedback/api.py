@@ -29,6 +29,7 @@ from kefu.feedback.schemas import (
     public_survey_data,
     survey_data,
 )
+from kefu.tickets import portal
 
 router = Router(tags=["satisfaction"])
 
@@ -112,15 +113,18 @@ def record_answer(request: HttpRequest, survey: Id, payload: AnswerIn):
 @router.get(
     "/public/surveys/{survey_token}",
     auth=None,
-    response={200: PublicSurveyOut, **errors(400, 404, 410)},
+    response={200: PublicSurveyOut, **errors(400, 404, 410, 429)},
     operation_id="get_public_survey",
     summary="The survey a customer's link opens",
     description=(
         "What the question is about, whether it was answered, and the reasons a customer may pick "
-        "when not satisfied. A tampered token is a 404; an expired, unanswered one a 410."
+        "when not satisfied. A tampered token is a 404; an expired, unanswered one a 410. Limited "
+        "per client address with every request on a customer's link (PUBLIC_LINK_REQUESTS_PER_MINUTE, "
+        "PUBLIC_LINK_REQUESTS_PER_HOUR): beyond, 429 with Retry-After."
     ),
 )
 def get_public_survey(request: HttpRequest, survey_token: Token):
+    portal.refuse_link_request_over_limit(request)
     survey = links.open_link(survey_token)
     if survey.answered_at is None and survey.expires_at <= timezone.now():
         raise links.SurveyLinkExpired()
@@ -130,16 +134,18 @@ def get_public_survey(request: HttpRequest, survey_token: Token):
 @router.post(
     "/public/surveys/{survey_token}",
     auth=None,
-    response={200: PublicAnswerOut, **errors(400, 404, 409, 410, 422)},
+    response={200: PublicAnswerOut, **errors(400, 404, 409, 410, 422, 429)},
     operation_id="answer_public_survey",
     summary="The customer answers: satisfied or not",
     description=(
         '`{"satisfied": bool, "reason"?: code, "comment"?: text}`. Once: a second answer is a '
         "409 and changes nothing. A tampered token is a 404, an expired link a 410, an unknown or "
-        "inactive reason a 422 naming `reason`."
+        "inactive reason a 422 naming `reason`. Limited per client address like the GET: beyond, "
+        "429 with Retry-After, nothing written."
     ),
 )
 def answer_public_survey(request: HttpRequest, survey_token: Token, payload: AnswerIn):
+    portal.refuse_link_request_over_limit(request)
     survey = links.open_link(survey_token)
     services.record_survey_answer(
         survey=survey,

@@ -178,7 +178,8 @@ def generate_follow_ups(
     """Create the missing follow-ups of resolved (or closed) tickets, resolved since
     `resolved_since` (all when None), by `INSERT … SELECT`, one transaction per `batch` ticket
     ids (a killed run keeps the batches it committed; a long transaction would hold millions of
-    deferred foreign-key checks to its end); merged tickets are left out. Idempotent: a ticket
+    deferred foreign-key checks to its end); with `resolved_since`, only the batches that hold a
+    ticket resolved since then (ticket_resolved_idx); merged tickets are left out. Idempotent: a ticket
     that has one (of any status) is skipped, and the unique constraint refuses a second written
     by a hook at the same moment. With `workers` > 1 on PostgreSQL (and outside a transaction),
     that many connections take the batches in parallel (the batches are independent: disjoint
@@ -239,30 +240,50 @@ def generate_follow_ups(
         ON CONFLICT DO NOTHING
     """
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {_q('tickets_ticket')}")
-        first, last = cursor.fetchone()
+        if resolved_since is None:
+            cursor.execute(f"SELECT MIN(id), MAX(id) FROM {_q('tickets_ticket')}")
+            first, last = cursor.fetchone()
+            ranges = [(start, start + batch) for start in range(first, last + 1, batch)] if first else []
+        else:
+            ranges = _window_batches(cursor, resolved_since, batch)
 
-    def run_batch(start: int) -> int:
+    def run_batch(bounds: tuple[int, int]) -> int:
         with transaction.atomic(), connection.cursor() as cursor:
-            bounds = [start, start + batch]
             cursor.execute(sql, [now, now, *params, zone, *bounds, *where_params, *bounds])
             return max(cursor.rowcount, 0)
 
-    starts = range(first, last + 1, batch) if first is not None else range(0)
     parallel = workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
     if parallel:
-        created = sum(_in_threads(run_batch, starts, workers))
+        created = sum(_in_threads(run_batch, ranges, workers))
     else:
-        created = sum(run_batch(start) for start in starts)
+        created = sum(run_batch(bounds) for bounds in ranges)
     with transaction.atomic():
         audit.record_sweep(
             name="generate_follow_ups",
             model=FollowUp,
             counts={"created": created},
             criteria={"resolved_since": resolved_since.isoformat() if resolved_since else None},
-            id_range=(first, last) if first is not None else None,
+            id_range=(ranges[0][0], ranges[-1][1] - 1) if ranges else None,
         )
     return created
+
+
+def _window_batches(cursor, resolved_since: datetime.datetime, batch: int) -> list[tuple[int, int]]:
+    """The batches of `batch` ticket ids (from, to exclusive) that hold a ticket resolved since
+    `resolved_since`, found in one statement on ticket_resolved_idx: the hourly catch-up skips
+    every batch of older tickets. A batch spans `batch` ids at most, as in a full run, so that
+    its anti-join reads no more follow-ups than one batch's; inside it the planner still reads
+    the range by primary key (cheap for ids next to each other)."""
+    cursor.execute(*_window_batches_statement(resolved_since, batch))
+    return [(number * batch, (number + 1) * batch) for (number,) in cursor.fetchall()]
+
+
+def _window_batches_statement(resolved_since: datetime.datetime, batch: int) -> tuple[str, list]:
+    sql = (
+        f"SELECT DISTINCT id / %s FROM {_q('tickets_ticket')} "
+        "WHERE resolved_at IS NOT NULL AND resolved_at >= %s ORDER BY 1"
+    )
+    return sql, [batch, resolved_since]
 
 
 def _in_threads(work, items, workers: int) -> list[int]:

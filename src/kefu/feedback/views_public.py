@@ -4,7 +4,8 @@ Phone first and plain HTML (works without JavaScript): 满意 answers at once (a
 the same page with the reasons and a comment box (a GET: nothing is written until the customer
 sends it). CSRF-protected like the portal's reply form: the token's cookie is set when the page is
 shown. A tampered link is a 404 worded like the portal's; an expired one a 410 that says so; a
-second answer a 409 that thanks the customer and changes nothing (decision 0030).
+second answer a 409 that thanks the customer and changes nothing (decision 0030). Limited per
+client address with the portal's pages (tickets.portal, decision 0037): beyond, a plain 429 page.
 """
 
 from django import forms
@@ -19,6 +20,7 @@ from kefu.core.forms import StyledForm, show_service_errors
 from kefu.core.validation import TEXT_MAX
 from kefu.feedback import links, services, subjects
 from kefu.feedback.models import AnsweredVia, Survey, SurveyReason
+from kefu.tickets.views_portal import limit_link_requests
 
 PAGE = "feedback/survey_page.html"
 GONE = "feedback/survey_gone.html"
@@ -62,6 +64,7 @@ def _context(survey: Survey, token: str, **more) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
+@limit_link_requests
 def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
         survey = links.open_link(token)

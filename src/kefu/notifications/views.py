@@ -1,6 +1,6 @@
 """The notification centre: a person's list, and marking read. Works without JavaScript (plain
-form posts that redirect); with htmx, marking one read swaps just its row, and the bell in the
-top bar asks for its count again every minute (`bell`)."""
+form posts that redirect); with htmx, marking one read swaps its row and the bell in the top bar
+(out of band, with the new count), and the bell asks for its count again every minute (`bell`)."""
 
 from urllib.parse import urlsplit
 
@@ -62,7 +62,9 @@ def mark_read(request, pk: int):
     services.mark_read(user=request.user, ids=[notification.pk])
     if is_htmx(request) and not request.POST.get("next"):
         notification.refresh_from_db(fields=["read_at"])
-        return render(request, "notifications/notification_row.html", {"notification": notification})
+        # The row, and the bell with its new count swapped in out of band.
+        context = {"notification": notification, "oob": True, **_bell_context(request)}
+        return render(request, "notifications/marked_read.html", context)
     return redirect(_safe_next(request, "notifications:list"))
 
 
@@ -82,7 +84,11 @@ def bell(request):
     in another tab): no bell, and htmx stops asking, rather than swapping in the sign-in page."""
     if not request.user.is_authenticated:
         return HttpResponse(status=STOP_POLLING)
-    # The page the bell sits on (htmx names it): the bell is "current" on the list's page.
+    return render(request, "notifications/bell.html", _bell_context(request))
+
+
+def _bell_context(request) -> dict:
+    """For the bell drawn outside the page (the poll, a row marked read): whether the page it
+    sits on, as htmx names it, is the list's, where the bell is "current"."""
     page = urlsplit(request.headers.get("HX-Current-URL", "")).path
-    on_list = page.startswith(reverse("notifications:list"))
-    return render(request, "notifications/bell.html", {"bell_polled": True, "bell_on_list": on_list})
+    return {"bell_polled": True, "bell_on_list": page.startswith(reverse("notifications:list"))}

@@ -15,6 +15,11 @@ The public request form (`POST /api/v1/public/requests`, `/t/request/`) is limit
 address (core.clientip): settings.PUBLIC_REQUESTS_PER_HOUR and PUBLIC_REQUESTS_PER_DAY. Each
 accepted request leaves an audit row that holds a keyed hash of the address (never the address
 itself); those rows are the counter, so the limit holds across every web process.
+
+The requests on a customer's link (the ticket's pages: the page, replies, urges, files; the
+survey's page and its API) are limited per client address too, all in one budget
+(PUBLIC_LINK_REQUESTS_PER_MINUTE and PUBLIC_LINK_REQUESTS_PER_HOUR), counted in the cache: a read
+leaves no row to count (core.ratelimit, decision 0037).
 """
 
 import datetime
@@ -26,12 +31,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.db import connection, transaction
 from django.db.models import Count, Min, Q
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from kefu.core import audit
+from kefu.core import audit, ratelimit
+from kefu.core.clientip import client_ip
 from kefu.core.errors import NotFound, TooManyRequests
 from kefu.core.links import absolute_url
 from kefu.core.models import AuditAction, AuditEvent
@@ -219,6 +226,30 @@ def record_public_request(ticket: Ticket, address: str) -> None:
         changes={"client_address": [None, address_tag(address)]},
         reason=str(_("Opened through the public request form")),
     )
+
+
+# --- The limit on the customer's links ------------------------------------------------------
+# Reading a link, replying, urging, fetching a file, reading or answering a survey: one budget
+# per client address for all of them, counted in the cache (core.ratelimit, decision 0037).
+# Generous, because many customers may share one address (a carrier's NAT, a shop's Wi-Fi);
+# enough to keep one client from flooding the doors.
+
+LINK_SCOPE = "links"
+
+
+def link_limits() -> tuple[tuple[int, int], ...]:
+    return (
+        (60, int(getattr(settings, "PUBLIC_LINK_REQUESTS_PER_MINUTE", 60))),
+        (3600, int(getattr(settings, "PUBLIC_LINK_REQUESTS_PER_HOUR", 600))),
+    )
+
+
+def refuse_link_request_over_limit(request: HttpRequest) -> None:
+    """Count the request on a customer's link; TooManyPublicRequests (429 with Retry-After) when
+    its client address went over a limit. Call it first, before anything is read or written."""
+    wait = ratelimit.count_request(LINK_SCOPE, client_ip(request), link_limits())
+    if wait is not None:
+        raise TooManyPublicRequests(retry_after=wait)
 
 
 # --- The public request -----------------------------------------------------------------------

@@ -6,6 +6,8 @@ Also the staff's door to a stored file (`/t/files/<id>/`): signed in, and allowe
 ticket (selectors.access_ticket), else 404.
 """
 
+from functools import wraps
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +29,7 @@ from kefu.tickets.forms import MultipleFileField
 from kefu.tickets.models import Attachment, Ticket, TicketType
 
 NOT_FOUND_PAGE = "tickets/portal/not_found.html"
+TOO_MANY_PAGE = "tickets/portal/too_many.html"
 
 
 class PortalReplyForm(StyledForm):
@@ -72,6 +75,24 @@ class PublicRequestForm(StyledForm):
         self.fields["category"].choices = [("", _("Not sure")), *categories]
 
 
+def limit_link_requests(view):
+    """A page on a customer's link: counted against its client address's limit first
+    (portal.refuse_link_request_over_limit); over it, a plain page that says so (429 with
+    Retry-After), and nothing read or written."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            portal.refuse_link_request_over_limit(request)
+        except portal.TooManyPublicRequests as error:
+            response = render(request, TOO_MANY_PAGE, {"message": error.message}, status=error.status)
+            response["Retry-After"] = str(error.retry_after)
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _not_found(request: HttpRequest) -> HttpResponse:
     """A link that opens nothing: said plainly, nothing else on the page."""
     return render(request, NOT_FOUND_PAGE, {"message": portal.LinkNotFound.default_message}, status=404)
@@ -99,6 +120,7 @@ def _page(request: HttpRequest, token: str, ticket: Ticket, *, form=None, status
 
 
 @require_GET
+@limit_link_requests
 def ticket_page(request: HttpRequest, token: str) -> HttpResponse:
     ticket = _open(request, token)
     if ticket is None:
@@ -107,6 +129,7 @@ def ticket_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
+@limit_link_requests
 def reply(request: HttpRequest, token: str) -> HttpResponse:
     ticket = _open(request, token)
     if ticket is None:
@@ -128,6 +151,7 @@ def reply(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
+@limit_link_requests
 def urge(request: HttpRequest, token: str) -> HttpResponse:
     ticket = _open(request, token)
     if ticket is None:
@@ -142,6 +166,7 @@ def urge(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
+@limit_link_requests
 def public_file(request: HttpRequest, token: str, attachment_id: int) -> HttpResponse:
     ticket = _open(request, token)
     if ticket is None:
