@@ -335,8 +335,8 @@ KEFU_SURVEY_LINK_DAYS = int(os.environ.get("KEFU_SURVEY_LINK_DAYS", "14"))
 # Public requests (the form at /t/request/ and POST /api/v1/public/requests) per client address.
 PUBLIC_REQUESTS_PER_HOUR = int(os.environ.get("PUBLIC_REQUESTS_PER_HOUR", "20"))
 PUBLIC_REQUESTS_PER_DAY = int(os.environ.get("PUBLIC_REQUESTS_PER_DAY", "50"))
-# Requests on a customer's link (the ticket's pages: the page, replies, urges, files; the survey's
-# page and API) per client address, in one budget counted in the cache (decision 0037).
+# Requests on a customer's link (the ticket's pages and API: the page, replies, urges, files; the
+# survey's page and API) per client address, in one budget counted in the cache (decision 0037).
 PUBLIC_LINK_REQUESTS_PER_MINUTE = int(os.environ.get("PUBLIC_LINK_REQUESTS_PER_MINUTE", "60"))
 PUBLIC_LINK_REQUESTS_PER_HOUR = int(os.environ.get("PUBLIC_LINK_REQUESTS_PER_HOUR", "600"))
 # A second urge through the link within this many minutes is counted, and the page says that

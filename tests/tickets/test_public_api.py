@@ -394,3 +394,24 @@ def test_without_credentials_or_a_role_there_is_no_screen_pop(client, outsider):
     )
     assert refused.status_code == 403
     assert lookups_of(outsider) == 0
+
+
+def test_the_links_api_is_limited_per_address_and_a_limited_request_writes_nothing(ticket, settings):
+    settings.PUBLIC_LINK_REQUESTS_PER_MINUTE = 1
+    token = portal.make_token(ticket)
+    client = Client()
+    assert client.get(f"/api/v1/public/tickets/{token}").status_code == 200
+    before = (Comment.objects.count(), TicketEvent.objects.count(), AuditEvent.objects.count())
+
+    refused = [
+        client.get(f"/api/v1/public/tickets/{token}"),
+        client.post(f"/api/v1/public/tickets/{token}/replies", {"body": "还没修好"}),
+        client.post(f"/api/v1/public/tickets/{token}/urge"),
+    ]
+
+    assert [response.status_code for response in refused] == [429] * 3
+    assert {response.json()["code"] for response in refused} == {"too_many_requests"}
+    assert all(1 <= int(response["Retry-After"]) <= 60 for response in refused)
+    assert (Comment.objects.count(), TicketEvent.objects.count(), AuditEvent.objects.count()) == before
+    ticket.refresh_from_db()
+    assert ticket.urge_count == 0

@@ -259,7 +259,7 @@ def add_ticket_attachment(
 @router.get(
     "/public/tickets/{token}",
     auth=None,
-    response={200: PublicTicketOut, **errors(400, 404)},
+    response={200: PublicTicketOut, **errors(400, 404, 429)},
     operation_id="get_public_ticket",
     summary="The ticket a customer's link opens",
     description=(
@@ -269,6 +269,7 @@ def add_ticket_attachment(
     ),
 )
 def get_public_ticket(request: HttpRequest, token: Token):
+    portal.refuse_link_request_over_limit(request)
     ticket = portal.open_link(token)
     return public_ticket_data(portal.public_ticket(ticket, token), request)
 
@@ -276,7 +277,7 @@ def get_public_ticket(request: HttpRequest, token: Token):
 @router.post(
     "/public/tickets/{token}/replies",
     auth=None,
-    response={201: PublicReplyOut, **errors(400, 404, 409, 413, 415, 422)},
+    response={201: PublicReplyOut, **errors(400, 404, 409, 413, 415, 422, 429)},
     operation_id="create_public_reply",
     summary="The customer answers through their link",
     description=(
@@ -290,6 +291,7 @@ def create_public_reply(
     body: Form[Annotated[str, Field(max_length=TEXT_MAX)]],
     files: list[UploadedFile] | None = REPLY_FILES,
 ):
+    portal.refuse_link_request_over_limit(request)
     ticket = portal.open_link(token)
     _refuse_nul(body=body)
     comment = services.add_customer_reply(ticket=ticket, body=body, files=files or [])
@@ -309,7 +311,7 @@ def create_public_reply(
 @router.post(
     "/public/tickets/{token}/urge",
     auth=None,
-    response={200: UrgeOut, **errors(400, 404, 409)},
+    response={200: UrgeOut, **errors(400, 404, 409, 429)},
     operation_id="urge_public_ticket",
     summary="The customer urges (催办) through their link",
     description=(
@@ -319,6 +321,7 @@ def create_public_reply(
     ),
 )
 def urge_public_ticket(request: HttpRequest, token: Token):
+    portal.refuse_link_request_over_limit(request)
     ticket = portal.open_link(token)
     already = portal.urge(ticket)
     ticket.refresh_from_db(fields=["urge_count"])

@@ -16,8 +16,8 @@ address (core.clientip): settings.PUBLIC_REQUESTS_PER_HOUR and PUBLIC_REQUESTS_P
 accepted request leaves an audit row that holds a keyed hash of the address (never the address
 itself); those rows are the counter, so the limit holds across every web process.
 
-The requests on a customer's link (the ticket's pages: the page, replies, urges, files; the
-survey's page and its API) are limited per client address too, all in one budget
+The requests on a customer's link (the ticket's pages and its API: the page, replies, urges,
+files; the survey's page and its API) are limited per client address too, all in one budget
 (PUBLIC_LINK_REQUESTS_PER_MINUTE and PUBLIC_LINK_REQUESTS_PER_HOUR), counted in the cache: a read
 leaves no row to count (core.ratelimit, decision 0037).
 """
