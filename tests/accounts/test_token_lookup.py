@@ -1,6 +1,8 @@
 """A bearer token is judged in one statement: the token, its user, the user's team and the
-permissions they hold. Nothing is cached between requests, so a revoked token or a role taken
-away applies to the very next request."""
+permissions' generation, with the permissions they hold kept by the process under it (decision
+0038). Nothing of the token is cached between requests, and the generation changes with every
+write to permissions and roles, so a revoked token or a role taken away applies to the very next
+request."""
 
 import json
 
@@ -100,7 +102,7 @@ def test_a_token_request_asks_no_more_about_its_user(client, agent):
     assert response.status_code == 200, response.content
     assert json.loads(response.content)["username"] == "colleague"
     permission_reads = [query for query in queries if "auth_permission" in query["sql"]]
-    assert len(permission_reads) == 1, [query["sql"] for query in queries]
+    assert permission_reads == [], [query["sql"] for query in queries]  # kept since the first use
 
 
 def test_the_tokens_permissions_are_the_grants_rule_each_once(clerk):
@@ -110,7 +112,39 @@ def test_the_tokens_permissions_are_the_grants_rule_each_once(clerk):
     raw = token_for(clerk)
 
     token = ApiToken.objects.get(user=clerk)
-    held = auth._TOKEN.first(digest=token.digest).held.split(auth.PERMISSION_SEPARATOR)
+    held = auth._HELD.first(token=token.pk).held.split(auth.PERMISSION_SEPARATOR)
 
     assert sorted(held) == ["core.view_auditevent", "customers.view_customer"]
     assert user_for_token(raw).get_all_permissions() == set(held)
+
+
+def test_the_permissions_are_read_again_only_when_their_generation_changed(clerk):
+    raw = token_for(clerk)  # read and kept
+    with CaptureQueriesContext(connection) as kept:
+        user_for_token(raw)
+    assert len(kept) == 1
+
+    clerk.user_permissions.add(Permission.objects.get(codename="add_customer"))
+    with CaptureQueriesContext(connection) as changed:
+        user = user_for_token(raw)
+    assert len(changed) == 2  # the token, then the permissions under the new generation
+    assert user.has_perm("customers.add_customer")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda group, user: group.permissions.clear(),  # the role's permissions
+        lambda group, user: user.groups.remove(group),  # the member
+        lambda group, user: group.delete(),  # the role
+        lambda group, user: Permission.objects.filter(codename="view_customer").update(
+            codename="view_customer_renamed"
+        ),
+    ],
+    ids=["role-permissions", "membership", "role-deleted", "permission-renamed"],
+)
+def test_every_way_of_changing_a_role_reaches_the_next_request(clerk, change):
+    raw = token_for(clerk)
+    assert user_for_token(raw).has_perm("customers.view_customer")
+    change(Group.objects.get(name="clerks"), clerk)
+    assert not user_for_token(raw).has_perm("customers.view_customer")

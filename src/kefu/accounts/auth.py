@@ -1,20 +1,21 @@
 """`Authorization: Bearer <token>` for the REST API: personal tokens, stored as SHA-256 only.
 
-Every API request of an integration starts here, so the token, its user, the user's team and
-the permissions the user holds (own and through roles) are read in one statement. Nothing of it
-is cached between requests: a revoked or expired token, a deactivated user or a changed role
-takes effect on the very next request, and no revocation path has to know about a cache
-(docs/decisions/0024: a cache keyed by the token's hash would save this one statement, about a
-millisecond, at the price of a window in which a revoked token still works). The permissions
-in that statement are accounts.grants.granted_permissions, the same definition the backend reads
-for a session: one rule, written once, read here as a subquery (as fast as the raw SQL it
-replaced: the same plan, measured on PostgreSQL).
+Every API request of an integration starts here, so the token, its user and the user's team are
+read in one statement, with the generation token of the permissions (decision 0038). Nothing of
+the token is cached between requests: a revoked or expired token or a deactivated user takes
+effect on the very next request, and no revocation path has to know about a cache
+(docs/decisions/0024). The permissions the user holds (own and through roles) are kept by the
+process under the generation token they were read with, which triggers change with every write
+to permissions, roles and their members: a changed role also takes effect on the very next
+request. They are accounts.grants.granted_permissions, the same definition the backend reads for
+a session: one rule, written once, read here as a subquery.
 """
 
 import datetime
 from typing import Any
 
 from django.db.models import Aggregate, Func, OuterRef, Subquery, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -71,26 +72,60 @@ def _held_permissions() -> Subquery:
     )
 
 
+GENERATION_TABLE = "accounts_permissions_generation"
+# The users whose permissions a process keeps, at most (then it starts again from none).
+KEPT_USERS = 10_000
+
 # Compiled once per process (core.db.statements): building this queryset cost more than its read.
+# The permissions' generation token (migration accounts 0004: triggers change it with every
+# write to what permissions are made of) comes with the token instead of the permissions
+# themselves, whose subquery cost PostgreSQL more to plan and run than the rest of the request's
+# reads together (decision 0038).
 _TOKEN = Prepared(
     lambda slot: (
         ApiToken.objects.select_related("user__team")
-        .annotate(held=_held_permissions())
+        .annotate(generation=RawSQL(f"SELECT token FROM {GENERATION_TABLE} WHERE id = 1", ()))
         .filter(digest=slot.text("digest"))
     )
 )
+_HELD = Prepared(
+    lambda slot: ApiToken.objects.annotate(held=_held_permissions()).filter(pk=slot.number("token"))
+)
+_kept: dict[int, tuple[str, tuple[str, ...]]] = {}
+
+
+def _permissions(token: ApiToken) -> tuple[str, ...]:
+    """The permissions the token's user was given: kept by the process under the generation
+    token they were read with, read again (one statement) when it has changed. The generation is
+    read in the request's own statement, so a change committed before the request is seen, and
+    one made in the same transaction too."""
+    kept = _kept.get(token.user_id)
+    if kept is not None and kept[0] == token.generation:
+        return kept[1]
+    found = _HELD.first(token=token.pk)
+    held = tuple(found.held.split(PERMISSION_SEPARATOR)) if found is not None and found.held else ()
+    if len(_kept) >= KEPT_USERS:
+        _kept.clear()
+    _kept[token.user_id] = (token.generation, held)
+    return held
+
+
+def forget_permissions() -> None:
+    """Drop the permissions this process keeps (tests; never needed for correctness)."""
+    _kept.clear()
 
 
 def user_for_token(raw: str):
     """The active user the token belongs to, or None for an unknown, revoked or expired token.
 
-    One statement: the user comes with their team and their permissions, so that the request's
-    permission checks (has_perm) and a ticket's team read nothing more."""
+    One statement: the user comes with their team and the permissions' generation token, so that
+    the request's permission checks (has_perm) and a ticket's team read nothing more while the
+    process keeps the user's permissions under that token (a second statement when not)."""
     token = _TOKEN.first(digest=hash_token(raw))
     if token is None or not token.is_usable or not token.user.is_active:
         return None
     user = token.user
-    remember_permissions(user, token.held.split(PERMISSION_SEPARATOR) if token.held else ())
+    remember_permissions(user, _permissions(token))
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
