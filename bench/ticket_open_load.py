@@ -10,7 +10,8 @@ bounded, against 127.0.0.1, everything on this machine:
   jieba's dictionary preloaded), DEBUG off, on the data set's database, bound to 127.0.0.1 on a
   free port; worker recycling (max_requests) off for the run, so that the CPU time of the same
   processes is read before and after;
-- a warm-up (a few connections, not counted);
+- a warm-up (as many connections as the runs, so that every worker thread has opened its
+  database connections; not counted);
 - (a) **capacity**: wrk (a C load generator, scripted in Lua: Debian's package, not on PyPI;
   `scripts/ensure-wrk.sh`), USERS connections opened at once, each sending
   `POST /api/v1/tickets` back to back (no think time) for SECONDS: what the two workers serve
@@ -75,7 +76,7 @@ USERS = 32
 SECONDS = 30
 WORKERS = 2
 WARMUP = 10
-WARMUP_USERS = 4
+WARMUP_USERS = USERS  # every worker thread opens its connections before the counted runs
 CUSTOMERS = 2000  # customers (with a product) drawn for the requests
 
 WRK_THREADS = 2  # wrk's threads (event loops), one per core; the connections are shared out
@@ -471,11 +472,8 @@ class Load:
         workers, backends = _serving_pids(self.server.pid)
         log_offset = (self.work / "access.log").stat().st_size
         before = Ticket.objects.count()
-        worker_cpu, backend_cpu, wrk_cpu = (
-            _cpu_seconds(workers),
-            _cpu_seconds(backends),
-            _children_cpu_seconds(),
-        )
+        worker_cpu, wrk_cpu = _cpu_seconds(workers), _children_cpu_seconds()
+        backends_before = {pid: _cpu_seconds([pid]) for pid in backends}
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
         result = self.wrk_run(name, connections, seconds, rate)
@@ -484,7 +482,12 @@ class Load:
         # that the tickets and the CPU time counted are this run's, all of them.
         _settle(Ticket)
         worker_cpu = _cpu_seconds(workers) - worker_cpu
-        backend_cpu = _cpu_seconds(backends) - backend_cpu
+        # The backends of connections opened during the run (a thread's first pooled connection,
+        # or its connection for the day's numbers) count from their start.
+        _workers, backends_after = _serving_pids(self.server.pid)
+        backend_cpu = sum(
+            _cpu_seconds([pid]) - backends_before.get(pid, 0.0) for pid in set(backends) | set(backends_after)
+        )
         wrk_cpu = _children_cpu_seconds() - wrk_cpu
         return Run(
             stats=_stats(result),
