@@ -155,28 +155,23 @@ class _Batch:
         queued, self.queued = self.queued, []
         if not queued:
             return
-        cursors = []
-        try:
-            with connection.wrap_database_errors:
-                with _pipeline():
-                    for sql, params, objects, statement in queued:
-                        cursor = connection.cursor()
-                        cursors.append((cursor, objects, statement))
-                        cursor.execute(sql, params)
-                for cursor, objects, statement in cursors:
+        if connection.vendor != "postgresql":
+            for sql, params, objects, statement in queued:
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
                     if objects is not None:
                         _set_ids(objects, statement, [row[0] for row in cursor.fetchall()])
-        finally:
-            for cursor, _objects, _statement in cursors:
-                cursor.close()
-
-
-def _pipeline():
-    """PostgreSQL: psycopg's pipeline mode, the statements sent together and answered in one
-    round trip; elsewhere one after the other."""
-    if connection.vendor == "postgresql":
-        return connection.connection.pipeline()
-    return contextlib.nullcontext()
+            return
+        # PostgreSQL: one script of the statements with their values bound as Django binds them
+        # (on the client), sent as one simple query: one round trip, one answer per statement.
+        with connection.cursor() as cursor:
+            client = cursor.cursor
+            cursor.execute(";\n".join(client.mogrify(sql, params) for sql, params, _o, _s in queued))
+            for index, (_sql, _params, objects, statement) in enumerate(queued):
+                if index:
+                    client.nextset()
+                if objects is not None:
+                    _set_ids(objects, statement, [row[0] for row in client.fetchall()])
 
 
 _batches = threading.local()
@@ -186,8 +181,8 @@ _batches = threading.local()
 def batched():
     """The writes that nobody reads back before the block ends (`insert(..., wait=False)`,
     `execute_later`: an event, an audit row, a search row, a stored answer) are kept and sent at
-    its end together, on PostgreSQL in one round trip (psycopg's pipeline mode) instead of one
-    each (decision 0036). Inside the block nothing may read those rows, nor use their ids, which
+    its end together, on PostgreSQL in one round trip (one script of the statements) instead of
+    one each (decision 0036). Inside the block nothing may read those rows, nor use their ids, which
     are set at its end; an error of theirs is raised at its end, as Django's error. A block
     that raises sends nothing (its transaction is rolled back anyway). Blocks do not nest: an
     inner one is part of the outer one."""
