@@ -30,13 +30,18 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 @pytest.fixture(autouse=True, scope="session")
 def fast_password_hashing():
-    """For the whole run, live servers' threads included (a test's `settings` may still change it).
+    """For the whole run, live servers' threads included (a test's `settings` may still change it)."""
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        yield
 
-    Also: ticket numbers counted in the opening's transaction, so a test's rolled back with it and
+
+@pytest.fixture(autouse=True, scope="session")
+def numbers_in_the_opening_transaction():
+    """Ticket numbers counted in the opening's transaction, so that a test's roll back with it and
     every test counts a day's tickets from 0001. Counted apart (PostgreSQL's default, decision
-    0036) they would be committed and carried from test to test; tests/tickets/test_numbers_apart.py
-    and the statement count of a create (tests/tickets/test_api.py) turn it on."""
-    with override_settings(PASSWORD_HASHERS=FAST_HASHERS, KEFU_NUMBERS_APART=False):
+    0036) they would be committed and carried from test to test;
+    tests/races/test_ticket_numbers_apart.py turns it on."""
+    with override_settings(KEFU_NUMBERS_APART=False):
         yield
 
 

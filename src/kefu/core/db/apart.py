@@ -68,7 +68,9 @@ def fetch_one(sql: str, params: list) -> tuple:
             pass
         except psycopg.OperationalError:
             log.warning("the connection of its own failed; the statement runs in the transaction")
-            _local.connection.close()
+            own = getattr(_local, "connection", None)
+            if own is not None:
+                own.close()
         else:
             assert row is not None
             return row
