@@ -1,4 +1,5 @@
-"""Reads that every API request of a kind makes, compiled by Django once per process.
+"""The statements every API request of a kind makes, built by Django once per process, and the
+writes a request sends together at its end (`batched`).
 
 Building and compiling a queryset costs more CPU than PostgreSQL takes to answer a read by
 primary key or by a unique column: on a ticket's create the token, the Idempotency-Key, the
