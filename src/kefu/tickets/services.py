@@ -331,8 +331,8 @@ def open_ticket(
     # opening, and a failure of the writes fails the caller's transaction, which PostgreSQL's
     # would anyway.
     with transaction.atomic(savepoint=False):
-        return _write_new_ticket(
-            by=by,
+        now = timezone.now()
+        ticket = Ticket(
             customer=customer,
             product=product,
             channel=channel,
@@ -342,65 +342,49 @@ def open_ticket(
             subject=subject,
             description=description,
             owner=owner,
-            names=names,
+            team_id=owner.team_id,
+            opened_by=audit.acting_user(by),
+            last_activity_at=now,
+            created_at=now,
         )
-
-
-def _write_new_ticket(
-    *, by, customer, product, channel, type, priority, status, subject, description, owner, names
-) -> Ticket:
-    now = timezone.now()
-    ticket = Ticket(
-        customer=customer,
-        product=product,
-        channel=channel,
-        type=type,
-        priority=priority,
-        status=status,
-        subject=subject,
-        description=description,
-        owner=owner,
-        team_id=owner.team_id,
-        opened_by=audit.acting_user(by),
-        last_activity_at=now,
-        created_at=now,
-    )
-    # Other apps' part before the row is written (promises: due_at set on the instance, their
-    # rows written after the INSERT), and all of it before the day's counter: where the counter is
-    # taken in this transaction (SQLite, decision 0036), its row lock is held until the commit, so
-    # every statement taken before it is one that concurrent openings do not wait for (0028).
-    writes = extensions.ticket_opening(ticket)
-    ticket.number = next_ticket_number(now)
-    # The ticket and its event through statements built once per process (core.db.statements:
-    # the same rows as save() and create(), a fraction of the CPU).
-    insert([ticket])
-    for write in writes:
-        write()
-    if names:
-        _set_tags(ticket, names)
-    audit.record_create(actor=by, obj=ticket, fields=TICKET_FIELDS, extra={"tags": names} if names else None)
-    insert(
-        [
-            _new_event(
-                ticket,
-                timeline.TICKET_OPENED,
-                by=by,
-                public=True,
-                at=now,
-                data={
-                    "subject": subject,
-                    "channel": channel,
-                    "type": type,
-                    "owner": owner.pk,
-                    "owner_name": _name(owner),
-                },
-            )
-        ],
-        wait=False,
-    )
-    extensions.ticket_opened(ticket)  # other apps' part after the opening, tickets.extensions
-    _index(ticket, opened=True)
-    return ticket
+        # Other apps' part before the row is written (promises: due_at set on the instance, their
+        # rows written after the INSERT), and all of it before the day's counter: where the counter is
+        # taken in this transaction (SQLite, decision 0036), its row lock is held until the commit, so
+        # every statement taken before it is one that concurrent openings do not wait for (0028).
+        writes = extensions.ticket_opening(ticket)
+        ticket.number = next_ticket_number(now)
+        # The ticket and its event through statements built once per process (core.db.statements:
+        # the same rows as save() and create(), a fraction of the CPU).
+        insert([ticket])
+        for write in writes:
+            write()
+        if names:
+            _set_tags(ticket, names)
+        audit.record_create(
+            actor=by, obj=ticket, fields=TICKET_FIELDS, extra={"tags": names} if names else None
+        )
+        insert(
+            [
+                _new_event(
+                    ticket,
+                    timeline.TICKET_OPENED,
+                    by=by,
+                    public=True,
+                    at=now,
+                    data={
+                        "subject": subject,
+                        "channel": channel,
+                        "type": type,
+                        "owner": owner.pk,
+                        "owner_name": _name(owner),
+                    },
+                )
+            ],
+            wait=False,
+        )
+        extensions.ticket_opened(ticket)  # other apps' part after the opening, tickets.extensions
+        _index(ticket, opened=True)
+        return ticket
 
 
 @transaction.atomic

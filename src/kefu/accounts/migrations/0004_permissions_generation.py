@@ -10,6 +10,8 @@ rolled-back change cannot bring back a token that names other permissions."""
 
 from django.db import migrations
 
+from kefu.core.db import generation
+
 TABLE = "accounts_permissions_generation"
 WATCHED = (
     "auth_permission",
@@ -21,43 +23,15 @@ WATCHED = (
 
 
 def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    execute = schema_editor.execute
-    if vendor == "postgresql":
-        execute(f"CREATE TABLE {TABLE} (id integer PRIMARY KEY CHECK (id = 1), token varchar(32) NOT NULL)")
-        execute(f"INSERT INTO {TABLE} (id, token) VALUES (1, md5(random()::text || clock_timestamp()::text))")
-        execute(
-            "CREATE FUNCTION accounts_bump_permissions_generation() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN UPDATE {TABLE} SET token = md5(random()::text || clock_timestamp()::text); RETURN NULL; END $$"
-        )
-        for table in WATCHED:
-            execute(
-                f"CREATE TRIGGER accounts_permissions_generation_{table} AFTER INSERT OR UPDATE OR DELETE "
-                f"OR TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION accounts_bump_permissions_generation()"
-            )
-    elif vendor == "sqlite":
-        execute(f"CREATE TABLE {TABLE} (id integer PRIMARY KEY CHECK (id = 1), token varchar(32) NOT NULL)")
-        execute(f"INSERT INTO {TABLE} (id, token) VALUES (1, lower(hex(randomblob(16))))")
-        for table in WATCHED:
-            for event in ("INSERT", "UPDATE", "DELETE"):
-                execute(
-                    f"CREATE TRIGGER accounts_permissions_generation_{table}_{event.lower()} AFTER {event} "
-                    f"ON {table} BEGIN UPDATE {TABLE} SET token = lower(hex(randomblob(16))); END"
-                )
+    generation.create(
+        schema_editor, table=TABLE, function="accounts_bump_permissions_generation", watched=WATCHED
+    )
 
 
 def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    execute = schema_editor.execute
-    if vendor == "postgresql":
-        for table in WATCHED:
-            execute(f"DROP TRIGGER IF EXISTS accounts_permissions_generation_{table} ON {table}")
-        execute("DROP FUNCTION IF EXISTS accounts_bump_permissions_generation()")
-    elif vendor == "sqlite":
-        for table in WATCHED:
-            for event in ("insert", "update", "delete"):
-                execute(f"DROP TRIGGER IF EXISTS accounts_permissions_generation_{table}_{event}")
-    execute(f"DROP TABLE IF EXISTS {TABLE}")
+    generation.drop(
+        schema_editor, table=TABLE, function="accounts_bump_permissions_generation", watched=WATCHED
+    )
 
 
 class Migration(migrations.Migration):
