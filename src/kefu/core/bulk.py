@@ -133,11 +133,12 @@ def _estimated_rows(tables: Tables) -> int:
 
 @contextlib.contextmanager
 def bulk_mode(tables: Tables, *, new_rows: int, say: Callable[[str], None] | None = None):
-    """On PostgreSQL, check foreign keys with one join per key at the end instead of one
-    trigger query per row, and — when the new rows are a large share of the tables — build the
-    secondary indexes and unique constraints once, sorted, instead of one random insert per
-    row. The rows are valid by construction; this is only faster, and every constraint is
-    checked again when it is added back.
+    """On PostgreSQL, set the foreign keys aside during the writes and add them back `NOT VALID`
+    (decision 0035): in force for every later write, but the rows written here are not checked
+    against them, since the generator draws every key from rows it has just written or read;
+    `manage.py validate_keys` checks them when wanted. When the new rows are a large share of
+    the tables, the secondary indexes and unique constraints are also built once, sorted,
+    instead of one random insert per row (a unique constraint is checked as its index is built).
 
     Use it inside a transaction: PostgreSQL's DDL is transactional, so a failure leaves the
     tables as they were. Elsewhere this does nothing. `say`, when given, hears how long the
@@ -182,8 +183,8 @@ def bulk_mode(tables: Tables, *, new_rows: int, say: Callable[[str], None] | Non
         checked = _timed(
             cursor,
             [
-                (name, f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
-                for table, name, _kind, definition in reversed(constraints)
+                (name, f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {_unchecked(kind, definition)}")
+                for table, name, kind, definition in reversed(constraints)
             ],
         )
     if say:
@@ -192,6 +193,36 @@ def bulk_mode(tables: Tables, *, new_rows: int, say: Callable[[str], None] | Non
                 f"{name} {seconds:.1f} s" for name, seconds in sorted(times, key=lambda t: -t[1])[:4]
             )
             say(f"{len(times)} {what} in {sum(s for _n, s in times):.1f} s (slowest: {slowest or '-'})")
+
+
+def _unchecked(kind: str, definition: str) -> str:
+    """A foreign key's definition as added back after the writes: NOT VALID (once)."""
+    if kind != "f" or definition.endswith(" NOT VALID"):
+        return definition
+    return f"{definition} NOT VALID"
+
+
+def unvalidated_keys() -> list[tuple[str, str]]:
+    """(table, constraint) of every foreign key added back NOT VALID (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+            "WHERE contype = 'f' AND NOT convalidated ORDER BY 1, 2"
+        )
+        return cursor.fetchall()
+
+
+def validate_key(table: str, name: str) -> float:
+    """Check every row against a key added back NOT VALID; seconds taken. PostgreSQL takes a
+    lock that lets reads and writes of both tables go on meanwhile (SHARE UPDATE EXCLUSIVE on
+    the table, ROW SHARE on the one it points to)."""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_MEMORY}'")
+        cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {connection.ops.quote_name(name)}")
+    return time.perf_counter() - started
 
 
 def _timed(cursor, statements: list[tuple[str, str]]) -> list[tuple[str, float]]:

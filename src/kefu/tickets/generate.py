@@ -583,12 +583,12 @@ def _comments_sql(sql: _Sql, plan: _Plan) -> list[str]:
 
 def _search_sql(sql: _Sql, plan: _Plan, start: int, stop: int) -> str:
     """The SELECT of the search rows of the tickets at positions start … stop - 1, for
-    tickets.search.insert_from_select: the words of each ticket's number, subject and
-    description, then of its comments in their order, each text cut once (a word in two of them
+    tickets.search.insert_from_select: the words of each ticket's subject and description, then
+    of its comments in their order, each text cut once (a word in two of them
     appears twice: both databases read it as one). Made from the same draws as the tickets, not
     read from them: it needs only the small tables, so it can run on a connection of its own."""
     head, body = _ticket_parts(sql, plan, start, stop, search=True)
-    words_expr = "lower(t.number) || ' ' || t.words"
+    words_expr = "t.words"
     joins = []
     for kind in (1, 0, 2):  # the note, the reply, the customer's reply: their order in time
         joins.append(
