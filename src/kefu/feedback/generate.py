@@ -171,28 +171,33 @@ def _surveys_sql(*, seed: int, after_ticket: int, intake_id: int | None, reasons
 
 
 def _tally_sql(first_survey: int) -> str:
+    """The tallies of the new answers: each answer read once (its week worked out once) and
+    counted under every dimension it has."""
     table = SatisfactionTally._meta.db_table
     key = connection.ops.quote_name("key")
-    week = shanghai_monday("s.answered_at")
     parts = [
-        ("all", "''", "TRUE"),
-        ("agent", _text("s.agent_id"), "TRUE"),
-        ("team", _text("s.team_id"), "TRUE"),
-        ("region", "s.region", "TRUE"),
-        ("category", "s.category", "TRUE"),
-        ("channel", "s.channel", "TRUE"),
-        ("technician", _text("s.technician_id"), "s.technician_id IS NOT NULL"),
+        ("all", "''"),
+        ("agent", _text("s.agent_id")),
+        ("team", _text("s.team_id")),
+        ("region", "s.region"),
+        ("category", "s.category"),
+        ("channel", "s.channel"),
+        ("technician", _text("s.technician_id")),
     ]
-    selects = " UNION ALL ".join(
-        f"SELECT {week} AS week, '{dimension}' AS dimension, {value} AS k, "
-        f"CASE WHEN s.is_satisfied THEN 0 ELSE 1 END AS unhappy FROM {Survey._meta.db_table} s "
-        f"WHERE s.id >= {first_survey} AND s.answered_at IS NOT NULL AND {condition}"
-        for dimension, value, condition in parts
+    dimensions = " UNION ALL ".join(f"SELECT '{dimension}' AS dimension" for dimension, _value in parts)
+    value = "CASE d.dimension " + " ".join(f"WHEN '{name}' THEN {v}" for name, v in parts) + " END"
+    fence = " OFFSET 0" if _pg() else " LIMIT -1 OFFSET 0"
+    answers = (
+        f"SELECT {shanghai_monday('answered_at')} AS week, agent_id, team_id, region, category, channel, "
+        f"technician_id, CASE WHEN is_satisfied THEN 0 ELSE 1 END AS unhappy "
+        f"FROM {Survey._meta.db_table} WHERE id >= {first_survey} AND answered_at IS NOT NULL{fence}"
     )
     return (
         f"INSERT INTO {table} (week, dimension, {key}, answered, dissatisfied) "
-        f"SELECT week, dimension, k, COUNT(*), SUM(unhappy) FROM ({selects}) x WHERE TRUE "
-        f"GROUP BY week, dimension, k "
+        f"SELECT s.week, d.dimension, {value}, COUNT(*), SUM(s.unhappy) "
+        f"FROM ({answers}) s CROSS JOIN ({dimensions}) d "
+        f"WHERE d.dimension <> 'technician' OR s.technician_id IS NOT NULL "
+        f"GROUP BY s.week, d.dimension, {value} "
         f"ON CONFLICT (dimension, {key}, week) DO UPDATE SET "
         f"answered = {table}.answered + excluded.answered, "
         f"dissatisfied = {table}.dissatisfied + excluded.dissatisfied"
@@ -258,7 +263,7 @@ def _write(context: Context) -> Written:
         )
         (after_ticket,) = cursor.fetchone()
         # Keys checked and indexes built once at the end when the rows are many (PostgreSQL).
-        with bulk.bulk_mode((Survey,), new_rows=context.counts["tickets"]):
+        with bulk.bulk_mode((Survey,), new_rows=context.counts["tickets"], say=say):
             cursor.execute(
                 _surveys_sql(seed=seed, after_ticket=after_ticket, intake_id=intake, reasons=reasons, now=now)
             )
