@@ -62,7 +62,25 @@ def _copy_value(value) -> str:
 
 
 def copy_text(rows: Iterable[tuple]) -> str:
-    """Rows in COPY's text format (NULL as \\N; backslash, tab and line ends escaped)."""
+    """Rows in COPY's text format (NULL as \\N; backslash, tab and line ends escaped).
+
+    Most values hold none of those characters: the batch is joined as it is, and escaped value
+    by value only when its tabs, line ends or backslashes are more than the separators and the
+    NULLs put there (a third of the archive's Python time went to checking each value)."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    if not rows:
+        return ""
+    lines = ("\t".join(["\\N" if value is None else str(value) for value in row]) for row in rows)
+    text = "\n".join(lines) + "\n"
+    separators = sum(len(row) - 1 for row in rows)
+    nulls = sum(row.count(None) for row in rows)
+    if (
+        text.count("\t") == separators
+        and text.count("\n") == len(rows)
+        and text.count("\\") == nulls
+        and "\r" not in text
+    ):
+        return text
     return "".join("\t".join(_copy_value(value) for value in row) + "\n" for row in rows)
 
 

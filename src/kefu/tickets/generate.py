@@ -600,7 +600,26 @@ def _search_sql(sql: _Sql, plan: _Plan, start: int, stop: int) -> str:
 
 
 _STEPS = "(SELECT 1 AS j UNION ALL SELECT 2 UNION ALL SELECT 3)"
-_STATUS_STEPS = "(SELECT 1 AS j UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5)"
+
+
+def _status_steps(moved, pending) -> str:
+    """(status, j): the timeline steps a ticket in each status went through (see _events_sql),
+    hash-joined on the status."""
+    steps = {status: [1] for status in Status.values}
+    for status in DONE_STATUSES:
+        steps[status].append(2)
+    steps[Status.CLOSED].append(3)
+    for status in moved:
+        steps[status].append(4)
+    for status in pending:
+        steps[status].append(5)
+    rows = [(status, j) for status, js in steps.items() for j in js]
+    first, *rest = rows
+    return (
+        f"(SELECT {_quote(first[0])} AS status, {first[1]} AS j"
+        + "".join(f" UNION ALL SELECT {_quote(status)}, {j}" for status, j in rest)
+        + ")"
+    )
 
 
 def _transfers_sql(sql: _Sql, plan: _Plan) -> list[str]:
@@ -678,9 +697,7 @@ def _events_sql(sql: _Sql, plan: _Plan, *, first_comment: int, first_transfer: i
         f"WHEN 3 THEN {status(Status.RESOLVED, Status.CLOSED)} "
         f"WHEN 4 THEN {status(Status.NEW, Status.OPEN)} "
         f"ELSE {sql.json(number, ('from', _quote(Status.OPEN)), ('to', 't.status'))} END "
-        f"FROM {tickets} t JOIN {_STATUS_STEPS} j ON j.j = 1 "
-        f"OR (j.j = 2 AND t.status IN {_in(DONE_STATUSES)}) OR (j.j = 3 AND t.status = 'closed') "
-        f"OR (j.j = 4 AND t.status IN {_in(moved)}) OR (j.j = 5 AND t.status IN {_in(pending)}) "
+        f"FROM {tickets} t JOIN {_status_steps(moved, pending)} j ON j.status = t.status "
         f"WHERE {_range(plan)}"
     )
     statements = [
