@@ -445,8 +445,9 @@ def _ticket_parts(sql: _Sql, plan: _Plan, start: int, stop: int, *, search: bool
         f"ELSE e.off + (({span} - e.off) * 9) / 10 END"
     )
     serial = f"(dd.last + e.i - ((e.off / 86400) * 86400 * {n} + {span} - 1) / {span} + 1)"
-    head = f"""
-{prefix}{"," if prefix else "WITH"} b0 AS MATERIALIZED (
+    # The draws, computed once per position (the fences below keep the planner from repeating
+    # them for every use of a column).
+    draws = f"""
                 SELECT g.i,
                     (g.i * {span}) / {n} AS off,
                     {type_index} AS tix,
@@ -464,8 +465,8 @@ def _ticket_parts(sql: _Sql, plan: _Plan, start: int, stop: int, *, search: bool
                     {h(15)} % {VARIANTS} AS var,
                     {h(16)} % 2 AS unp
                 FROM {source}
-)
 """
+    head = prefix
     body = f"""
 SELECT
     {plan.first_id} + e.i AS id,
@@ -506,7 +507,7 @@ FROM (
                 CASE WHEN b0.res IS NULL OR b0.off + b0.res > {span} THEN {open_status}
                      WHEN b0.off + b0.res + b0.cl > {span} THEN 'resolved'
                      ELSE 'closed' END AS status
-            FROM b0{sql.fence}
+            FROM ({draws}{sql.fence}) b0{sql.fence}
         ) c{sql.fence}
     ) d{sql.fence}
 ) e
