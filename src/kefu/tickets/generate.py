@@ -224,7 +224,9 @@ class _Sql:
     def seconds(self, column: str) -> str:
         """A datetime column as seconds after offset 0."""
         if self.pg:
-            return f"(extract(epoch FROM {column})::bigint - {self.epoch})"
+            # date_part gives a double (the moments are whole seconds); extract, a numeric, cost
+            # about a tenth more CPU per comment or transfer.
+            return f"(date_part('epoch', {column})::bigint - {self.epoch})"
         return f"(unixepoch({column}) - {self.epoch})"
 
     def pad(self, number: str) -> str:
