@@ -324,9 +324,7 @@ def _build_python(total: int, say, seed: int) -> None:
                 else:
                     default = field.get_default()
                     row.append(bulk.stamp(default) if isinstance(default, datetime.datetime) else default)
-            words.append(
-                (ticket_id, search.document(subject, template, *comments) + " " + serial.lower())
-            )
+            words.append((ticket_id, search.document(subject, template, *comments) + " " + serial.lower()))
             yield row
 
     def batches():
