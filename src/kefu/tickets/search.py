@@ -270,8 +270,9 @@ def _parse(q: str) -> tuple[list[str], bool, list[str], list[str]] | None:
 
 def _starting(queryset: QuerySet, starts: list[str]) -> QuerySet:
     """The tickets of `queryset` whose number begins with each of `starts` (KF and digits): a
-    range of the number's unique index (numbers hold only capitals and digits, which every
-    collation orders like C), not a LIKE, which that index serves only under the C collation."""
+    range of the number column, which its unique index serves under any usual collation (numbers
+    hold only capitals and digits, ordered there as in C), and the LIKE that makes it exact
+    (PostgreSQL also serves that one from the column's `varchar_pattern_ops` index)."""
     for start in starts:
         digits = start[2:]
         narrowed = queryset.filter(number__gte=start, number__startswith=start)
