@@ -207,26 +207,29 @@ def _tally_sql(first_survey: int) -> str:
 def _mood_sql(*, first_survey: int, after_ticket: int) -> str:
     table = CustomerMood._meta.db_table
     survey = Survey._meta.db_table
-    # Every moment per customer: unhappy answers, complaints opened, happy answers; the latest of
-    # each kind, with the ticket of the latest unhappy one.
-    moments = f"""
-        SELECT customer_id, answered_at AS at, ticket_id, CASE WHEN is_satisfied THEN 1 ELSE 0 END AS happy
-        FROM {survey} WHERE id >= {first_survey} AND answered_at IS NOT NULL
+    # The latest unhappy moment per customer (a "not satisfied" answer or a complaint opened),
+    # with its ticket, ranked among the unhappy moments only (a few in a hundred); the latest
+    # happy answer, a plain maximum.
+    unhappy = f"""
+        SELECT customer_id, answered_at AS at, ticket_id FROM {survey}
+        WHERE id >= {first_survey} AND answered_at IS NOT NULL AND NOT is_satisfied
         UNION ALL
-        SELECT customer_id, created_at, id, 0 FROM tickets_ticket
+        SELECT customer_id, created_at, id FROM tickets_ticket
         WHERE id > {after_ticket} AND type = 'complaint'
     """
-    ranked = f"""
-        SELECT customer_id, at, ticket_id, happy,
-               ROW_NUMBER() OVER (PARTITION BY customer_id, happy ORDER BY at DESC, ticket_id DESC) AS n
-        FROM ({moments}) m
-    """
     latest = f"""
-        SELECT customer_id,
-               MAX(CASE WHEN happy = 0 THEN at END) AS unhappy_at,
-               MAX(CASE WHEN happy = 0 THEN ticket_id END) AS ticket_id,
-               MAX(CASE WHEN happy = 1 THEN at END) AS happy_at
-        FROM ({ranked}) r WHERE n = 1 GROUP BY customer_id
+        SELECT customer_id, MAX(unhappy_at) AS unhappy_at, MAX(ticket_id) AS ticket_id,
+               MAX(happy_at) AS happy_at
+        FROM (
+            SELECT customer_id, at AS unhappy_at, ticket_id, NULL AS happy_at FROM (
+                SELECT customer_id, at, ticket_id,
+                       ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY at DESC, ticket_id DESC) AS n
+                FROM ({unhappy}) u
+            ) r WHERE n = 1
+            UNION ALL
+            SELECT customer_id, NULL, NULL, MAX(answered_at) FROM {survey}
+            WHERE id >= {first_survey} AND answered_at IS NOT NULL AND is_satisfied GROUP BY customer_id
+        ) m GROUP BY customer_id
     """
     old_unhappy, new_unhappy = f"{table}.last_unhappy_at", "excluded.last_unhappy_at"
     return (
