@@ -150,7 +150,7 @@ def _texts() -> list[tuple[int, str, str, str]]:
 def _build_sql(total: int, say, seed: int) -> None:
     """PostgreSQL: the tickets in one INSERT … SELECT over generate_series joined to the texts,
     their search rows through tickets.search.insert_from_select (the words of each text cut once,
-    with each ticket's own number and serial number added)."""
+    with each ticket's serial number added; not its number, decision 0035)."""
     from django.db import connection, transaction
 
     from kefu.core import bulk
@@ -234,9 +234,9 @@ def _build_sql(total: int, say, seed: int) -> None:
         say(f"  {total:,} tickets in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     search.insert_from_select(
-        f"SELECT g, t.words || ' ' || lower({serial}) || ' ' || lower(tk.number) "
+        f"SELECT g, t.words || ' ' || lower({serial}) "
         f"FROM generate_series({first}::bigint, {first + total - 1}::bigint) g "
-        f"JOIN bench_texts t ON t.k = {key} JOIN tickets_ticket tk ON tk.id = g",
+        f"JOIN bench_texts t ON t.k = {key}",
         expected=total,
     )
     say(
@@ -324,9 +324,7 @@ def _build_python(total: int, say, seed: int) -> None:
                 else:
                     default = field.get_default()
                     row.append(bulk.stamp(default) if isinstance(default, datetime.datetime) else default)
-            words.append(
-                (ticket_id, search.document(number, subject, template, *comments) + " " + serial.lower())
-            )
+            words.append((ticket_id, search.document(subject, template, *comments) + " " + serial.lower()))
             yield row
 
     def batches():

@@ -519,3 +519,30 @@ def test_search_rows_that_cannot_be_written_roll_the_run_back(parallel_search, m
         tickets(300, customers=30, seed=13)
     assert not Ticket.objects.exists()
     assert search_rows() == {}
+
+
+@pytest.mark.postgresql
+def test_keys_come_back_in_force_but_unchecked_until_validate_keys():
+    """Decision 0035: the generated rows are not checked against the foreign keys added back;
+    every later write is; `manage.py validate_keys` checks the rows when asked."""
+    from django.db import IntegrityError
+
+    from kefu.core import bulk
+
+    tickets(200, customers=20, products=40, seed=14)
+    unchecked = {name for _table, name in bulk.unvalidated_keys()}
+    key = "tickets_ticketevent_ticket_id_b572d14b_fk_tickets_ticket_id"
+    assert key in unchecked
+    event = TicketEvent.objects.first()
+
+    def point_at_no_ticket() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("UPDATE tickets_ticketevent SET ticket_id = -1 WHERE id = %s", [event.pk])
+
+    with pytest.raises(IntegrityError):
+        point_at_no_ticket()
+    out = io.StringIO()
+    call_command("validate_keys", stdout=out)
+    assert f"{key} checked" in out.getvalue()
+    assert bulk.unvalidated_keys() == []

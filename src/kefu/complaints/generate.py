@@ -123,7 +123,7 @@ def _write(context: Context) -> Written:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COALESCE(MAX(ticket_id), 0) FROM {table}")
         (after_ticket,) = cursor.fetchone()
-        with bulk.bulk_mode((Complaint,), new_rows=context.counts["tickets"] // 20):
+        with bulk.bulk_mode((Complaint,), new_rows=context.counts["tickets"] // 20, say=context.say):
             cursor.execute(_complaints_sql(seed=seed, after_ticket=after_ticket, ids=ids))
         cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE ticket_id > {after_ticket}")
         (made,) = cursor.fetchone()

@@ -1,5 +1,6 @@
 """Chinese full-text search over tickets (decision 0023): subject, description and every comment
-(public replies and internal notes alike: the search is for staff), plus the ticket's number.
+(public replies and internal notes alike: the search is for staff). A ticket's number, whole or
+its start, is found through its own unique column (decision 0035), not among the words.
 
 Chinese has no spaces between words, so neither database can cut it into words by itself. Each
 ticket's text is cut here with jieba (search mode: a long word and the shorter dictionary words
@@ -51,6 +52,8 @@ MIN_LATIN_PREFIX_CHARS = 2
 BATCH = 5_000
 # Ticket numbers as services.next_ticket_number gives them (KF + yymmdd + 4 or 5 digits).
 NUMBER = re.compile(r"kf\d{10,11}")
+# The start of a number (KF and up to eleven digits) as a query word: read on the number column.
+NUMBER_START = re.compile(r"kf\d{1,11}")
 # Particles that say nothing about a ticket: left out of queries (the index keeps them).
 QUERY_STOP_WORDS = frozenset({"的", "了", "吗", "呢", "啊", "吧", "呀", "嘛", "么", "哦", "哈"})
 
@@ -122,8 +125,9 @@ def text_words(text: str) -> tuple[str, ...]:
 
 
 def document(*texts: str) -> str:
-    """The index line of a ticket: the distinct words of its number, subject, description and
-    comments, separated by single spaces. `bulk_index` takes rows of (ticket id, this)."""
+    """The index line of a ticket: the distinct words of its subject, description and comments,
+    separated by single spaces (not its number: decision 0035). `bulk_index` takes rows of
+    (ticket id, this)."""
     words: dict[str, None] = {}
     for text in texts:
         for word in text_words(text):
@@ -248,20 +252,35 @@ def _match_sql(terms: list[str], prefix: bool) -> tuple[str, list[str]]:
     return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [_query_text(terms, prefix)]
 
 
-def _parse(q: str) -> tuple[list[str], bool, list[str]] | None:
-    """(terms, last term a prefix, ticket numbers) of a query; None for a blank one. A whole
-    ticket number is looked up by its unique column, not as a word: as a word (a prefix, even)
-    PostgreSQL cannot guess how rare it is."""
+def _parse(q: str) -> tuple[list[str], bool, list[str], list[str]] | None:
+    """(terms, last term a prefix, whole ticket numbers, starts of numbers) of a query; None for
+    a blank one. Numbers are no index words (decision 0035): a whole one is looked up by the
+    unique column, the start of one (KF2611) as a range of it."""
     q = (q or "").replace("\x00", " ").lstrip()
     if not q.strip():
         return None
     numbers = sorted({found.upper() for found in NUMBER.findall(q.lower())})
     terms, prefix = query_terms(q)
-    if numbers:
-        whole = {number.lower() for number in numbers}
-        prefix = prefix and bool(terms) and terms[-1] not in whole
-        terms = [term for term in terms if term not in whole]
-    return terms, prefix, numbers
+    whole = {number.lower() for number in numbers}
+    starts = [term.upper() for term in terms if term not in whole and NUMBER_START.fullmatch(term)]
+    taken = whole | {start.lower() for start in starts}
+    prefix = prefix and bool(terms) and terms[-1] not in taken
+    terms = [term for term in terms if term not in taken]
+    return terms, prefix, numbers, starts
+
+
+def _starting(queryset: QuerySet, starts: list[str]) -> QuerySet:
+    """The tickets of `queryset` whose number begins with each of `starts` (KF and digits): a
+    range of the number column, which its unique index serves under any usual collation (numbers
+    hold only capitals and digits, ordered there as in C), and the LIKE that makes it exact
+    (PostgreSQL also serves that one from the column's `varchar_pattern_ops` index)."""
+    for start in starts:
+        digits = start[2:]
+        narrowed = queryset.filter(number__gte=start, number__startswith=start)
+        if digits.strip("9"):  # below the next start of the same length: KF2611 → KF2612
+            narrowed = narrowed.filter(number__lt="KF" + str(int(digits) + 1).zfill(len(digits)))
+        queryset = narrowed
+    return queryset
 
 
 def _numbers_sql(numbers: list[str]) -> tuple[str, list[str]]:
@@ -271,7 +290,8 @@ def _numbers_sql(numbers: list[str]) -> tuple[str, list[str]]:
 
 
 def matching(queryset: QuerySet, q: str) -> QuerySet:
-    """The tickets of `queryset` whose text holds every word of `q`, or whose number `q` names.
+    """The tickets of `queryset` whose text holds every word of `q`, or whose number `q` names;
+    a start of a number (KF2611) narrows them to the numbers it begins.
 
     A blank query changes nothing; a query without a word (only punctuation) matches nothing.
     The caller's order stays: it reads the ids of the matching tickets as a subquery. The queues
@@ -281,9 +301,12 @@ def matching(queryset: QuerySet, q: str) -> QuerySet:
     parsed = _parse(q)
     if parsed is None:
         return queryset
-    terms, prefix, numbers = parsed
-    if not terms and not numbers:
+    terms, prefix, numbers, starts = parsed
+    if not terms and not numbers and not starts:
         return queryset.none()
+    queryset = _starting(queryset, starts)
+    if not terms and not numbers:
+        return queryset
     return queryset.filter(pk__in=_found_ids(_match_sql(terms, prefix) if terms else None, numbers))
 
 
@@ -332,9 +355,12 @@ def newest_page(queryset: QuerySet, q: str, *, cursor: str | None = None, limit:
     parsed = _parse(q)
     if parsed is None:
         return keyset_page(queryset, order=NEWEST_FIRST, cursor=cursor, limit=limit)
-    terms, prefix, numbers = parsed
-    if not terms and not numbers:
+    terms, prefix, numbers, starts = parsed
+    if not terms and not numbers and not starts:
         return Page(items=[], next_cursor=None)
+    queryset = _starting(queryset, starts)
+    if not terms and not numbers:
+        return keyset_page(queryset, order=NEWEST_FIRST, cursor=cursor, limit=limit)
     caller = None
     if queryset.query.where:  # narrowed (filters, a technician's tickets): inside each step too
         try:
@@ -429,12 +455,10 @@ def _ticket_texts(ticket_ids: list[int]) -> Iterator[tuple[int, str]]:
         .values_list("ticket_id", "body")
     ):
         bodies[ticket_id].append(body)
-    for ticket_id, number, subject, description in (
-        Ticket.objects.filter(pk__in=ticket_ids)
-        .order_by("id")
-        .values_list("id", "number", "subject", "description")
+    for ticket_id, subject, description in (
+        Ticket.objects.filter(pk__in=ticket_ids).order_by("id").values_list("id", "subject", "description")
     ):
-        yield ticket_id, document(number, subject, description, *bodies[ticket_id])
+        yield ticket_id, document(subject, description, *bodies[ticket_id])
 
 
 def _upsert(rows: list[tuple[int, str]]) -> None:
@@ -452,7 +476,7 @@ def _upsert(rows: list[tuple[int, str]]) -> None:
 
 
 def index_ticket(ticket_id: int) -> None:
-    """Cut the ticket's number, subject, description and every comment again and store the
+    """Cut the ticket's subject, description and every comment again and store the
     words: three statements (two reads, one write; on SQLite two writes). The services call it
     inside their transaction, so the index changes with the ticket or not at all."""
     rows = list(_ticket_texts([ticket_id]))
@@ -461,10 +485,10 @@ def index_ticket(ticket_id: int) -> None:
 
 
 def index_new_ticket(ticket) -> None:
-    """Index a ticket just opened from the ticket in hand: its number, subject and description
+    """Index a ticket just opened from the ticket in hand: its subject and description
     (a new ticket has no comment yet), the same line index_ticket would make, with nothing read
     back: one statement (two on SQLite). open_ticket calls it inside its transaction."""
-    row = (ticket.pk, document(ticket.number, ticket.subject, ticket.description))
+    row = (ticket.pk, document(ticket.subject, ticket.description))
     if connection.vendor == "postgresql":
         # _upsert's statement for one row with one execute (executemany's pipeline costs more
         # CPU for one row than the statement itself); with the opening's other writes that
