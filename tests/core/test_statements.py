@@ -4,11 +4,11 @@ row matches; the stand-ins never reach the database. `insert` writes what bulk_c
 `batched` keeps the writes nobody reads back to its end."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Value
 from django.test.utils import CaptureQueriesContext
 
-from kefu.core.db.statements import Prepared
+from kefu.core.db.statements import Prepared, batched, executable, execute_later
 from kefu.customers.models import Customer, OwnedProduct
 from tests.factories import OwnedProductFactory
 
@@ -86,6 +86,17 @@ def _key(user, name: str):
     return IdempotencyKey(user=user, key=name, fingerprint="f" * 64, status=201, response={"key": name})
 
 
+def _verb(sql: str) -> str:
+    """The statement's first word; for `EXECUTE kefu_N(…)` (PostgreSQL) the prepared statement's."""
+    if not sql.startswith("EXECUTE "):
+        return sql.split()[0]
+    name = sql.removeprefix("EXECUTE ").split("(")[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [name])
+        (statement,) = cursor.fetchone()
+    return statement.split(" AS ", 1)[1].split()[0]
+
+
 def test_writes_left_to_the_end_of_a_batch_are_written_there_in_order_and_get_their_keys():
     from kefu.core.db.statements import batched, execute_later, insert
     from kefu.core.models import IdempotencyKey
@@ -109,7 +120,7 @@ def test_writes_left_to_the_end_of_a_batch_are_written_there_in_order_and_get_th
         if connection.vendor == "postgresql"
         else ";\n".join(q["sql"] for q in queries[-3:])
     )
-    assert [part.split()[0] for part in last.split(";\n")] == ["INSERT", "UPDATE", "INSERT"]
+    assert [_verb(part) for part in last.split(";\n")] == ["INSERT", "UPDATE", "INSERT"]
     assert first.pk is not None
     assert second.pk is not None
     assert not second._state.adding
@@ -156,3 +167,70 @@ def test_a_batch_that_raises_sends_nothing_and_outside_a_batch_nothing_waits():
     insert([alone], wait=False)  # no batch: written at once
     execute_later("UPDATE core_idempotencykey SET status = %s WHERE key = %s", [204, "alone"])
     assert IdempotencyKey.objects.get(pk=alone.pk).status == 204
+
+
+# --- Statements prepared on the server (PostgreSQL, decision 0039) ------------------------------
+
+
+def _prepared_names() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'kefu\\_%%'")
+        return {name for (name,) in cursor.fetchall()}
+
+
+@pytest.mark.postgresql
+def test_on_postgresql_a_prepared_read_is_prepared_once_per_connection_and_executed():
+    product = OwnedProductFactory()
+    with CaptureQueriesContext(connection) as queries:
+        assert PRODUCT.first(id=product.pk) == product
+        assert PRODUCT.first(id=product.pk) == product
+    # The PREPARE is not one of the request's statements; both reads execute the prepared one.
+    assert len(queries) == 2
+    assert all(query["sql"].startswith("EXECUTE kefu_") for query in queries.captured_queries)
+    assert (
+        queries.captured_queries[0]["sql"].split("(")[0] == queries.captured_queries[1]["sql"].split("(")[0]
+    )
+    name = queries.captured_queries[0]["sql"].split("(")[0].removeprefix("EXECUTE ")
+    assert name in _prepared_names()
+
+
+@pytest.mark.postgresql
+def test_a_prepared_statement_outlives_a_rollback():
+    product = OwnedProductFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():  # noqa: PT012
+        assert PRODUCT.first(id=product.pk) == product
+        raise RuntimeError("rolled back")
+    assert PRODUCT.first(id=product.pk) == product
+    assert PRODUCT.first(id=-1) is None
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_prepares_the_statement_again():
+    product = OwnedProductFactory()
+    assert PRODUCT.first(id=product.pk) == product
+    connection.close()  # back to the pool; the next one may be another connection, or this one
+    assert PRODUCT.first(id=product.pk) == product
+    assert len(_prepared_names()) == 1
+
+
+@pytest.mark.postgresql
+def test_a_statement_postgresql_cannot_prepare_is_sent_as_it_is_and_the_transaction_goes_on():
+    sql = "SELECT %s IS NULL"  # the type of $1 cannot be inferred: PREPARE refuses it
+    with transaction.atomic():
+        assert executable(sql) == sql
+        execute_later(sql, [None])
+        product = OwnedProductFactory()  # the transaction is still usable
+    assert executable(sql) == sql
+    assert Customer.objects.filter(pk=product.customer_id).exists()
+
+
+@pytest.mark.postgresql
+def test_inserts_and_later_writes_use_prepared_statements_with_percent_signs_kept():
+    customer = OwnedProductFactory().customer
+    sql = "UPDATE customers_customer SET notes = %s || '%%' WHERE id = %s"
+    with transaction.atomic(), batched():
+        execute_later(sql, ["满意度 100", customer.pk])
+    customer.refresh_from_db()
+    assert customer.notes == "满意度 100%"
+    assert executable(sql).startswith("EXECUTE kefu_")
