@@ -216,7 +216,8 @@ class TicketConflictError(ConflictError):
 
 def ticket_data(ticket: Ticket, promises: list[dict] | None = None) -> dict:
     """A ticket fetched with selectors.RELATED and its tags prefetched. Its promises: `promises`
-    (read for a whole page with extensions.promise_rows), else one query for this ticket."""
+    (read for a whole page with extensions.promise_rows), else one query for this ticket. The
+    choices' labels from labels.py's maps (get_FOO_display builds a dict of the choices per call)."""
     if promises is None:
         promises = extensions.promise_rows([ticket]).get(ticket.pk, [])
     product = ticket.product
@@ -228,13 +229,13 @@ def ticket_data(ticket: Ticket, promises: list[dict] | None = None) -> dict:
         "product": ticket.product_id,
         "product_name": product.model.name if product is not None else None,
         "channel": ticket.channel,
-        "channel_label": ticket.get_channel_display(),
+        "channel_label": labels(Channel)[ticket.channel],
         "type": ticket.type,
-        "type_label": ticket.get_type_display(),
+        "type_label": labels(TicketType)[ticket.type],
         "priority": ticket.priority,
-        "priority_label": ticket.get_priority_display(),
+        "priority_label": labels(Priority)[ticket.priority],
         "status": ticket.status,
-        "status_label": ticket.get_status_display(),
+        "status_label": labels(Status)[ticket.status],
         "subject": ticket.subject,
         "description": ticket.description,
         "owner": ticket.owner_id,

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from django.db import connection
+from django.db import connection, models
 from django.db.models import NOT_PROVIDED, QuerySet
 from django.db.models.query import get_related_populators
 
@@ -60,38 +60,46 @@ class Slots:
 # --- Statements prepared on the server (PostgreSQL) ----------------------------------------------
 
 _PLACEHOLDER = re.compile(r"%[s%]")
-# A statement's SQL → its name on every connection (kefu_1, kefu_2 …), or None where PostgreSQL
-# cannot prepare it (a value whose type it cannot infer): that one is sent as it is.
-_names: dict[str, str | None] = {}
-_names_lock = threading.Lock()
+
+
+class _ServerStatement:
+    """A statement as prepared on the server: its name, its text with PostgreSQL's placeholders
+    and what is sent to execute it with Django's. `refused`: PostgreSQL cannot prepare it (a
+    value whose type it cannot infer); that one is sent as it is."""
+
+    def __init__(self, name: str, sql: str) -> None:
+        count = itertools.count(1)
+        self.name = name
+        self.text = _PLACEHOLDER.sub(lambda match: f"${next(count)}" if match.group() == "%s" else "%", sql)
+        values = next(count) - 1
+        self.execute = f"EXECUTE {name}({', '.join(['%s'] * values)})" if values else f"EXECUTE {name}"
+        self.refused = False
+
+
+# A statement's SQL → the same name on every connection (kefu_1, kefu_2 …).
+_server_statements: dict[str, _ServerStatement] = {}
+_server_lock = threading.Lock()
 # A psycopg connection → the names prepared on it (a connection is used by one thread at a time).
 _prepared_on: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _server_text(sql: str) -> tuple[str, int]:
-    """Django's SQL with its placeholders as PostgreSQL's ($1, $2 …), and how many there are."""
-    count = itertools.count(1)
-    text = _PLACEHOLDER.sub(lambda match: f"${next(count)}" if match.group() == "%s" else "%", sql)
-    return text, next(count) - 1
-
-
-def _prepare(raw, name: str, sql: str) -> bool:
+def _prepare(raw, statement: _ServerStatement) -> bool:
     """PREPARE the statement on this connection, inside a savepoint when in a transaction (a
     statement PostgreSQL refuses must not abort the caller's transaction). Sent on the driver's
     connection, as Django's own session settings are: not one of the request's statements.
     A prepared statement outlives a rollback; it lasts as long as the connection."""
-    text, _count = _server_text(sql)
+    prepare = f"PREPARE {statement.name} AS {statement.text}"
     in_transaction = raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
     with raw.cursor() as cursor:
         if not in_transaction:
             try:
-                cursor.execute(f"PREPARE {name} AS {text}")
+                cursor.execute(prepare)
             except psycopg.errors.DatabaseError:
                 return False
             return True
         cursor.execute("SAVEPOINT kefu_prepare")
         try:
-            cursor.execute(f"PREPARE {name} AS {text}")
+            cursor.execute(prepare)
         except psycopg.errors.DatabaseError:
             cursor.execute("ROLLBACK TO SAVEPOINT kefu_prepare")
             return False
@@ -107,24 +115,27 @@ def executable(sql: str) -> str:
     on every connection of the process until it closes."""
     if connection.vendor != "postgresql":
         return sql
-    name = _names.get(sql, "")
-    if name == "":
-        with _names_lock:
-            name = _names.setdefault(sql, f"kefu_{len(_names) + 1}")
-    if name is None:
+    statement = _server_statements.get(sql)
+    if statement is None:
+        with _server_lock:
+            statement = _server_statements.get(sql)
+            if statement is None:
+                statement = _server_statements[sql] = _ServerStatement(
+                    f"kefu_{len(_server_statements) + 1}", sql
+                )
+    if statement.refused:
         return sql
     connection.ensure_connection()
     raw = connection.connection
     done = _prepared_on.get(raw)
     if done is None:
         done = _prepared_on.setdefault(raw, set())
-    if name not in done:
-        if not _prepare(raw, name, sql):
-            _names[sql] = None
+    if statement.name not in done:
+        if not _prepare(raw, statement):
+            statement.refused = True
             return sql
-        done.add(name)
-    _text, count = _server_text(sql)
-    return f"EXECUTE {name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
+        done.add(statement.name)
+    return statement.execute
 
 
 class _Compiled:
@@ -152,9 +163,15 @@ class _Compiled:
         self.init_list = [column[0].target.attname for column in compiler.select[self.start : self.end]]
         self.populators = get_related_populators(klass_info, compiler.select, self.db)
         self.annotations = dict(compiler.annotation_col_map or {})
+        # What results_iter would work out for every row: the columns' converters, found once.
+        selected = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        if compiler.has_composite_fields(selected):
+            raise ValueError("a Prepared statement cannot select a composite primary key")
+        self.converters = compiler.get_converters(selected)
 
     def instance(self, row) -> Any:
-        (row,) = list(self.compiler.results_iter(results=[[row]]))
+        if self.converters:
+            (row,) = self.compiler.apply_converters([row], self.converters)
         obj = self.model.from_db(self.db, self.init_list, row[self.start : self.end])
         for populator in self.populators:
             populator.populate(row, obj)
@@ -214,11 +231,42 @@ class _Insert:
         self.supported = not any(
             hasattr(field, "get_placeholder") or field.db_default is not NOT_PROVIDED for field in self.fields
         )
+        # Per field: the attribute whose value goes as it is when its type is one of these (what
+        # pre_save and get_db_prep_save would give back unchanged), else None: the field's way.
+        self.plain = [_plain_value_types(field) for field in self.fields]
         one = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
         self.sql = (
             f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) "
             f"VALUES {', '.join([one] * rows)} RETURNING {quote(self.pk.column)}"
         )
+
+
+_TEXT_FIELDS = (models.CharField, models.TextField)
+_INTEGER_FIELDS = (
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveBigIntegerField,
+    models.PositiveSmallIntegerField,
+)
+
+
+def _plain_value_types(field) -> tuple[str, tuple[type, ...]] | None:
+    """(attribute, types) when a value of those types (or None) is written as it is: a text or
+    integer field of Django's own classes (not a subclass, which may convert), a boolean, or a
+    foreign key to an integer key. Choices' enum members are not plain str: they take the field's
+    way, as does every other field (times, JSON, decimals)."""
+    kind = type(field)
+    if kind in _TEXT_FIELDS:
+        return field.attname, (str,)
+    if kind in _INTEGER_FIELDS:
+        return field.attname, (int,)
+    if kind is models.BooleanField:
+        return field.attname, (bool,)
+    if kind is models.ForeignKey and type(field.target_field) in (models.AutoField, models.BigAutoField):
+        return field.attname, (int,)
+    return None
 
 
 _inserts: dict[tuple, _Insert] = {}
@@ -319,7 +367,13 @@ def insert(objects: list, *, wait: bool = True) -> None:
     params = []
     for obj in objects:
         obj._prepare_related_fields_for_save(operation_name="insert")
-        for field in statement.fields:
+        values = obj.__dict__
+        for field, plain in zip(statement.fields, statement.plain, strict=True):
+            if plain is not None:
+                value = values.get(plain[0], NOT_PROVIDED)
+                if value is None or type(value) in plain[1]:
+                    params.append(value)
+                    continue
             params.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
     sql = executable(statement.sql)
     batch = getattr(_batches, "current", None)
