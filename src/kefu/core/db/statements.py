@@ -22,6 +22,7 @@ parses, analyses nor plans them again, which was two fifths of its CPU on a tick
 """
 
 import contextlib
+import datetime
 import itertools
 import re
 import threading
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import NOT_PROVIDED, QuerySet
 from django.db.models.query import get_related_populators
 
@@ -113,7 +114,8 @@ def executable(sql: str) -> str:
     `EXECUTE kefu_N(%s, …)`, the statement prepared on the connection the first time; else `sql`.
     Only for the few statements that every request of a kind repeats: each one prepared stays
     on every connection of the process until it closes."""
-    if connection.vendor != "postgresql":
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
         return sql
     statement = _server_statements.get(sql)
     if statement is None:
@@ -125,8 +127,8 @@ def executable(sql: str) -> str:
                 )
     if statement.refused:
         return sql
-    connection.ensure_connection()
-    raw = connection.connection
+    db.ensure_connection()
+    raw = db.connection
     done = _prepared_on.get(raw)
     if done is None:
         done = _prepared_on.setdefault(raw, set())
@@ -254,10 +256,14 @@ _INTEGER_FIELDS = (
 
 def _plain_value_types(field) -> tuple[str, tuple[type, ...]] | None:
     """(attribute, types) when a value of those types (or None) is written as it is: a text or
-    integer field of Django's own classes (not a subclass, which may convert), a boolean, or a
-    foreign key to an integer key. Choices' enum members are not plain str: they take the field's
-    way, as does every other field (times, JSON, decimals)."""
+    integer field of Django's own classes (not a subclass, which may convert), a boolean, a
+    foreign key to an integer key, and on PostgreSQL a moment that is not stamped on save (an
+    aware datetime goes as it is there; a naive one takes the field's way, which warns). Choices'
+    enum members are not plain str: they take the field's way, as does every other field (JSON,
+    decimals, dates)."""
     kind = type(field)
+    if kind is models.DateTimeField and not (field.auto_now or field.auto_now_add):
+        return (field.attname, (datetime.datetime,)) if connection.vendor == "postgresql" else None
     if kind in _TEXT_FIELDS:
         return field.attname, (str,)
     if kind in _INTEGER_FIELDS:
@@ -371,7 +377,7 @@ def insert(objects: list, *, wait: bool = True) -> None:
         for field, plain in zip(statement.fields, statement.plain, strict=True):
             if plain is not None:
                 value = values.get(plain[0], NOT_PROVIDED)
-                if value is None or type(value) in plain[1]:
+                if value is None or (type(value) in plain[1] and getattr(value, "tzinfo", True) is not None):
                     params.append(value)
                     continue
             params.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
