@@ -148,6 +148,21 @@ KEFU_DB_RETRY_SECONDS = float(os.environ.get("DB_RETRY_SECONDS", "5"))
 KEFU_NUMBERS_APART = os.environ.get("NUMBERS_APART", "1") != "0"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- The cache -----------------------------------------------------------------------------
+# What is counted in the cache (the limits on customers' links, core.ratelimit) is shared by every
+# process only when the cache is too: CACHE_URL names a Redis (another database number than the
+# queue's, whose FLUSHDB must not empty the queue). Empty: Django's in-memory cache, per process.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "kefu"),
+            "TIMEOUT": 300,
+        }
+    }
+
 # --- Background work (Huey) ----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

@@ -13,7 +13,16 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SETTINGS = REPO / "src" / "kefu" / "settings.py"
 # Variables a developer's shell or CI may have set, which each case below sets itself.
-OWN_VARIABLES = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "KEFU_VAR_DIR")
+OWN_VARIABLES = (
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CACHE_URL",
+    "CACHE_KEY_PREFIX",
+    "KEFU_VAR_DIR",
+)
 
 
 def clean_env(tmp_path, **values) -> dict[str, str]:
@@ -114,6 +123,20 @@ def test_redis_url_moves_the_queue_to_redis(monkeypatch, tmp_path):
 
     assert settings["HUEY"]["huey_class"] == "huey.RedisHuey"
     assert settings["HUEY"]["url"] == "redis://queue.internal:6379/2"
+
+
+def test_without_cache_url_the_cache_is_per_process(monkeypatch, tmp_path):
+    settings = load_settings(monkeypatch, tmp_path, REDIS_URL="redis://queue.internal:6379/2")
+
+    assert "CACHES" not in settings  # Django's default: its in-memory cache
+
+
+def test_cache_url_shares_the_cache_through_redis(monkeypatch, tmp_path):
+    settings = load_settings(monkeypatch, tmp_path, CACHE_URL="redis://cache.internal:6379/3")
+
+    assert settings["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6379/3"
+    assert settings["CACHES"]["default"]["KEY_PREFIX"] == "kefu"
 
 
 @pytest.mark.parametrize("value", ["0", "false", "no", "off"])
