@@ -116,8 +116,8 @@ def test_a_create_without_a_product_or_a_team_answers_as_reading_it_back(agent_c
 
 def test_a_create_through_a_token_with_a_key_costs_a_fixed_set_of_statements(client, agent):
     """What one POST /tickets costs the database (decision 0024, docs/benchmarks.md): the token
-    with its user and permissions (one statement), the key's lookup, the customer, the product
-    with its model, the day's counter, the ticket, its audit row, its timeline event, its search
+    with its user and permissions (one statement), the key's lookup, the product with its model
+    and its customer (one statement), the day's counter, the ticket, its audit row, its timeline event, its search
     row and the stored answer, with the savepoints of the two transactions. The new ticket is
     never read back."""
     product = OwnedProductFactory()
@@ -132,8 +132,8 @@ def test_a_create_through_a_token_with_a_key_costs_a_fixed_set_of_statements(cli
     # core.db.statements.batched) each counted.
     statements = [part for query in queries for part in query["sql"].split(";\n")]
     search_writes = 1 if connection.vendor == "postgresql" else 2
-    # 9 reads and writes (token, key, customer, product, the day's counter, ticket, audit row,
-    # event, stored answer) + the search row + 2 savepoint statements (this test's own transaction
+    # 8 reads and writes (token, key, the product with its customer, the day's counter, ticket,
+    # audit row, event, stored answer) + the search row + 2 savepoint statements (this test's own transaction
     # makes create_once's block a savepoint; open_ticket writes in its caller's transaction without
     # one). It was 20 when the answer read the ticket back and the permissions were read apart
     # from the token. In production on PostgreSQL the counter is on a connection of its own
@@ -143,7 +143,7 @@ def test_a_create_through_a_token_with_a_key_costs_a_fixed_set_of_statements(cli
     # the token stands, the ticket's due_at is in its INSERT and the answer's promises are those
     # just written (decision 0028; it was 7 with decision 0027 alone).
     promise_statements = 2
-    assert len(statements) == 9 + search_writes + 2 + promise_statements, statements
+    assert len(statements) == 8 + search_writes + 2 + promise_statements, statements
     reads_of_tickets = [sql for sql in statements if sql.startswith("SELECT") and '"tickets_ticket"' in sql]
     assert reads_of_tickets == []
     assert Ticket.objects.count() == 2
@@ -187,6 +187,13 @@ def test_a_product_of_another_customer_is_a_422(agent_client):
     product = OwnedProductFactory()
     body = {"customer": CustomerFactory().pk, "product": product.pk, "subject": "空调", "type": "repair"}
     assert_refused(send(agent_client, "post", "/tickets", body), 422, "product")
+    assert not Ticket.objects.exists()
+
+
+def test_an_unknown_customer_with_a_real_product_is_a_422_on_the_customer(agent_client):
+    product = OwnedProductFactory()  # read with its customer in one statement when they match
+    body = {"customer": 999999, "product": product.pk, "subject": "空调", "type": "repair"}
+    assert_refused(send(agent_client, "post", "/tickets", body), 422, "customer")
     assert not Ticket.objects.exists()
 
 

@@ -96,6 +96,9 @@ def _user(user_id: int | None, field: str):
 # The create's reads, compiled once per process (core.db.statements, decision 0028).
 _CUSTOMER = Prepared(lambda slot: Customer.objects.filter(pk=slot.number("id")))
 _PRODUCT = Prepared(lambda slot: OwnedProduct.objects.select_related("model").filter(pk=slot.number("id")))
+_PRODUCT_AND_CUSTOMER = Prepared(
+    lambda slot: OwnedProduct.objects.select_related("model", "customer").filter(pk=slot.number("id"))
+)
 
 
 def _customer(request: HttpRequest, customer_id: int) -> Customer:
@@ -109,6 +112,21 @@ def _customer(request: HttpRequest, customer_id: int) -> Customer:
     if customer is None:
         raise ValidationError({"customer": [_("There is no customer with id %(id)s.") % {"id": customer_id}]})
     return customer
+
+
+def _customer_and_product(
+    request: HttpRequest, customer_id: int, product_id: int | None
+) -> tuple[Customer, OwnedProduct | None]:
+    """The customer and the product a create names. When the caller may see every customer and
+    the product is that customer's, one read gives both (the product with its customer); any
+    other case reads them apart, and answers the error of the first one that is wrong."""
+    if product_id is not None:
+        visible = Customer.objects.visible_to(request.auth)
+        if not visible.query.is_empty() and not visible.query.where:
+            product = _PRODUCT_AND_CUSTOMER.first(id=product_id)
+            if product is not None and product.customer_id == customer_id:
+                return product.customer, product
+    return _customer(request, customer_id), _product(product_id)
 
 
 def _product(product_id: int | None) -> OwnedProduct | None:
@@ -199,10 +217,11 @@ def create_ticket(request: HttpRequest, payload: TicketIn, idempotency_key: Idem
     require(request.auth, "tickets.add_ticket")
 
     def create():
+        customer, product = _customer_and_product(request, payload.customer, payload.product)
         ticket = services.open_ticket(
             by=request.auth,
-            customer=_customer(request, payload.customer),
-            product=_product(payload.product),
+            customer=customer,
+            product=product,
             owner=_user(payload.owner, "owner"),
             subject=payload.subject,
             description=payload.description,
