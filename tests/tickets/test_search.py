@@ -122,6 +122,18 @@ def test_the_start_of_a_number_narrows_to_the_numbers_it_begins(tickets):
     assert [ticket.number for ticket in page.items] == [washer.number]
 
 
+def test_a_model_that_looks_like_the_start_of_a_number_is_a_word(agent, tickets):
+    """KF and digits that no day's number can begin with (a year to come, a month 13) are words."""
+    model = open_ticket(agent, "空调异响", "挂机型号 KF500，室外机异响")
+    assert found("KF500") == found("kf500") == {model.number}
+    assert found("空调 kf500") == {model.number}
+    assert search._could_begin_a_number("kf2")
+    assert search._could_begin_a_number(model.number[:6].lower())  # KF + the year and the month
+    assert not search._could_begin_a_number("kf2613")  # no month 13
+    assert not search._could_begin_a_number("kf261200")  # no day 0
+    assert not search._could_begin_a_number("kf4")  # the 2040s have not come
+
+
 def test_filler_words_of_a_query_do_not_hide_the_ticket(tickets):
     assert found("空调不制冷了吗") == {tickets["aircon"].number}
 

@@ -34,6 +34,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from kefu.core.db.statements import execute_later
 from kefu.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor, keyset_page
@@ -262,11 +263,35 @@ def _parse(q: str) -> tuple[list[str], bool, list[str], list[str]] | None:
     numbers = sorted({found.upper() for found in NUMBER.findall(q.lower())})
     terms, prefix = query_terms(q)
     whole = {number.lower() for number in numbers}
-    starts = [term.upper() for term in terms if term not in whole and NUMBER_START.fullmatch(term)]
+    starts = [term.upper() for term in terms if term not in whole and _could_begin_a_number(term)]
     taken = whole | {start.lower() for start in starts}
     prefix = prefix and bool(terms) and terms[-1] not in taken
     terms = [term for term in terms if term not in taken]
     return terms, prefix, numbers, starts
+
+
+def _could_begin_a_number(term: str) -> bool:
+    """Whether a query word (lower case) could be the start of a ticket number: KF and digits that
+    a day's number may begin with — a year up to this one, a month 01–12, a day 01–31. Anything
+    else that looks like it (a model such as KF500, whose year would be 2050) is a word."""
+    if not NUMBER_START.fullmatch(term):
+        return False
+    from kefu.tickets.services import NUMBER_ZONE  # services import this module
+
+    digits = term[2:]
+    this_year = timezone.localdate(timezone=NUMBER_ZONE).year % 100
+    parts = (digits[0:2], digits[2:4], digits[4:6])
+    highest = (this_year, 12, 31)
+    for part, top in zip(parts, highest, strict=True):
+        if not part:
+            break
+        if len(part) == 1:  # its first digit only
+            if int(part) > top // 10:
+                return False
+            break
+        if int(part) > top or (top != this_year and int(part) == 0):
+            return False
+    return True
 
 
 def _starting(queryset: QuerySet, starts: list[str]) -> QuerySet:
