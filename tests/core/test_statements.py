@@ -205,11 +205,16 @@ def test_a_prepared_statement_outlives_a_rollback():
 
 
 @pytest.mark.postgresql
-@pytest.mark.django_db(transaction=True)
-def test_a_new_connection_prepares_the_statement_again():
+def test_a_connection_that_has_not_prepared_the_statement_prepares_it():
+    from kefu.core.db import statements
+
     product = OwnedProductFactory()
     assert PRODUCT.first(id=product.pk) == product
-    connection.close()  # back to the pool; the next one may be another connection, or this one
+    # As on a new connection: nothing prepared on the server, nothing known of it here.
+    statements._prepared_on.pop(connection.connection)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert not _prepared_names()
     assert PRODUCT.first(id=product.pk) == product
     assert len(_prepared_names()) == 1
 

@@ -117,9 +117,9 @@ def test_a_create_without_a_product_or_a_team_answers_as_reading_it_back(agent_c
 def test_a_create_through_a_token_with_a_key_costs_a_fixed_set_of_statements(client, agent):
     """What one POST /tickets costs the database (decision 0024, docs/benchmarks.md): the token
     with its user and permissions (one statement), the key's lookup, the product with its model
-    and its customer (one statement), the day's counter, the ticket, its audit row, its timeline event, its search
-    row and the stored answer, with the savepoints of the two transactions. The new ticket is
-    never read back."""
+    and its customer (one statement), the day's counter, the ticket, its audit row, its timeline
+    event, its search row and the stored answer, with the savepoints of the two transactions. The
+    new ticket is never read back."""
     product = OwnedProductFactory()
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {issue_token(user=agent)[1]}"
     body = {"customer": product.customer_id, "product": product.pk, "subject": "空调不制冷", "type": "repair"}

@@ -19,7 +19,7 @@ from ninja.responses import Status as HttpStatus
 from kefu.core.api import answer
 from kefu.core.api.errors import errors
 from kefu.core.api.helpers import Cursor, IfMatch, Limit, changes_from, expected_version, require
-from kefu.core.api.idempotency import IdempotencyKeyHeader, create_once
+from kefu.core.api.idempotency import IdempotencyKeyHeader, Rendered, create_once
 from kefu.core.db.statements import Prepared
 from kefu.core.errors import NotFound, PermissionDenied
 from kefu.customers.models import Customer, OwnedProduct
@@ -49,6 +49,7 @@ from kefu.tickets.schemas import (
     comment_data,
     event_data,
     link_data,
+    ticket_answer,
     ticket_data,
     ticket_list_data,
 )
@@ -231,7 +232,8 @@ def create_ticket(request: HttpRequest, payload: TicketIn, idempotency_key: Idem
             tags=payload.tags,
             status=payload.status,
         )
-        return ticket_data(_as_opened(ticket, tagged=bool(payload.tags)))
+        # Written as TicketOut would write it (schemas.ticket_answer), stored and answered as it is.
+        return Rendered(ticket_answer(_as_opened(ticket, tagged=bool(payload.tags))))
 
     return create_once(request, idempotency_key, TicketOut, create)
 
