@@ -501,8 +501,8 @@ class _RolledBack(Exception):
     pass
 
 
-def timeline_rows() -> tuple[Counter, Counter]:
-    """The comments and events, without what a sequence numbers (user and comment ids are read
+def timeline_rows() -> tuple[Counter, Counter, Counter]:
+    """The events, comments and transfers, without what a sequence numbers (user and comment ids are read
     as the username and the comment)."""
     names = dict(User.objects.values_list("id", "username"))
     comments = {
@@ -540,7 +540,13 @@ def timeline_rows() -> tuple[Counter, Counter]:
             "ticket__number", "created_at", "author_id", "by_customer", "is_public", "body"
         )
     )
-    return events, written
+    transfers = Counter(
+        (number, at, names[frm], names[to], names[by], reason, is_bounce)
+        for number, at, frm, to, by, reason, is_bounce in Transfer.objects.values_list(
+            "ticket__number", "at", "from_user_id", "to_user_id", "by_id", "reason", "is_bounce"
+        )
+    )
+    return events, written, transfers
 
 
 @pytest.mark.postgresql
@@ -569,12 +575,14 @@ def test_comments_and_events_written_beside_are_those_of_a_run_in_one_transactio
     beside = timeline_rows()
     assert sum(beside[0].values()) > 1000
     assert sum(beside[1].values()) > 100
+    assert sum(beside[2].values()) > 100
     assert beside == in_one
     from kefu.core import bulk
 
     unchecked = {name for _table, name in bulk.unvalidated_keys()}
     assert "tickets_ticketevent_ticket_id_b572d14b_fk_tickets_ticket_id" in unchecked
     assert "tickets_comment_ticket_id_36a9497d_fk_tickets_ticket_id" in unchecked
+    assert "tickets_transfer_ticket_id_2f4ab539_fk_tickets_ticket_id" in unchecked
 
 
 @pytest.mark.postgresql
@@ -583,7 +591,7 @@ def test_a_run_that_fails_after_the_search_rows_leaves_neither(parallel_search, 
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ticket_generator, "_count", fail)
+    monkeypatch.setattr(ticket_generator.bulk, "reset_sequences", fail)  # after the search rows
     with pytest.raises(RuntimeError):
         tickets(300, customers=30, seed=12)
     assert not Ticket.objects.exists()
@@ -597,7 +605,7 @@ def test_events_that_cannot_be_written_beside_roll_the_run_back(parallel_search,
         raise RuntimeError("out of memory")
 
     monkeypatch.setattr(ticket_generator, "_events_sql", fail)
-    with pytest.raises(GenerateError, match="comments and events could not be written"):
+    with pytest.raises(GenerateError, match="comments, transfers and events could not be written"):
         tickets(300, customers=30, seed=13)
     assert not Ticket.objects.exists()
     assert not Comment.objects.exists()

@@ -115,6 +115,8 @@ REPLY_SHARE, NOTE_SHARE, CUSTOMER_REPLY_SHARE = 45, 12, 8  # per cent of tickets
 EXCERPT = 60
 
 TABLES = (Ticket, Comment, Transfer, TicketEvent)
+# What the connection of its own writes (_Beside), when there is one.
+BESIDE = (Comment, Transfer, TicketEvent)
 WORK_MEMORY = "256MB"
 # From this many tickets on, on PostgreSQL, the comments and the timeline events are written on a
 # connection of their own, beside the rest (_Beside), when the run's role is a superuser's.
@@ -654,11 +656,12 @@ def _status_steps(moved, pending) -> str:
     )
 
 
-def _transfers_sql(sql: _Sql, plan: _Plan) -> list[str]:
+def _transfers_sql(sql: _Sql, plan: _Plan, tickets: str = Ticket._meta.db_table) -> list[str]:
     """The bounces (a chain of agents ending with the owner) and the claims before them."""
     columns = "(at, from_user_id, to_user_id, by_id, reason, is_bounce, ticket_id)"
     return [
-        f"INSERT INTO {Transfer._meta.db_table} {columns} {select}" for select in _transfer_selects(sql, plan)
+        f"INSERT INTO {Transfer._meta.db_table} {columns} {select}"
+        for select in _transfer_selects(sql, plan, tickets)
     ]
 
 
@@ -696,6 +699,10 @@ def _transfer_selects(sql: _Sql, plan: _Plan, tickets: str = Ticket._meta.db_tab
 _USER_NAMES = (
     f"(SELECT id AS user_id, COALESCE(NULLIF(display_name, ''), username) AS name FROM {User._meta.db_table})"
 )
+
+
+def _transfers_from(first_transfer: int) -> str:
+    return f"(SELECT * FROM {Transfer._meta.db_table} WHERE id >= {first_transfer}) r"
 
 
 def _events_sql(
@@ -807,7 +814,7 @@ class _Abandoned(Exception):
 
 
 class _Beside(threading.Thread):
-    """Writes the comments and the timeline events (`_side_work`) on a connection of its own
+    """Writes the comments, transfers and timeline events (`_side_work`) on a connection of its own
     while the run's connection writes the rest: on two cores the two halves take about as long
     as the longer one. Its transaction waits for the run's: it commits right after the run's
     commit (after `after`), or rolls back with it (core.generation's `defer`). Should that last
@@ -846,7 +853,9 @@ class _Beside(threading.Thread):
         """The rows written, once they are (still uncommitted); raises if writing them failed."""
         self.written.wait()
         if self.error is not None:
-            raise GenerateError(f"The comments and events could not be written: {self.error}") from self.error
+            raise GenerateError(
+                f"The comments, transfers and events could not be written: {self.error}"
+            ) from self.error
         return self.rows
 
     def finish(self, committed: bool) -> None:
@@ -855,7 +864,7 @@ class _Beside(threading.Thread):
         self.join()
         if committed and self.error is not None:
             raise GenerateError(
-                f"The tickets were written but not their comments and events ({self.error})."
+                f"The tickets were written but not their comments, transfers and events ({self.error})."
             ) from self.error
 
 
@@ -889,13 +898,13 @@ def _timed_runner(cursor, say: Callable[[str], None]) -> Callable[[str, list[str
 
 
 def _side_work(context: Context, sql: _Sql, plan: _Plan, prepared: dict) -> Callable[[], dict[str, int]]:
-    """What the connection of its own writes (PostgreSQL): the comments and every timeline event.
-    It cannot see the run's uncommitted rows, so it draws the tickets again into a temporary
-    table (no WAL), and the transfers as a SELECT of that table; its foreign keys are not fired
+    """What the connection of its own writes (PostgreSQL): the comments, the transfers and every
+    timeline event. It cannot see the run's uncommitted rows, so it draws the tickets again into
+    a temporary table (no WAL) and reads that; its foreign keys are not fired
     (`session_replication_role = replica`, a superuser's setting: the rows point to what the run
     writes, by construction) nor dropped (that would lock the tables they point to, which the
-    run holds); the run never touches comments and events meanwhile (their indexes are dropped
-    here), and `_mark_unchecked` leaves their keys NOT VALID after the run's commit."""
+    run holds); the run never touches these tables meanwhile (their indexes are dropped here),
+    and `_mark_unchecked` leaves their keys NOT VALID after the run's commit."""
     say, n = context.say, plan.n
     batches = list(bulk.batches(n, max(context.batch, 1_000_000)))
 
@@ -915,23 +924,25 @@ def _side_work(context: Context, sql: _Sql, plan: _Plan, prepared: dict) -> Call
             )
             own.execute("ANALYZE kf_gen_tickets")
             first_comment, first_event = bulk.next_id(Comment), bulk.next_id(TicketEvent)
-            with bulk.bulk_mode((Comment, TicketEvent), new_rows=n * 5, say=side_say, keys=False):
+            first_transfer = bulk.next_id(Transfer)
+            with bulk.bulk_mode(BESIDE, new_rows=n * 5, say=side_say, keys=False):
                 run("comments", _comments_sql(sql, plan, "kf_gen_tickets"))
-                own.execute(f"ANALYZE {Comment._meta.db_table}")
-                transfers = " UNION ALL ".join(_transfer_selects(sql, plan, "kf_gen_tickets"))
+                run("transfers", _transfers_sql(sql, plan, "kf_gen_tickets"))
+                own.execute(f"ANALYZE {Comment._meta.db_table}, {Transfer._meta.db_table}")
                 run(
                     "timeline events",
                     _events_sql(
                         sql,
                         plan,
                         first_comment=first_comment,
-                        transfers=f"({transfers}) r",
+                        transfers=_transfers_from(first_transfer),
                         tickets="kf_gen_tickets",
                         names="kf_gen_names",
                     ),
                 )
             rows = {
                 "comments": _count(own, Comment, first_id=first_comment),
+                "transfers": _count(own, Transfer, first_id=first_transfer),
                 "ticket events": _count(own, TicketEvent, first_id=first_event),
             }
             _drop_temp_tables(own)
@@ -954,7 +965,7 @@ def _search_of_written(sql: _Sql, plan: _Plan) -> str:
 
 
 def _mark_unchecked() -> None:
-    """The comments' and events' foreign keys as the run's own are left (decision 0035): in
+    """The foreign keys of the tables written beside as the run's own are left (decision 0035): in
     force, NOT VALID until `manage.py validate_keys`. Done once the run has committed: before,
     it would wait for the tables they point to."""
     quote = connection.ops.quote_name
@@ -962,7 +973,7 @@ def _mark_unchecked() -> None:
         cursor.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE contype = 'f' AND convalidated AND conrelid::regclass::text = ANY(%s)",
-            [[Comment._meta.db_table, TicketEvent._meta.db_table]],
+            [[model._meta.db_table for model in BESIDE]],
         )
         for table, name, definition in cursor.fetchall():
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
@@ -1017,17 +1028,18 @@ def _write(context: Context) -> Written:
             context.defer(beside.finish)
             beside.start()
         events_beside = beside is not None
-        tables = (Ticket, Transfer) if events_beside else TABLES
+        tables = (Ticket,) if events_beside else TABLES
         if not events_beside:
             first_comment, first_event = bulk.next_id(Comment), bulk.next_id(TicketEvent)
-        first_transfer = bulk.next_id(Transfer)
+            first_transfer = bulk.next_id(Transfer)
         run = _timed_runner(cursor, say)
         with bulk.bulk_mode(tables, new_rows=n * 5, say=say):
             for done, size in batches:
                 run(f"tickets {done + size:,}/{n:,}", [_ticket_sql(sql, plan, done, done + size)])
             if not events_beside:
                 run("comments", _comments_sql(sql, plan))
-            run("transfers", _transfers_sql(sql, plan))
+            if not events_beside:
+                run("transfers", _transfers_sql(sql, plan))
             if sql.pg:
                 # The planner's picture of the rows just written, for the joins that follow.
                 run(
@@ -1041,7 +1053,7 @@ def _write(context: Context) -> Written:
                         sql,
                         plan,
                         first_comment=first_comment,
-                        transfers=f"(SELECT * FROM {Transfer._meta.db_table} WHERE id >= {first_transfer}) r",
+                        transfers=_transfers_from(first_transfer),
                     ),
                 )
             started = time.perf_counter()
@@ -1064,19 +1076,22 @@ def _write(context: Context) -> Written:
             )
             say("building indexes and checking keys" if sql.pg else "committing")
             bulk.reset_sequences((Ticket,))
-        rows = {"tickets": n, "transfers": _count(cursor, Transfer, first_id=first_transfer)}
-        if events_beside:
-            rows.update({"comments": 0, "ticket events": 0})
-        else:
+        rows = {"tickets": n}
+        if not events_beside:
             rows["comments"] = _count(cursor, Comment, first_id=first_comment)
+            rows["transfers"] = _count(cursor, Transfer, first_id=first_transfer)
             rows["ticket events"] = _count(cursor, TicketEvent, first_id=first_event)
-        if beside is not None:
-            started = time.perf_counter()
-            written = beside.wait()  # before the run commits: a failure there rolls everything back
-            say(f"rows beside ready (waited {time.perf_counter() - started:.1f} s)")
-            rows.update(written)
         _drop_temp_tables(cursor)
+    if beside is not None:
+        # After the later steps, before the run commits: a failure there rolls everything back.
+        context.before_commit(lambda: _wait_beside(beside, rows, say))
     return Written(rows=rows, main=n, tables=(*TABLES, TicketNumberCounter))
+
+
+def _wait_beside(beside: _Beside, rows: dict[str, int], say: Callable[[str], None]) -> None:
+    started = time.perf_counter()
+    rows.update(beside.wait())
+    say(f"rows beside ready (waited {time.perf_counter() - started:.1f} s)")
 
 
 TICKETS_STEP = GeneratorStep(
