@@ -118,8 +118,9 @@ TABLES = (Ticket, Comment, Transfer, TicketEvent)
 # What the connection of its own writes (_Beside), when there is one.
 BESIDE = (Comment, Transfer, TicketEvent)
 WORK_MEMORY = "256MB"
-# From this many tickets on, on PostgreSQL, the comments and the timeline events are written on a
-# connection of their own, beside the rest (_Beside), when the run's role is a superuser's.
+# From this many tickets on, on PostgreSQL, the comments, transfers and timeline events are
+# written on a connection of their own, beside the rest (_Beside), when the run's role is a
+# superuser's.
 PARALLEL_FROM = 50_000
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
