@@ -5,6 +5,7 @@ the generator's speed is a figure of bench/, never of a test."""
 import datetime
 import io
 import itertools
+import json
 import re
 from collections import Counter
 from importlib import import_module
@@ -457,15 +458,16 @@ def test_bench_only_and_tickets_choose_the_figures_and_name_a_data_set_of_its_ow
     assert len(calls) == 2
 
 
-# --- the search rows on a connection of their own (PostgreSQL, a run that is its own transaction)
+# --- the comments and events on a connection of their own (PostgreSQL, a run that is its own
+# transaction), the search rows from the tickets written
 
 
 @pytest.fixture
 def parallel_search(monkeypatch):
-    """Runs that are their own transaction, with the search rows on their own connection even for
-    a few tickets; the search table is not a model, so no flush empties it: empty it before (an
+    """Runs that are their own transaction, with the comments and events on their own connection
+    even for a few tickets; the search table is not a model, so no flush empties it: empty it before (an
     earlier transactional test on this worker may have left rows) and after."""
-    monkeypatch.setattr(ticket_generator, "PARALLEL_SEARCH_FROM", 1)
+    monkeypatch.setattr(ticket_generator, "PARALLEL_FROM", 1)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {search.TABLE}")
     yield
@@ -495,13 +497,101 @@ def test_search_rows_written_beside_the_tickets_are_what_index_ticket_writes(par
     assert ticket in search.matching(Ticket.objects.all(), ticket.subject)
 
 
+class _RolledBack(Exception):
+    pass
+
+
+def timeline_rows() -> tuple[Counter, Counter, Counter]:
+    """The events, comments and transfers, without what a sequence numbers (user and comment ids are read
+    as the username and the comment)."""
+    names = dict(User.objects.values_list("id", "username"))
+    comments = {
+        pk: (number, body, created_at)
+        for pk, number, body, created_at in Comment.objects.values_list(
+            "id", "ticket__number", "body", "created_at"
+        )
+    }
+
+    def readable(data: dict) -> str:
+        data = dict(data)
+        if "comment" in data:
+            data["comment"] = comments[data["comment"]]
+        for key in ("from", "to"):
+            if isinstance(data.get(key), int):
+                data[key] = names[data[key]]
+        return json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+
+    events = Counter(
+        (number, customer, product, at, kind, names.get(actor), public, readable(data))
+        for number, customer, product, at, kind, actor, public, data in TicketEvent.objects.values_list(
+            "ticket__number",
+            "customer_id",
+            "product_id",
+            "occurred_at",
+            "kind",
+            "actor_id",
+            "is_public",
+            "data",
+        )
+    )
+    written = Counter(
+        (number, at, names.get(author), by_customer, public, body)
+        for number, at, author, by_customer, public, body in Comment.objects.values_list(
+            "ticket__number", "created_at", "author_id", "by_customer", "is_public", "body"
+        )
+    )
+    transfers = Counter(
+        (number, at, names[frm], names[to], names[by], reason, is_bounce)
+        for number, at, frm, to, by, reason, is_bounce in Transfer.objects.values_list(
+            "ticket__number", "at", "from_user_id", "to_user_id", "by_id", "reason", "is_bounce"
+        )
+    )
+    return events, written, transfers
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_comments_and_events_written_beside_are_those_of_a_run_in_one_transaction(
+    parallel_search, monkeypatch
+):
+    import_module("kefu.customers.migrations.0002_shipped_categories").create_categories(django_apps, None)
+    fixed, localtime = timezone.localtime(), timezone.localtime
+    monkeypatch.setattr(
+        timezone, "localtime", lambda value=None, tz=None: fixed if value is None else localtime(value, tz)
+    )
+    in_one = None
+
+    def in_a_callers_transaction() -> None:  # all on one connection, then rolled back
+        nonlocal in_one
+        with transaction.atomic():
+            tickets(400, customers=40, products=80, seed=15)
+            in_one = timeline_rows()
+            raise _RolledBack
+
+    with pytest.raises(_RolledBack):
+        in_a_callers_transaction()
+    assert not Ticket.objects.exists()
+    tickets(400, customers=40, products=80, seed=15)
+    beside = timeline_rows()
+    assert sum(beside[0].values()) > 1000
+    assert sum(beside[1].values()) > 100
+    assert sum(beside[2].values()) > 100
+    assert beside == in_one
+    from kefu.core import bulk
+
+    unchecked = {name for _table, name in bulk.unvalidated_keys()}
+    assert "tickets_ticketevent_ticket_id_b572d14b_fk_tickets_ticket_id" in unchecked
+    assert "tickets_comment_ticket_id_36a9497d_fk_tickets_ticket_id" in unchecked
+    assert "tickets_transfer_ticket_id_2f4ab539_fk_tickets_ticket_id" in unchecked
+
+
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_run_that_fails_after_the_search_rows_leaves_neither(parallel_search, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ticket_generator, "_count", fail)
+    monkeypatch.setattr(ticket_generator.bulk, "reset_sequences", fail)  # after the search rows
     with pytest.raises(RuntimeError):
         tickets(300, customers=30, seed=12)
     assert not Ticket.objects.exists()
@@ -510,14 +600,15 @@ def test_a_run_that_fails_after_the_search_rows_leaves_neither(parallel_search, 
 
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
-def test_search_rows_that_cannot_be_written_roll_the_run_back(parallel_search, monkeypatch):
+def test_events_that_cannot_be_written_beside_roll_the_run_back(parallel_search, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(search, "insert_from_select", fail)
-    with pytest.raises(GenerateError, match="search rows could not be written"):
+    monkeypatch.setattr(ticket_generator, "_events_sql", fail)
+    with pytest.raises(GenerateError, match="comments, transfers and events could not be written"):
         tickets(300, customers=30, seed=13)
     assert not Ticket.objects.exists()
+    assert not Comment.objects.exists()
     assert search_rows() == {}
 
 

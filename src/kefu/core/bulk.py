@@ -186,7 +186,7 @@ def _estimated_rows(tables: Tables) -> int:
 
 
 @contextlib.contextmanager
-def bulk_mode(tables: Tables, *, new_rows: int, say: Callable[[str], None] | None = None):
+def bulk_mode(tables: Tables, *, new_rows: int, say: Callable[[str], None] | None = None, keys: bool = True):
     """On PostgreSQL, set the foreign keys aside during the writes and add them back `NOT VALID`
     (decision 0035): in force for every later write, but the rows written here are not checked
     against them, since the generator draws every key from rows it has just written or read;
@@ -197,6 +197,9 @@ def bulk_mode(tables: Tables, *, new_rows: int, say: Callable[[str], None] | Non
     Use it inside a transaction: PostgreSQL's DDL is transactional, so a failure leaves the
     tables as they were. Elsewhere this does nothing. `say`, when given, hears how long the
     index builds and the key checks took, with the slowest of each.
+
+    `keys=False` leaves the foreign keys alone (a connection whose writes do not fire them,
+    `session_replication_role = replica`, and which must not lock the tables they point to).
     """
     if connection.vendor != "postgresql":
         yield
@@ -214,7 +217,11 @@ def bulk_mode(tables: Tables, *, new_rows: int, say: Callable[[str], None] | Non
             "ORDER BY contype",  # f before u: keys go first, come back last
             [names],
         )
-        constraints = [row for row in cursor.fetchall() if row[2] == "f" or rebuild_indexes]
+        constraints = [
+            row
+            for row in cursor.fetchall()
+            if (row[2] == "f" and keys) or (row[2] == "u" and rebuild_indexes)
+        ]
         indexes = []
         if rebuild_indexes:
             cursor.execute(

@@ -45,6 +45,13 @@ class Context:
     # its own, at the same time, and commit them right after the run (see `defer`).
     parallel: bool = False
     finishers: list[Callable[[bool], None]] = field(default_factory=list)
+    waits: list[Callable[[], None]] = field(default_factory=list)
+
+    def before_commit(self, wait: Callable[[], None]) -> None:
+        """Call `wait()` after the last step, before the run's transaction commits: a step that
+        writes on a connection of its own waits there for its rows (and raises to roll the run
+        back), while the later steps go on meanwhile."""
+        self.waits.append(wait)
 
     def defer(self, finish: Callable[[bool], None]) -> None:
         """Call `finish(committed)` once the run's transaction has committed (True) or rolled
@@ -160,6 +167,8 @@ def generate(
         with transaction.atomic():
             for step in GENERATOR_STEPS.values():
                 result.written.append((step.name, step.write(context)))
+            for wait in context.waits:
+                wait()
     except BaseException:
         for finish in context.finishers:
             finish(False)

@@ -115,10 +115,13 @@ REPLY_SHARE, NOTE_SHARE, CUSTOMER_REPLY_SHARE = 45, 12, 8  # per cent of tickets
 EXCERPT = 60
 
 TABLES = (Ticket, Comment, Transfer, TicketEvent)
+# What the connection of its own writes (_Beside), when there is one.
+BESIDE = (Comment, Transfer, TicketEvent)
 WORK_MEMORY = "256MB"
-# From this many tickets on, on PostgreSQL, the search rows are written on a connection of their
-# own, beside the rest (_SearchRows).
-PARALLEL_SEARCH_FROM = 50_000
+# From this many tickets on, on PostgreSQL, the comments, transfers and timeline events are
+# written on a connection of their own, beside the rest (_Beside), when the run's role is a
+# superuser's.
+PARALLEL_FROM = 50_000
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
 
@@ -272,10 +275,13 @@ def _in(values) -> str:
 # --- Small tables ------------------------------------------------------------------------------
 
 _TEMP_TABLES = ("kf_gen_agents", "kf_gen_days", "kf_gen_texts", "kf_gen_lines", "kf_gen_slots")
+# Only on the connection of their own (_Beside): the staff's names, and the run's tickets as the
+# draws make them.
+_BESIDE_TABLES = ("kf_gen_names", "kf_gen_tickets")
 
 
 def _drop_temp_tables(cursor) -> None:
-    for name in _TEMP_TABLES:
+    for name in (*_TEMP_TABLES, *_BESIDE_TABLES):
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -302,11 +308,11 @@ def _texts(rng: random.Random) -> list[tuple[int, str, str]]:
 LINES = (words.REPLIES, words.NOTES, words.CUSTOMER_REPLIES, words.TRANSFER_REASONS)
 
 
-def _prepare(cursor, sql: _Sql, *, agents, days, texts, slots: bytes | None = None) -> int:
+def _prepare(cursor, sql: _Sql, *, agents, days, texts, slots: bytes | None = None, names=None) -> int:
     """Fill the small tables the INSERTs join; returns the number of slots (products, or customers
-    when there are no products) that tickets are drawn for. With `slots` (for the search rows'
-    connection, which cannot see the uncommitted products: `_slot_copy` of the first) the slots
-    hold their category only."""
+    when there are no products) that tickets are drawn for. With `slots` and `names` (for the
+    connection of their own, which cannot see the uncommitted products and staff: `_slot_copy`
+    and `_names` of the first) the slots are copied and the staff's names kept in a table."""
     _drop_temp_tables(cursor)
     cursor.execute(sql.temp("kf_gen_agents", "idx integer PRIMARY KEY, user_id bigint, team_id bigint"))
     cursor.executemany(
@@ -341,20 +347,27 @@ def _prepare(cursor, sql: _Sql, *, agents, days, texts, slots: bytes | None = No
         sql.temp("kf_gen_slots", "n bigint PRIMARY KEY, customer_id bigint, product_id bigint, cat integer")
     )
     if slots is not None:
-        with cursor.cursor.copy("COPY kf_gen_slots (n, cat) FROM STDIN") as copy:
+        with cursor.cursor.copy("COPY kf_gen_slots (n, customer_id, product_id, cat) FROM STDIN") as copy:
             copy.write(slots)
     else:
         _fill_slots(cursor)
+    analysed = list(_TEMP_TABLES)
+    if names is not None:
+        cursor.execute(sql.temp("kf_gen_names", "user_id bigint PRIMARY KEY, name text"))
+        cursor.executemany("INSERT INTO kf_gen_names VALUES (%s, %s)", names)
+        analysed.append("kf_gen_names")
     if sql.pg:
         # Temporary tables have no statistics until analysed: the planner would guess.
-        cursor.execute("ANALYZE " + ", ".join(_TEMP_TABLES))
+        cursor.execute("ANALYZE " + ", ".join(analysed))
     cursor.execute("SELECT COUNT(*) FROM kf_gen_slots")
     return cursor.fetchone()[0]
 
 
 def _slot_copy(cursor) -> bytes:
-    """The slots' numbers and categories in COPY's format (PostgreSQL)."""
-    with cursor.cursor.copy("COPY (SELECT n, cat FROM kf_gen_slots ORDER BY n) TO STDOUT") as copy:
+    """The slots in COPY's format (PostgreSQL)."""
+    with cursor.cursor.copy(
+        "COPY (SELECT n, customer_id, product_id, cat FROM kf_gen_slots ORDER BY n) TO STDOUT"
+    ) as copy:
         return b"".join(bytes(block) for block in copy)
 
 
@@ -522,14 +535,27 @@ JOIN kf_gen_texts x ON x.k = (({text_type}) * {plan.categories} + s.cat) * {VARI
     return head, body
 
 
+TICKET_COLUMNS = (
+    "id, created_at, updated_at, version, number, customer_id, product_id, channel, type, priority, "
+    "status, subject, description, owner_id, team_id, opened_by_id, bounce_count, urge_count, "
+    "reopen_count, merged_into_id, resolved_at, closed_at, last_activity_at"
+)
+
+
 def _ticket_sql(sql: _Sql, plan: _Plan, start: int, stop: int) -> str:
     head, body = _ticket_parts(sql, plan, start, stop)
-    return (
-        f"{head} INSERT INTO {Ticket._meta.db_table} ("
-        "id, created_at, updated_at, version, number, customer_id, product_id, channel, type, priority, "
-        "status, subject, description, owner_id, team_id, opened_by_id, bounce_count, urge_count, "
-        f"reopen_count, merged_into_id, resolved_at, closed_at, last_activity_at) {body}"
-    )
+    return f"{head} INSERT INTO {Ticket._meta.db_table} ({TICKET_COLUMNS}) {body}"
+
+
+def _drawn_tickets_sql(sql: _Sql, plan: _Plan, start: int, stop: int) -> str:
+    """The tickets at positions start … stop - 1 into `kf_gen_tickets` (created by the first
+    batch), with their search words: what the connection of their own reads instead of the
+    uncommitted tickets (PostgreSQL; a temporary table writes no WAL)."""
+    _head, body = _ticket_parts(sql, plan, start, stop, search=True)
+    select = f"SELECT * FROM ({body}) b ({TICKET_COLUMNS}, words)"
+    if start == 0:
+        return f"CREATE TEMP TABLE kf_gen_tickets ON COMMIT DROP AS {select}"
+    return f"INSERT INTO kf_gen_tickets {select}"
 
 
 def _bounds(weights) -> list[int]:
@@ -567,8 +593,9 @@ def _comment_line(sql: _Sql, plan: _Plan, kind: int, alias: str) -> str:
     return f"{alias}.kind = {kind} AND {alias}.k = {sql.h(salt + 10, _position(plan))} % {len(LINES[kind])}"
 
 
-def _comments_sql(sql: _Sql, plan: _Plan) -> list[str]:
-    """Public replies (by the owner), internal notes, the customers' replies."""
+def _comments_sql(sql: _Sql, plan: _Plan, tickets: str = Ticket._meta.db_table) -> list[str]:
+    """Public replies (by the owner), internal notes, the customers' replies, of the tickets in
+    the table `tickets`."""
     table = Comment._meta.db_table
     created, end = sql.seconds("t.created_at"), f"COALESCE({sql.seconds('t.resolved_at')}, {plan.span})"
     statements = []
@@ -578,7 +605,7 @@ def _comments_sql(sql: _Sql, plan: _Plan) -> list[str]:
             f"INSERT INTO {table} "
             "(created_at, updated_at, ticket_id, author_id, by_customer, is_public, body) "
             f"SELECT {moment}, {moment}, t.id, {author}, {by_customer}, {public}, l.body "
-            f"FROM {Ticket._meta.db_table} t JOIN kf_gen_lines l ON {_comment_line(sql, plan, kind, 'l')} "
+            f"FROM {tickets} t JOIN kf_gen_lines l ON {_comment_line(sql, plan, kind, 'l')} "
             f"WHERE {_range(plan)} AND {_has_comment(sql, plan, kind)}"
         )
     return statements
@@ -591,6 +618,11 @@ def _search_sql(sql: _Sql, plan: _Plan, start: int, stop: int) -> str:
     appears twice: both databases read it as one). Made from the same draws as the tickets, not
     read from them: it needs only the small tables, so it can run on a connection of its own."""
     head, body = _ticket_parts(sql, plan, start, stop, search=True)
+    return f"{head} {_search_words(sql, plan, f'({body}) t')}"
+
+
+def _search_words(sql: _Sql, plan: _Plan, tickets: str) -> str:
+    """The search rows' SELECT over `tickets` (aliased t, with their `words`)."""
     words_expr = "t.words"
     joins = []
     for kind in (1, 0, 2):  # the note, the reply, the customer's reply: their order in time
@@ -599,7 +631,7 @@ def _search_sql(sql: _Sql, plan: _Plan, start: int, stop: int) -> str:
             f"AND {_has_comment(sql, plan, kind)}"
         )
         words_expr += f" || COALESCE(' ' || l{kind}.words, '')"
-    return f"{head} SELECT t.id, {words_expr} FROM ({body}) t " + " ".join(joins)
+    return f"SELECT t.id, {words_expr} FROM {tickets} " + " ".join(joins)
 
 
 _STEPS = "(SELECT 1 AS j UNION ALL SELECT 2 UNION ALL SELECT 3)"
@@ -625,21 +657,29 @@ def _status_steps(moved, pending) -> str:
     )
 
 
-def _transfers_sql(sql: _Sql, plan: _Plan) -> list[str]:
+def _transfers_sql(sql: _Sql, plan: _Plan, tickets: str = Ticket._meta.db_table) -> list[str]:
     """The bounces (a chain of agents ending with the owner) and the claims before them."""
-    table = Transfer._meta.db_table
+    columns = "(at, from_user_id, to_user_id, by_id, reason, is_bounce, ticket_id)"
+    return [
+        f"INSERT INTO {Transfer._meta.db_table} {columns} {select}"
+        for select in _transfer_selects(sql, plan, tickets)
+    ]
+
+
+def _transfer_selects(sql: _Sql, plan: _Plan, tickets: str = Ticket._meta.db_table) -> list[str]:
+    """The SELECTs of the bounces and of the claims of the tickets in the table `tickets`, in the
+    columns of a Transfer row."""
     pos = _position(plan)
     agents = plan.agents
     k = f"(1 + {sql.h(13, pos)} % {agents - 1})"
     created, end = sql.seconds("t.created_at"), f"COALESCE({sql.seconds('t.resolved_at')}, {plan.span})"
     span = f"({end} - {created})"
-    columns = "(at, from_user_id, to_user_id, by_id, reason, is_bounce, ticket_id)"
     bounce_at = sql.ts(f"{created} + ({span} * j.j) / (t.bounce_count + 2)")
     claim_at = sql.ts(f"{created} + {span} / (2 * (t.bounce_count + 2))")
     return [
-        f"INSERT INTO {table} {columns} "
-        f"SELECT {bounce_at}, af.user_id, at_.user_id, af.user_id, l.body, TRUE, t.id "
-        f"FROM {Ticket._meta.db_table} t "
+        f"SELECT {bounce_at} AS at, af.user_id AS from_user_id, at_.user_id AS to_user_id, "
+        f"af.user_id AS by_id, l.body AS reason, TRUE AS is_bounce, t.id AS ticket_id "
+        f"FROM {tickets} t "
         f"JOIN kf_gen_agents a ON a.user_id = t.owner_id "
         f"JOIN {_STEPS} j ON j.j <= t.bounce_count "
         f"JOIN kf_gen_agents af ON af.idx = (a.idx + (t.bounce_count - j.j + 1) * {k}) % {agents} "
@@ -647,19 +687,38 @@ def _transfers_sql(sql: _Sql, plan: _Plan) -> list[str]:
         f"JOIN kf_gen_lines l ON l.kind = 3 "
         f"AND l.k = ({sql.h(23, pos)} + j.j) % {len(words.TRANSFER_REASONS)} "
         f"WHERE {_range(plan)} AND t.bounce_count > 0",
-        f"INSERT INTO {table} {columns} "
         f"SELECT {claim_at}, {plan.intake_id}, a0.user_id, a0.user_id, "
         f"{_quote(words.CLAIM_REASON)}, FALSE, t.id "
-        f"FROM {Ticket._meta.db_table} t "
+        f"FROM {tickets} t "
         f"JOIN kf_gen_agents a ON a.user_id = t.owner_id "
         f"JOIN kf_gen_agents a0 ON a0.idx = (a.idx + t.bounce_count * {k}) % {agents} "
         f"WHERE {_range(plan)} AND t.opened_by_id IS NULL",
     ]
 
 
-def _events_sql(sql: _Sql, plan: _Plan, *, first_comment: int, first_transfer: int) -> list[str]:
+# The staff's names as a transfer's event shows them (as tickets.services writes them).
+_USER_NAMES = (
+    f"(SELECT id AS user_id, COALESCE(NULLIF(display_name, ''), username) AS name FROM {User._meta.db_table})"
+)
+
+
+def _transfers_from(first_transfer: int) -> str:
+    return f"(SELECT * FROM {Transfer._meta.db_table} WHERE id >= {first_transfer}) r"
+
+
+def _events_sql(
+    sql: _Sql,
+    plan: _Plan,
+    *,
+    first_comment: int,
+    transfers: str,
+    tickets: str = Ticket._meta.db_table,
+    names: str = _USER_NAMES,
+) -> list[str]:
+    """The timeline events of the tickets in the table `tickets`, of their `transfers` (a FROM
+    item aliased r holding this run's transfers only) and of the comments from `first_comment`,
+    with the staff's names from `names` (user_id, name)."""
     table = TicketEvent._meta.db_table
-    tickets = Ticket._meta.db_table
     columns = "(ticket_id, customer_id, product_id, occurred_at, kind, actor_id, is_public, data)"
     pos = _position(plan)
     created = sql.seconds("t.created_at")
@@ -719,14 +778,13 @@ def _events_sql(sql: _Sql, plan: _Plan, *, first_comment: int, first_transfer: i
             number,
             ("from", "r.from_user_id"),
             ("to", "r.to_user_id"),
-            ("from_name", "COALESCE(NULLIF(uf.display_name, ''), uf.username)"),
-            ("to_name", "COALESCE(NULLIF(ut.display_name, ''), ut.username)"),
+            ("from_name", "uf.name"),
+            ("to_name", "ut.name"),
             ("reason", "r.reason"),
         )
-        + f" FROM {Transfer._meta.db_table} r JOIN {tickets} t ON t.id = r.ticket_id "
-        f"JOIN {User._meta.db_table} uf ON uf.id = r.from_user_id "
-        f"JOIN {User._meta.db_table} ut ON ut.id = r.to_user_id "
-        f"WHERE r.id >= {first_transfer}",
+        + f" FROM {transfers} JOIN {tickets} t ON t.id = r.ticket_id "
+        f"JOIN {names} uf ON uf.user_id = r.from_user_id "
+        f"JOIN {names} ut ON ut.user_id = r.to_user_id",
         # Replies, notes and the customers' replies.
         f"INSERT INTO {table} {columns} "
         f"SELECT {base}, m.created_at, "
@@ -756,20 +814,22 @@ class _Abandoned(Exception):
     pass
 
 
-class _SearchRows(threading.Thread):
-    """Writes the search rows (and builds their GIN index) on a connection of its own while the
-    run's connection writes the tickets, comments, transfers and events: on two cores the two
-    halves take about as long as the longer one. Its transaction waits for the run's: it commits
-    right after the run's commit, or rolls back with it (core.generation's `defer`). The search
-    rows are derived data: should that last commit fail, `manage.py reindex_tickets` makes them."""
+class _Beside(threading.Thread):
+    """Writes the comments, transfers and timeline events (`_side_work`) on a connection of its own
+    while the run's connection writes the rest: on two cores the two halves take about as long
+    as the longer one. Its transaction waits for the run's: it commits right after the run's
+    commit (after `after`), or rolls back with it (core.generation's `defer`). Should that last
+    commit fail, the tickets stay without their comments and events (the rows were written,
+    only the commit was left; it has not been seen to fail)."""
 
-    def __init__(self, work: Callable[[], int]):
-        super().__init__(name="kefu-generate-search-rows", daemon=True)
+    def __init__(self, work: Callable[[], dict[str, int]], after: Callable[[], None] | None = None):
+        super().__init__(name="kefu-generate-beside", daemon=True)
         self.work = work
+        self.after = after  # run once the run has committed, before this connection commits
         self.written = threading.Event()
         self.decided = threading.Event()
         self.commit = False
-        self.rows = 0
+        self.rows: dict[str, int] = {}
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -780,6 +840,8 @@ class _SearchRows(threading.Thread):
                 self.decided.wait()
                 if not self.commit:
                     raise _Abandoned
+                if self.after is not None:
+                    self.after()
         except _Abandoned:
             pass
         except BaseException as error:  # reported to the run's thread
@@ -788,11 +850,13 @@ class _SearchRows(threading.Thread):
             self.written.set()
             connection.close()
 
-    def wait(self) -> int:
+    def wait(self) -> dict[str, int]:
         """The rows written, once they are (still uncommitted); raises if writing them failed."""
         self.written.wait()
         if self.error is not None:
-            raise GenerateError(f"The search rows could not be written: {self.error}") from self.error
+            raise GenerateError(
+                f"The comments, transfers and events could not be written: {self.error}"
+            ) from self.error
         return self.rows
 
     def finish(self, committed: bool) -> None:
@@ -801,9 +865,120 @@ class _SearchRows(threading.Thread):
         self.join()
         if committed and self.error is not None:
             raise GenerateError(
-                f"The tickets were written but not their search rows ({self.error}): "
-                "run `manage.py reindex_tickets`."
+                f"The tickets were written but not their comments, transfers and events ({self.error})."
             ) from self.error
+
+
+def _is_superuser(cursor) -> bool:
+    cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+    return cursor.fetchone()[0]
+
+
+def _names(agents, intake_id: int) -> list[tuple[int, str]]:
+    """(user id, name as a transfer's event shows it) of the generated agents and the intake."""
+    ids = [user_id for user_id, _team in agents] + [intake_id]
+    return [
+        (pk, display_name or username)
+        for pk, display_name, username in User.objects.filter(pk__in=ids).values_list(
+            "id", "display_name", "username"
+        )
+    ]
+
+
+def _timed_runner(cursor, say: Callable[[str], None]) -> Callable[[str, list[str]], None]:
+    def run(label: str, statements: list[str]) -> None:
+        times = []
+        for statement in statements:
+            started = time.perf_counter()
+            cursor.execute(statement)
+            times.append(time.perf_counter() - started)
+        each = f": {' + '.join(f'{seconds:.1f}' for seconds in times)}" if len(times) > 1 else ""
+        say(f"{label} ({sum(times):.1f} s{each})")
+
+    return run
+
+
+def _side_work(context: Context, sql: _Sql, plan: _Plan, prepared: dict) -> Callable[[], dict[str, int]]:
+    """What the connection of its own writes (PostgreSQL): the comments, the transfers and every
+    timeline event. It cannot see the run's uncommitted rows, so it draws the tickets again into
+    a temporary table (no WAL) and reads that; its foreign keys are not fired
+    (`session_replication_role = replica`, a superuser's setting: the rows point to what the run
+    writes, by construction) nor dropped (that would lock the tables they point to, which the
+    run holds); the run never touches these tables meanwhile (their indexes are dropped here),
+    and `_mark_unchecked` leaves their keys NOT VALID after the run's commit."""
+    say, n = context.say, plan.n
+    batches = list(bulk.batches(n, max(context.batch, 1_000_000)))
+
+    def side_say(message: str) -> None:
+        say(f"beside: {message}")
+
+    def work() -> dict[str, int]:
+        # On the thread's own connection (Django's connections are per thread).
+        with connection.cursor() as own:
+            own.execute(f"SET LOCAL work_mem = '{WORK_MEMORY}'")
+            own.execute("SET LOCAL session_replication_role = replica")
+            run = _timed_runner(own, side_say)
+            _prepare(own, sql, **prepared)
+            run(
+                "tickets drawn again",
+                [_drawn_tickets_sql(sql, plan, done, done + size) for done, size in batches],
+            )
+            own.execute("ANALYZE kf_gen_tickets")
+            first_comment, first_event = bulk.next_id(Comment), bulk.next_id(TicketEvent)
+            first_transfer = bulk.next_id(Transfer)
+            with bulk.bulk_mode(BESIDE, new_rows=n * 5, say=side_say, keys=False):
+                run("comments", _comments_sql(sql, plan, "kf_gen_tickets"))
+                run("transfers", _transfers_sql(sql, plan, "kf_gen_tickets"))
+                own.execute(f"ANALYZE {Comment._meta.db_table}, {Transfer._meta.db_table}")
+                run(
+                    "timeline events",
+                    _events_sql(
+                        sql,
+                        plan,
+                        first_comment=first_comment,
+                        transfers=_transfers_from(first_transfer),
+                        tickets="kf_gen_tickets",
+                        names="kf_gen_names",
+                    ),
+                )
+            rows = {
+                "comments": _count(own, Comment, first_id=first_comment),
+                "transfers": _count(own, Transfer, first_id=first_transfer),
+                "ticket events": _count(own, TicketEvent, first_id=first_event),
+            }
+            _drop_temp_tables(own)
+        return rows
+
+    return work
+
+
+def _search_of_written(sql: _Sql, plan: _Plan) -> str:
+    """The search rows' SELECT over the tickets just written (in this transaction), each with the
+    words of its text (every text's words were cut once, in kf_gen_texts)."""
+    texts = (
+        "(SELECT subject, description, MIN(words) AS words FROM kf_gen_texts GROUP BY subject, description)"
+    )
+    tickets = (
+        f"(SELECT t.id, t.owner_id, x.words FROM {Ticket._meta.db_table} t "
+        f"JOIN {texts} x ON x.subject = t.subject AND x.description = t.description WHERE {_range(plan)}) t"
+    )
+    return _search_words(sql, plan, tickets)
+
+
+def _mark_unchecked() -> None:
+    """The foreign keys of the tables written beside as the run's own are left (decision 0035): in
+    force, NOT VALID until `manage.py validate_keys`. Done once the run has committed: before,
+    it would wait for the tables they point to."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND convalidated AND conrelid::regclass::text = ANY(%s)",
+            [[model._meta.db_table for model in BESIDE]],
+        )
+        for table, name, definition in cursor.fetchall():
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition} NOT VALID")
 
 
 def _write(context: Context) -> Written:
@@ -841,59 +1016,55 @@ def _write(context: Context) -> Written:
         texts = _texts(random.Random(seed))
         plan.slots = _prepare(cursor, sql, agents=agents, days=days, texts=texts)
         batches = list(bulk.batches(n, max(context.batch, 1_000_000)))
-        search_rows: _SearchRows | None = None
-        if sql.pg and context.parallel and n >= PARALLEL_SEARCH_FROM:
-            slots = _slot_copy(cursor)
-
-            def write_search_rows() -> int:
-                # On the thread's own connection (Django's connections are per thread).
-                with connection.cursor() as own:
-                    own.execute(f"SET LOCAL work_mem = '{WORK_MEMORY}'")
-                    _prepare(own, sql, agents=agents, days=days, texts=texts, slots=slots)
-                    started = time.perf_counter()
-                    written = search.insert_from_select(
-                        [_search_sql(sql, plan, done, done + size) for done, size in batches], expected=n
-                    )
-                    say(f"search rows, on a connection of their own ({time.perf_counter() - started:.1f} s)")
-                    _drop_temp_tables(own)
-                return written
-
-            search_rows = _SearchRows(write_search_rows)
-            context.defer(search_rows.finish)
-            search_rows.start()
-        first_comment, first_transfer = bulk.next_id(Comment), bulk.next_id(Transfer)
-        first_event = bulk.next_id(TicketEvent)
-
-        def run(label: str, statements: list[str]) -> None:
-            times = []
-            for statement in statements:
-                started = time.perf_counter()
-                cursor.execute(statement)
-                times.append(time.perf_counter() - started)
-            each = f": {' + '.join(f'{seconds:.1f}' for seconds in times)}" if len(times) > 1 else ""
-            say(f"{label} ({sum(times):.1f} s{each})")
-
-        with bulk.bulk_mode(TABLES, new_rows=n * 5, say=say):
+        beside: _Beside | None = None
+        if sql.pg and context.parallel and n >= PARALLEL_FROM and _is_superuser(cursor):
+            prepared = {
+                "agents": agents,
+                "days": days,
+                "texts": texts,
+                "slots": _slot_copy(cursor),
+                "names": _names(agents, intake_id),
+            }
+            beside = _Beside(_side_work(context, sql, plan, prepared), _mark_unchecked)
+            context.defer(beside.finish)
+            beside.start()
+        events_beside = beside is not None
+        tables = (Ticket,) if events_beside else TABLES
+        if not events_beside:
+            first_comment, first_event = bulk.next_id(Comment), bulk.next_id(TicketEvent)
+            first_transfer = bulk.next_id(Transfer)
+        run = _timed_runner(cursor, say)
+        with bulk.bulk_mode(tables, new_rows=n * 5, say=say):
             for done, size in batches:
                 run(f"tickets {done + size:,}/{n:,}", [_ticket_sql(sql, plan, done, done + size)])
-            run("comments", _comments_sql(sql, plan))
-            run("transfers", _transfers_sql(sql, plan))
+            if not events_beside:
+                run("comments", _comments_sql(sql, plan))
+            if not events_beside:
+                run("transfers", _transfers_sql(sql, plan))
             if sql.pg:
                 # The planner's picture of the rows just written, for the joins that follow.
                 run(
                     "statistics of the new rows",
-                    [f"ANALYZE {', '.join(m._meta.db_table for m in TABLES[:3])}"],
+                    [f"ANALYZE {', '.join(m._meta.db_table for m in tables[:3])}"],
                 )
-            run(
-                "timeline events",
-                _events_sql(sql, plan, first_comment=first_comment, first_transfer=first_transfer),
-            )
-            if search_rows is None:
-                started = time.perf_counter()
+            if not events_beside:
+                run(
+                    "timeline events",
+                    _events_sql(
+                        sql,
+                        plan,
+                        first_comment=first_comment,
+                        transfers=_transfers_from(first_transfer),
+                    ),
+                )
+            started = time.perf_counter()
+            if events_beside:
+                search.insert_from_select(_search_of_written(sql, plan), expected=n)
+            else:
                 search.insert_from_select(
                     [_search_sql(sql, plan, done, done + size) for done, size in batches], expected=n
                 )
-                say(f"search rows ({time.perf_counter() - started:.1f} s)")
+            say(f"search rows ({time.perf_counter() - started:.1f} s)")
             counters_table = TicketNumberCounter._meta.db_table
             cursor.executemany(
                 f"INSERT INTO {counters_table} (day, last) VALUES (%s, %s) "
@@ -906,18 +1077,22 @@ def _write(context: Context) -> Written:
             )
             say("building indexes and checking keys" if sql.pg else "committing")
             bulk.reset_sequences((Ticket,))
-        if search_rows is not None:
-            started = time.perf_counter()
-            search_rows.wait()  # before the run commits: a failure there rolls everything back
-            say(f"search rows ready (waited {time.perf_counter() - started:.1f} s)")
-        rows = {
-            "tickets": n,
-            "comments": _count(cursor, Comment, first_id=first_comment),
-            "transfers": _count(cursor, Transfer, first_id=first_transfer),
-            "ticket events": _count(cursor, TicketEvent, first_id=first_event),
-        }
+        rows = {"tickets": n}
+        if not events_beside:
+            rows["comments"] = _count(cursor, Comment, first_id=first_comment)
+            rows["transfers"] = _count(cursor, Transfer, first_id=first_transfer)
+            rows["ticket events"] = _count(cursor, TicketEvent, first_id=first_event)
         _drop_temp_tables(cursor)
+    if beside is not None:
+        # After the later steps, before the run commits: a failure there rolls everything back.
+        context.before_commit(lambda: _wait_beside(beside, rows, say))
     return Written(rows=rows, main=n, tables=(*TABLES, TicketNumberCounter))
+
+
+def _wait_beside(beside: _Beside, rows: dict[str, int], say: Callable[[str], None]) -> None:
+    started = time.perf_counter()
+    rows.update(beside.wait())
+    say(f"rows beside ready (waited {time.perf_counter() - started:.1f} s)")
 
 
 TICKETS_STEP = GeneratorStep(
