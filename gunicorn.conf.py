@@ -8,10 +8,11 @@ import os
 pythonpath = "src"
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# Four threads per worker (gunicorn's gthread worker): while one request waits for PostgreSQL,
-# another uses the CPU; at 32 clients about half as many tickets again as one thread per worker
-# (decision 0036, docs/benchmarks.md). 1: the sync worker.
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# One thread per worker (gunicorn's sync worker): once a request costs a few milliseconds of
+# Python, threads that share a process's interpreter cost more than the waits on PostgreSQL they
+# fill (decision 0041, docs/benchmarks.md). More than 1: gunicorn's gthread worker. Scale with
+# WEB_CONCURRENCY; put a buffering proxy (nginx) in front, as gunicorn's sync worker wants.
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # A request that takes longer than this is stuck: the worker is replaced.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20

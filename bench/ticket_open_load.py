@@ -6,7 +6,7 @@ send their next request as soon as the last is answered keep 32 requests in the 
 tickets/s their mean latency is 32 / 300 = 107 ms, whatever the server does. So two runs, each
 bounded, against 127.0.0.1, everything on this machine:
 
-- gunicorn with the production configuration (gunicorn.conf.py: 2 workers of 4 threads, the app and
+- gunicorn with the production configuration (gunicorn.conf.py: 2 sync workers, the app and
   jieba's dictionary preloaded), DEBUG off, on the data set's database, bound to 127.0.0.1 on a
   free port; worker recycling (max_requests) off for the run, so that the CPU time of the same
   processes is read before and after;
