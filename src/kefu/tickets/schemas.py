@@ -259,7 +259,18 @@ def ticket_data(ticket: Ticket, promises: list[dict] | None = None) -> dict:
 
 
 _TIMES = ("created_at", "updated_at", "last_activity_at", "resolved_at", "closed_at")
-_PROMISE_TIMES = ("due_at", "breached_at", "met_at")
+
+
+def _promise_answer(promise: dict, zone) -> dict:
+    """A promise as extensions.promise_rows reads it, as PromiseOut writes it in an answer."""
+    breached, met = promise["breached_at"], promise["met_at"]
+    return {
+        "kind": promise["kind"],
+        "due_at": local_time_text(promise["due_at"], zone),
+        "paused": promise["paused"],
+        "breached_at": None if breached is None else local_time_text(breached, zone),
+        "met_at": None if met is None else local_time_text(met, zone),
+    }
 
 
 def ticket_answer(ticket: Ticket) -> dict:
@@ -272,10 +283,7 @@ def ticket_answer(ticket: Ticket) -> dict:
     for key in _TIMES:
         if data[key] is not None:
             data[key] = local_time_text(data[key], zone)
-    for promise in data["promises"]:
-        for key in _PROMISE_TIMES:
-            if promise[key] is not None:
-                promise[key] = local_time_text(promise[key], zone)
+    data["promises"] = [_promise_answer(promise, zone) for promise in data["promises"]]
     return data
 
 
@@ -324,16 +332,7 @@ def ticket_list_data(
             "urge_count": row.urge_count,
             "reopen_count": row.reopen_count,
             "merged_into": row.merged_into_id,
-            "promises": [
-                {
-                    "kind": promise["kind"],
-                    "due_at": local_time_text(promise["due_at"], zone),
-                    "paused": promise["paused"],
-                    "breached_at": when(promise["breached_at"]),
-                    "met_at": when(promise["met_at"]),
-                }
-                for promise in promises.get(row.id, ())
-            ],
+            "promises": [_promise_answer(promise, zone) for promise in promises.get(row.id, ())],
             "created_at": local_time_text(row.created_at, zone),
             "updated_at": local_time_text(row.updated_at, zone),
             "last_activity_at": when(row.last_activity_at),
