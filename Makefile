@@ -60,6 +60,7 @@ run: $(VENV)/.base.stamp
 
 test: $(VENV)/.dev.stamp
 	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-wrk.sh  # the load bench's own test (tests/tickets/test_open_load_bench.py) runs wrk
 	@command -v xgettext >/dev/null || bash scripts/apt-install.sh gettext  # the catalogue test extracts strings
 	$(PY) -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup) $(PYTEST_ARGS)
 
