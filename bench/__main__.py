@@ -28,7 +28,10 @@ from bench import (
     RESULTS_PATH,
     SIZES,
     SQLITE_TICKETS,
+    Figure,
     dataset_name,
+    machine_speed,
+    machine_speed_text,
     read_marker,
 )
 
@@ -141,6 +144,35 @@ def _count(value: str) -> int:
     return number
 
 
+def _speed_figures(size: str, speeds: list[dict]) -> list[dict]:
+    figures = []
+    for when, speed in zip(("before", "after"), speeds, strict=True):
+        figures.append(
+            Figure(
+                f"machine {when}: reference Python work (bench.machine_speed)",
+                round(speed["reference_ms"], 1),
+                "ms",
+                "(info)",
+                None,
+                size,
+                "machine",
+            )
+        )
+        if speed["steal_pct"] is not None:
+            figures.append(
+                Figure(
+                    f"machine {when}: CPU time taken by the host",
+                    round(speed["steal_pct"], 1),
+                    "%",
+                    "(info)",
+                    None,
+                    size,
+                    "machine",
+                )
+            )
+    return [figure.as_dict() for figure in figures]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=SIZES, default="large", help="data set size (default: large)")
@@ -164,9 +196,15 @@ def main(argv=None) -> int:
     databases = DATABASES if args.database == "both" else (args.database,)
     if args.tickets is not None and args.tickets > SQLITE_TICKETS and "sqlite" in databases:
         parser.error(f"SQLite's data sets hold at most {SQLITE_TICKETS:,} tickets: add --database postgres")
+    # Read before and after, beside the figures: a shared machine's speed changes by the hour.
+    speeds = [machine_speed()]
+    print(f"machine before: {machine_speed_text(speeds[0])}")
     figures = []
     for database in databases:
         figures += run_database(args.size, database, tickets=args.tickets, only=args.only)
+    speeds.append(machine_speed())
+    print(f"machine after: {machine_speed_text(speeds[1])}")
+    figures += _speed_figures(args.size, speeds)
     print()
     print_table(figures)
     save(figures, partial=bool(args.only))

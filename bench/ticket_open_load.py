@@ -66,7 +66,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import REPO_DIR, Figure
+from bench import REPO_DIR, Figure, machine_speed, machine_speed_text
 
 TARGET_RATE = 300.0
 TARGET_P95_MS = 50.0
@@ -584,6 +584,7 @@ def measure(
         load.start()
         # Warm up: each worker's first requests open its database connections and fill what
         # it keeps per process. Not counted.
+        say(f"  machine: {machine_speed_text(machine_speed())}")
         say(f"  gunicorn ({WORKERS} workers) on 127.0.0.1:{port}; warming up for {WARMUP} s …")
         load.wrk_run("warmup", WARMUP_USERS, WARMUP, None)
         _settle(Ticket)
@@ -729,7 +730,7 @@ def in_process(username: str, *, count: int, warmup: int = 30, profile: str | No
             if tails
             else "the day's counter taken apart (decision 0036): no tail; "
         )
-        + f"load average {load_before} → {load_average()}"
+        + f"load average {load_before} → {load_average()}; machine: {machine_speed_text(machine_speed())}"
     )
     return result
 

@@ -47,6 +47,8 @@ class AuditEvent(models.Model):
     """
 
     at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
+    # Neither key has an index of its own: audit_actor_idx and audit_target_idx start with them
+    # (decision 0042; every write of the system writes a row here).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
@@ -54,10 +56,15 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     action = models.CharField(_("action"), max_length=16, choices=AuditAction.choices)
     target_type = models.ForeignKey(
-        ContentType, verbose_name=_("record type"), on_delete=models.PROTECT, related_name="+"
+        ContentType,
+        verbose_name=_("record type"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     target_id = models.CharField(_("record id"), max_length=64)
     target_repr = models.CharField(_("record"), max_length=200)
@@ -114,8 +121,13 @@ class IdempotencyKey(models.Model):
     may be purged.
     """
 
+    # No index of its own: idempotency_key_unique_per_user starts with it (decision 0042).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     key = models.CharField(_("key"), max_length=255)
     fingerprint = models.CharField(_("request fingerprint"), max_length=64)

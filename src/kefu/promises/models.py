@@ -220,12 +220,23 @@ class TicketPromise(models.Model):
     paused (`paused_since` set) the clock stands still.
     """
 
+    # No single-column indexes (decision 0042): ticketpromise_one_per_kind starts with the ticket,
+    # and nothing reads promises by policy (a policy is made inactive, never deleted; the figures read
+    # the tallies).
     ticket = models.ForeignKey(
-        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="promises"
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        on_delete=models.CASCADE,
+        related_name="promises",
+        db_index=False,
     )
     kind = models.CharField(_("promise"), max_length=16, choices=PromiseKind.choices)
     policy = models.ForeignKey(
-        PromisePolicy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="promises"
+        PromisePolicy,
+        verbose_name=_("policy"),
+        on_delete=models.PROTECT,
+        related_name="promises",
+        db_index=False,
     )
     minutes = models.PositiveIntegerField(_("minutes"))
     started_at = models.DateTimeField(_("started at"))

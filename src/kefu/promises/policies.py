@@ -29,6 +29,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kefu.core.db.statements import executable
 from kefu.customers.catalogue import category_label
 from kefu.customers.models import Tier
 from kefu.promises import clock
@@ -161,6 +162,7 @@ def first_match(facts: TicketFacts, policies_in_order) -> PromisePolicy | None:
 # --- The rules kept per process (decision 0028) ------------------------------------------------------
 
 GENERATION_TABLE = "promises_generation"
+GENERATION_SQL = f"SELECT token FROM {GENERATION_TABLE} WHERE id = 1"
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,8 @@ def generation() -> str | None:
     if connection.vendor not in ("postgresql", "sqlite"):
         return None
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT token FROM {GENERATION_TABLE} WHERE id = 1")
+        # Read with every ticket opened: prepared on the server once per connection (0039).
+        cursor.execute(executable(GENERATION_SQL))
         row = cursor.fetchone()
     return row[0] if row else None
 

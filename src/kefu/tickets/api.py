@@ -254,8 +254,12 @@ def _as_opened(ticket: Ticket, *, tagged: bool) -> Ticket:
         prefetch_related_objects([ticket], "tags")
     else:
         # What prefetch_related("tags") stores for a ticket without tags, without its machinery
-        # (about a millisecond, a tenth of a create).
-        ticket._prefetched_objects_cache = {"tags": Tag.objects.none()}
+        # (about a millisecond, a tenth of a create): a queryset whose rows are already there.
+        # Reading an empty none() would still build its SQL before finding it can match nothing
+        # (150 µs a create).
+        none = Tag.objects.none()
+        none._result_cache, none._prefetch_done = [], True
+        ticket._prefetched_objects_cache = {"tags": none}
     return ticket
 
 

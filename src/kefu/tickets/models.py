@@ -94,7 +94,10 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 
 
 class Ticket(VersionedModel):
-    number = models.CharField(_("number"), max_length=16, unique=True, editable=False)
+    # Unique by ticket_number_unique below, not by unique=True: on PostgreSQL that would add a
+    # second index (varchar_pattern_ops, for LIKE) that no read uses, since the start of a number
+    # is found by a range of the unique one (tickets.search._starting; decision 0042).
+    number = models.CharField(_("number"), max_length=16, editable=False)
     # No index of its own: ticket_customer_idx starts with it (decision 0029).
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tickets", db_index=False
@@ -228,6 +231,7 @@ class Ticket(VersionedModel):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="ticket_number_unique"),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="ticket_status_valid"),
             models.CheckConstraint(condition=Q(type__in=TicketType.values), name="ticket_type_valid"),
             models.CheckConstraint(condition=Q(channel__in=Channel.values), name="ticket_channel_valid"),

@@ -297,8 +297,8 @@ def _could_begin_a_number(term: str) -> bool:
 def _starting(queryset: QuerySet, starts: list[str]) -> QuerySet:
     """The tickets of `queryset` whose number begins with each of `starts` (KF and digits): a
     range of the number column, which its unique index serves under any usual collation (numbers
-    hold only capitals and digits, ordered there as in C), and the LIKE that makes it exact
-    (PostgreSQL also serves that one from the column's `varchar_pattern_ops` index)."""
+    hold only capitals and digits, ordered there as in C), and the LIKE that makes it exact, read
+    off the rows of that range (there is no LIKE index: decision 0042)."""
     for start in starts:
         digits = start[2:]
         narrowed = queryset.filter(number__gte=start, number__startswith=start)
