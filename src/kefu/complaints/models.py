@@ -71,6 +71,7 @@ class Complaint(VersionedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.MINOR)
     fault_party = models.CharField(
@@ -283,9 +284,11 @@ class Problem(VersionedModel):
 
 class ProblemTicket(models.Model):
     problem = models.ForeignKey(
-        Problem, verbose_name=_("problem"), on_delete=models.PROTECT, related_name="links"
+        Problem, verbose_name=_("problem"), on_delete=models.PROTECT, related_name="links", db_index=False
     )
-    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     linked_at = models.DateTimeField(_("linked at"))
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("linked by"), on_delete=models.PROTECT, related_name="+"

@@ -157,7 +157,7 @@ class CustomerPhone(TimeStampedModel):
     # The audit trail keeps the number masked, with a keyed tag (core.audit.snapshot).
     personal_fields = {"number": redact_phone}
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones", db_index=False)
     number = models.CharField(_("number"), max_length=20)
     # The last four digits, kept for the hotline's most common lookup.
     last4 = models.CharField(_("last four digits"), max_length=4)
@@ -214,7 +214,7 @@ class Address(TimeStampedModel):
 class Consent(TimeStampedModel):
     """Whether a customer agreed to be contacted for one purpose, and how we learned it."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents", db_index=False)
     purpose = models.CharField(_("purpose"), max_length=16, choices=ConsentPurpose.choices)
     is_granted = models.BooleanField(_("granted"))
     source = models.CharField(_("source"), max_length=50, blank=True, help_text=_("How it was given"))
@@ -292,7 +292,7 @@ class ProductStatus(models.TextChoices):
 class OwnedProduct(VersionedModel):
     """One unit a customer owns: the record Haier's installer wrote the daughter's birthday into."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="products")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="products", db_index=False)
     model = models.ForeignKey(
         ProductModel, verbose_name=_("model"), on_delete=models.PROTECT, related_name="units"
     )
@@ -370,7 +370,9 @@ class LifeEvent(TimeStampedModel):
     """A dated moment in the customer's life, perhaps tied to a product ("bought the day the
     daughter was born"), that care visits remember."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="life_events")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="life_events", db_index=False
+    )
     product = models.ForeignKey(
         OwnedProduct,
         verbose_name=_("product"),
@@ -407,7 +409,7 @@ class CustomerEvent(models.Model):
     `data` holds what the timeline needs to say, and customers.timeline renders it.
     """
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events", db_index=False)
     occurred_at = models.DateTimeField(_("when"))
     # False for a fact known by its date only (a purchase date): `occurred_at` is then noon of
     # that day, for the order, and the timeline shows the date alone (customers.timeline.placed).

@@ -50,6 +50,7 @@ class Notification(models.Model):
         verbose_name=_("recipient"),
         on_delete=models.PROTECT,
         related_name="notifications",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=KIND_MAX)
     title = models.CharField(_("title"), max_length=TITLE_MAX)

@@ -58,7 +58,11 @@ class WorkingHours(models.Model):
     """One weekday's opening hours of a working-hours calendar (0 = Monday … 6 = Sunday)."""
 
     calendar = models.ForeignKey(
-        WorkCalendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="hours"
+        WorkCalendar,
+        verbose_name=_("calendar"),
+        on_delete=models.CASCADE,
+        related_name="hours",
+        db_index=False,
     )
     weekday = models.PositiveSmallIntegerField(
         _("weekday"),
@@ -185,7 +189,11 @@ class PolicyTarget(models.Model):
     """How many minutes (on the policy's calendar) one kind of promise may take."""
 
     policy = models.ForeignKey(
-        PromisePolicy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="targets"
+        PromisePolicy,
+        verbose_name=_("policy"),
+        on_delete=models.CASCADE,
+        related_name="targets",
+        db_index=False,
     )
     kind = models.CharField(_("promise"), max_length=16, choices=PromiseKind.choices)
     minutes = models.PositiveIntegerField(_("minutes"))
@@ -283,7 +291,11 @@ class Escalation(models.Model):
     """A breached promise reached one level of the chain; written once per level by the sweep."""
 
     promise = models.ForeignKey(
-        TicketPromise, verbose_name=_("promise"), on_delete=models.CASCADE, related_name="escalations"
+        TicketPromise,
+        verbose_name=_("promise"),
+        on_delete=models.CASCADE,
+        related_name="escalations",
+        db_index=False,
     )
     level = models.PositiveSmallIntegerField(_("level"), choices=EscalationLevel.choices)
     notified_user = models.ForeignKey(

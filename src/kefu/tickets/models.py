@@ -334,7 +334,7 @@ class Attachment(TimeStampedModel):
     API (local files by default, S3-compatible storage by setting)."""
 
     ticket = models.ForeignKey(
-        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="attachments"
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="attachments", db_index=False
     )
     comment = models.ForeignKey(
         Comment,
@@ -413,13 +413,18 @@ class Collaborator(TimeStampedModel):
     the owner stays answerable."""
 
     ticket = models.ForeignKey(
-        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="collaborators"
+        Ticket,
+        verbose_name=_("ticket"),
+        on_delete=models.PROTECT,
+        related_name="collaborators",
+        db_index=False,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
         on_delete=models.PROTECT,
         related_name="collaborations",
+        db_index=False,
     )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -451,8 +456,10 @@ class LinkKind(models.TextChoices):
 class TicketLink(TimeStampedModel):
     """`from_ticket` is a duplicate of, or related to, `to_ticket`."""
 
-    from_ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="links_out")
-    to_ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="links_in")
+    from_ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="links_out", db_index=False
+    )
+    to_ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="links_in", db_index=False)
     kind = models.CharField(_("kind"), max_length=16, choices=LinkKind.choices)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
