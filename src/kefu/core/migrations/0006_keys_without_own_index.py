@@ -6,6 +6,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from kefu.core.db.indexes import key_index_dropped
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -15,39 +17,48 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="auditevent",
-            name="actor",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="actor",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="auditevent",
-            name="target_type",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="contenttypes.contenttype",
-                verbose_name="record type",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="idempotencykey",
-            name="user",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="user",
-            ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="auditevent",
+                    name="actor",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="actor",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="auditevent",
+                    name="target_type",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                        verbose_name="record type",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="idempotencykey",
+                    name="user",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
+            ],
+            database_operations=[
+                key_index_dropped("core_auditevent", "actor_id"),
+                key_index_dropped("core_auditevent", "target_type_id"),
+                key_index_dropped("core_idempotencykey", "user_id"),
+            ],
         ),
     ]

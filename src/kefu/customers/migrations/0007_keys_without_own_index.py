@@ -5,6 +5,8 @@ every row, for no read."""
 import django.db.models.deletion
 from django.db import migrations, models
 
+from kefu.core.db.indexes import key_index_dropped
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -12,54 +14,65 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="consent",
-            name="customer",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="consents",
-                to="customers.customer",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="customerevent",
-            name="customer",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="events",
-                to="customers.customer",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="customerphone",
-            name="customer",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="phones",
-                to="customers.customer",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="lifeevent",
-            name="customer",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="life_events",
-                to="customers.customer",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="ownedproduct",
-            name="customer",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="products",
-                to="customers.customer",
-            ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="consent",
+                    name="customer",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="customers.customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="customerevent",
+                    name="customer",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="customers.customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="customerphone",
+                    name="customer",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="phones",
+                        to="customers.customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="lifeevent",
+                    name="customer",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="life_events",
+                        to="customers.customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="ownedproduct",
+                    name="customer",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="products",
+                        to="customers.customer",
+                    ),
+                ),
+            ],
+            database_operations=[
+                key_index_dropped("customers_consent", "customer_id"),
+                key_index_dropped("customers_customerevent", "customer_id"),
+                key_index_dropped("customers_customerphone", "customer_id"),
+                key_index_dropped("customers_lifeevent", "customer_id"),
+                key_index_dropped("customers_ownedproduct", "customer_id"),
+            ],
         ),
     ]

@@ -6,6 +6,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from kefu.core.db.indexes import key_index_dropped
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -14,15 +16,22 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="notification",
-            name="recipient",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="notifications",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="recipient",
-            ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="notification",
+                    name="recipient",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recipient",
+                    ),
+                ),
+            ],
+            database_operations=[
+                key_index_dropped("notifications_notification", "recipient_id"),
+            ],
         ),
     ]

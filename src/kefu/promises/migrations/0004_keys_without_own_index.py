@@ -5,6 +5,8 @@ every row, for no read."""
 import django.db.models.deletion
 from django.db import migrations, models
 
+from kefu.core.db.indexes import key_index_dropped
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -12,37 +14,46 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="escalation",
-            name="promise",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="escalations",
-                to="promises.ticketpromise",
-                verbose_name="promise",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="policytarget",
-            name="policy",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="targets",
-                to="promises.promisepolicy",
-                verbose_name="policy",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="workinghours",
-            name="calendar",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="hours",
-                to="promises.workcalendar",
-                verbose_name="calendar",
-            ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="escalation",
+                    name="promise",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="escalations",
+                        to="promises.ticketpromise",
+                        verbose_name="promise",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="policytarget",
+                    name="policy",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="targets",
+                        to="promises.promisepolicy",
+                        verbose_name="policy",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="workinghours",
+                    name="calendar",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="hours",
+                        to="promises.workcalendar",
+                        verbose_name="calendar",
+                    ),
+                ),
+            ],
+            database_operations=[
+                key_index_dropped("promises_escalation", "promise_id"),
+                key_index_dropped("promises_policytarget", "policy_id"),
+                key_index_dropped("promises_workinghours", "calendar_id"),
+            ],
         ),
     ]
