@@ -146,6 +146,11 @@ KEFU_DB_RETRY_SECONDS = float(os.environ.get("DB_RETRY_SECONDS", "5"))
 # committed at once, so openings never wait for each other's commits; a failed opening leaves its
 # number unused (decision 0036). 0: counted in the opening's transaction, without gaps.
 KEFU_NUMBERS_APART = os.environ.get("NUMBERS_APART", "1") != "0"
+# PostgreSQL: the statements every request of a kind repeats are prepared on the server once per
+# connection (PREPARE / EXECUTE, decision 0039), and the numbers' connection lets psycopg prepare
+# its own. 0 behind a pooler in transaction mode (PgBouncer), which hands each transaction another
+# server connection, where a statement prepared on the last one does not exist.
+KEFU_PREPARE_ON_SERVER = env_bool("DB_PREPARE_ON_SERVER", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- The cache -----------------------------------------------------------------------------

@@ -195,6 +195,25 @@ def test_on_postgresql_a_prepared_read_is_prepared_once_per_connection_and_execu
 
 
 @pytest.mark.postgresql
+def test_behind_a_pooler_in_transaction_mode_nothing_is_prepared_on_the_server(settings):
+    """DB_PREPARE_ON_SERVER=0: a pooler such as PgBouncer hands each transaction another server
+    connection, where a statement prepared on the last one does not exist; the statements then go
+    as they are, with the same answers."""
+    settings.KEFU_PREPARE_ON_SERVER = False
+    product = OwnedProductFactory()
+    before = _prepared_names()
+    with CaptureQueriesContext(connection) as queries:
+        assert PRODUCT.first(id=product.pk) == product
+        with transaction.atomic(), batched():
+            execute_later("UPDATE customers_customer SET name = name WHERE id = %s", [product.customer_id])
+    sent = [query["sql"] for query in queries.captured_queries]
+    assert any(sql.startswith("SELECT") and "customers_ownedproduct" in sql for sql in sent)
+    assert any(sql.startswith("UPDATE customers_customer") for sql in sent)
+    assert not any(sql.startswith("EXECUTE") for sql in sent)
+    assert _prepared_names() == before
+
+
+@pytest.mark.postgresql
 def test_a_prepared_statement_outlives_a_rollback():
     product = OwnedProductFactory()
     with pytest.raises(RuntimeError), transaction.atomic():  # noqa: PT012

@@ -45,10 +45,12 @@ def _own_connection():
     import psycopg
 
     params = connection.get_connection_params()
-    # The server binds the values and keeps the statement prepared from its first use.
+    # The server binds the values and keeps the statement prepared from its first use (not behind
+    # a pooler in transaction mode: DB_PREPARE_ON_SERVER=0).
     for key in ("cursor_factory", "prepare_threshold"):
         params.pop(key, None)
-    own = psycopg.connect(autocommit=True, prepare_threshold=0, **params)
+    prepare = 0 if getattr(settings, "KEFU_PREPARE_ON_SERVER", True) else None
+    own = psycopg.connect(autocommit=True, prepare_threshold=prepare, **params)
     with _opened_lock:
         _opened.append(own)
     own.execute("SET synchronous_commit = off", prepare=False)

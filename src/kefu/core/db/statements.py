@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import NOT_PROVIDED, QuerySet
 from django.db.models.query import get_related_populators
@@ -111,11 +112,12 @@ def _prepare(raw, statement: _ServerStatement) -> bool:
 
 def executable(sql: str) -> str:
     """What to send for `sql` (with Django's %s placeholders) on this connection: on PostgreSQL
-    `EXECUTE kefu_N(%s, …)`, the statement prepared on the connection the first time; else `sql`.
+    `EXECUTE kefu_N(%s, …)`, the statement prepared on the connection the first time; else, and
+    with DB_PREPARE_ON_SERVER=0 (a pooler in transaction mode), `sql`.
     Only for the few statements that every request of a kind repeats: each one prepared stays
     on every connection of the process until it closes."""
     db = connections[DEFAULT_DB_ALIAS]
-    if db.vendor != "postgresql":
+    if db.vendor != "postgresql" or not settings.KEFU_PREPARE_ON_SERVER:
         return sql
     statement = _server_statements.get(sql)
     if statement is None:
