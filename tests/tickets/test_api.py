@@ -1,11 +1,13 @@
 """Tickets through /api/v1/: each endpoint's answer, each refusal (its shape, its field, nothing
 written) and what a list costs."""
 
+import datetime
 import json
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from kefu.accounts.models import Team
 from kefu.accounts.services import issue_token
@@ -116,7 +118,7 @@ def test_a_create_without_a_product_or_a_team_answers_as_reading_it_back(agent_c
 
 def test_a_create_through_a_token_with_a_key_costs_a_fixed_set_of_statements(client, agent):
     """What one POST /tickets costs the database (decision 0024, docs/benchmarks.md): the token
-    with its user and permissions (one statement), the key's lookup, the product with its model
+    with its user, permissions and the key's stored answer (one statement), the product with its model
     and its customer (one statement), the day's counter, the ticket, its audit row, its timeline
     event, its search row and the stored answer, with the savepoints of the two transactions. The
     new ticket is never read back."""
@@ -132,18 +134,19 @@ def test_a_create_through_a_token_with_a_key_costs_a_fixed_set_of_statements(cli
     # core.db.statements.batched) each counted.
     statements = [part for query in queries for part in query["sql"].split(";\n")]
     search_writes = 1 if connection.vendor == "postgresql" else 2
-    # 8 reads and writes (token, key, the product with its customer, the day's counter, ticket,
-    # audit row, event, stored answer) + the search row + 2 savepoint statements (this test's own transaction
-    # makes create_once's block a savepoint; open_ticket writes in its caller's transaction without
-    # one). It was 20 when the answer read the ticket back and the permissions were read apart
-    # from the token. In production on PostgreSQL the counter is on a connection of its own
+    # 7 reads and writes (token with the key's stored answer, the product with its customer, the
+    # day's counter, ticket, audit row, event, stored answer) + the search row + 2 savepoint
+    # statements (this test's own transaction makes create_once's block a savepoint; open_ticket
+    # writes in its caller's transaction without one). It was 20 when the answer read the ticket
+    # back and the permissions were read apart from the token, 8 before the key's stored answer
+    # came with the token. In production on PostgreSQL the counter is on a connection of its own
     # (decision 0036; tests/races/test_ticket_numbers_apart.py): one fewer here.
     # The promises app's part (its hook in open_ticket): the rules' generation token and the new
     # promises — 2 statements. The policies, targets and calendars are the process's copy while
     # the token stands, the ticket's due_at is in its INSERT and the answer's promises are those
     # just written (decision 0028; it was 7 with decision 0027 alone).
     promise_statements = 2
-    assert len(statements) == 8 + search_writes + 2 + promise_statements, statements
+    assert len(statements) == 7 + search_writes + 2 + promise_statements, statements
     reads_of_tickets = [sql for sql in statements if sql.startswith("SELECT") and '"tickets_ticket"' in sql]
     assert reads_of_tickets == []
     assert Ticket.objects.count() == 2
@@ -159,6 +162,43 @@ def test_one_idempotency_key_opens_one_ticket(agent_client):
     assert second["Idempotent-Replayed"] == "true"
     assert Ticket.objects.count() == 1
     assert IdempotencyKey.objects.count() == 1
+
+
+def test_through_a_token_a_retry_is_answered_from_the_row_read_with_the_token(client, agent):
+    """The key's stored answer comes with the token (accounts.auth, core.api.idempotency): a retry
+    costs that one statement; a different body is still refused, an expired key opens anew, and
+    another user's same key is theirs."""
+    product = OwnedProductFactory()
+    token = f"Bearer {issue_token(user=agent)[1]}"
+    body = {"customer": product.customer_id, "product": product.pk, "subject": "空调不制冷", "type": "repair"}
+    key = {"Idempotency-Key": "token-key-1", "Authorization": token}
+    first = send(client, "post", "/tickets", body, **key)
+    assert first.status_code == 201, first.content
+    with CaptureQueriesContext(connection) as queries:
+        again = send(client, "post", "/tickets", body, **key)
+    assert again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert len(queries) == 1, [query["sql"] for query in queries]
+    reused = send(client, "post", "/tickets", {**body, "subject": "冰箱不制冷"}, **key)
+    assert reused.status_code == 422
+    assert reused.json()["code"] == "idempotency_key_reused"
+    assert Ticket.objects.count() == 1
+
+    IdempotencyKey.objects.update(created_at=timezone.now() - datetime.timedelta(hours=25))
+    fresh = send(client, "post", "/tickets", body, **key)
+    assert fresh.status_code == 201
+    assert not fresh.has_header("Idempotent-Replayed")
+    assert fresh.json()["id"] != first.json()["id"]
+
+    other = {
+        "Idempotency-Key": "token-key-1",
+        "Authorization": f"Bearer {issue_token(user=make_user('agent', username='agent-2'))[1]}",
+    }
+    theirs = send(client, "post", "/tickets", body, **other)
+    assert theirs.status_code == 201
+    assert not theirs.has_header("Idempotent-Replayed")
+    assert Ticket.objects.count() == 3
 
 
 @pytest.mark.parametrize(

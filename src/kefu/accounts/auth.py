@@ -24,6 +24,7 @@ from ninja.security import HttpBearer
 from kefu.accounts.backends import remember_permissions
 from kefu.accounts.grants import granted_permissions
 from kefu.accounts.models import ApiToken, hash_token
+from kefu.core.api import idempotency
 from kefu.core.api.errors import NotAuthenticated
 from kefu.core.db.statements import Prepared
 
@@ -76,17 +77,25 @@ GENERATION_TABLE = "accounts_permissions_generation"
 # The users whose permissions a process keeps, at most (then it starts again from none).
 KEPT_USERS = 10_000
 
-# Compiled once per process (core.db.statements): building this queryset cost more than its read.
-# The permissions' generation token (migration accounts 0004: triggers change it with every
-# write to what permissions are made of) comes with the token instead of the permissions
-# themselves, whose subquery cost PostgreSQL more to plan and run than the rest of the request's
-# reads together (decision 0038).
-_TOKEN = Prepared(
-    lambda slot: (
+
+def _token(slot):
+    # Compiled once per process (core.db.statements): building this queryset cost more than its
+    # read. The permissions' generation token (migration accounts 0004: triggers change it with
+    # every write to what permissions are made of) comes with the token instead of the
+    # permissions themselves, whose subquery cost PostgreSQL more to plan and run than the rest of
+    # the request's reads together (decision 0038).
+    return (
         ApiToken.objects.select_related("user__team")
         .annotate(generation=RawSQL(f"SELECT token FROM {GENERATION_TABLE} WHERE id = 1", ()))
         .filter(digest=slot.text("digest"))
     )
+
+
+_TOKEN = Prepared(_token)
+# A create that sends an Idempotency-Key: the same statement also reads the key's stored answer
+# for the token's user (core.api.idempotency), which create_once would read next.
+_TOKEN_AND_STORED = Prepared(
+    lambda slot: _token(slot).annotate(**idempotency.stored_columns(OuterRef("user_id"), slot.text("key")))
 )
 _HELD = Prepared(
     lambda slot: ApiToken.objects.annotate(held=_held_permissions()).filter(pk=slot.number("token"))
@@ -115,21 +124,28 @@ def forget_permissions() -> None:
     _kept.clear()
 
 
+def _usable_token(raw: str, *, key: str | None = None) -> ApiToken | None:
+    """The token, if it is usable and its user active; with `key`, its row also holds that key's
+    stored answer for the user (core.api.idempotency.stored_columns)."""
+    digest = hash_token(raw)
+    token = _TOKEN.first(digest=digest) if key is None else _TOKEN_AND_STORED.first(digest=digest, key=key)
+    if token is None or not token.is_usable or not token.user.is_active:
+        return None
+    remember_permissions(token.user, _permissions(token))
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
 def user_for_token(raw: str):
     """The active user the token belongs to, or None for an unknown, revoked or expired token.
 
     One statement: the user comes with their team and the permissions' generation token, so that
     the request's permission checks (has_perm) and a ticket's team read nothing more while the
     process keeps the user's permissions under that token (a second statement when not)."""
-    token = _TOKEN.first(digest=hash_token(raw))
-    if token is None or not token.is_usable or not token.user.is_active:
-        return None
-    user = token.user
-    remember_permissions(user, _permissions(token))
-    now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return user
+    token = _usable_token(raw)
+    return token.user if token is not None else None
 
 
 class TokenAuth(HttpBearer):
@@ -146,8 +162,12 @@ class TokenAuth(HttpBearer):
         return self.authenticate(request, raw.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token)
-        if user is None:
+        # A create with an Idempotency-Key: its stored answer is read with the token.
+        key = idempotency.request_key(request)
+        found = _usable_token(token, key=key)
+        if found is None:
             raise NotAuthenticated(_("The token is not valid: unknown, revoked or expired."))
-        request.user = user
-        return user
+        if key is not None:
+            idempotency.keep_stored(request, key, found.user_id, found)
+        request.user = found.user
+        return found.user
