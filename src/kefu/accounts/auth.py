@@ -168,6 +168,6 @@ class TokenAuth(HttpBearer):
         if found is None:
             raise NotAuthenticated(_("The token is not valid: unknown, revoked or expired."))
         if key is not None:
-            idempotency.keep_stored(request, key, found.user_id, found)
+            idempotency.keep_stored(request, key, found)
         request.user = found.user
         return found.user

@@ -134,8 +134,10 @@ def stored_columns(user, key) -> dict[str, Subquery]:
     return {f"stored_{name}": Subquery(row.values(name)[:1]) for name in _STORED_FIELDS}
 
 
-def keep_stored(request: HttpRequest, key: str, user_id: int, annotated) -> None:
-    """Leave on the request the stored answer read by stored_columns on `annotated`."""
+def keep_stored(request: HttpRequest, key: str, annotated) -> None:
+    """Leave on the request the stored answer read by stored_columns on `annotated`, a row with
+    the user's id (`user_id`)."""
+    user_id = annotated.user_id
     row = None
     if annotated.stored_id is not None:
         row = IdempotencyKey(
