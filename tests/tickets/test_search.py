@@ -281,6 +281,35 @@ def test_insert_from_select_indexes_tickets_written_in_sql(tickets):
     assert found("热水器") == set()
 
 
+@pytest.mark.postgresql
+def test_bulk_writes_leave_no_range_of_ids_unsummarized(tickets):
+    """The windows of the search fence their reads with the ids' BRIN index: a block range
+    nobody summarized is read by every window. A bulk write summarizes the ranges it filled."""
+    first = max(t.pk for t in tickets.values()) + 1
+    rows = [(first + offset, "空调 不制冷 " + "室外机 " * 40) for offset in range(3_000)]
+
+    def unsummarized() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT brin_summarize_new_values(%s::regclass)", [search.BRIN_INDEX])
+            return cursor.fetchone()[0]
+
+    unsummarized()  # the rows the fixture wrote, one at a time as the services do
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_relation_size('{search.TABLE}') / current_setting('block_size')::int")
+        pages_before = cursor.fetchone()[0]
+    search.bulk_index(rows, new=True, expected=len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_relation_size('{search.TABLE}') / current_setting('block_size')::int")
+        assert cursor.fetchone()[0] - pages_before > 32  # the writes filled a range or more
+    assert unsummarized() == 0
+    search.insert_from_select(
+        f"SELECT {first + len(rows)} + g, %s FROM generate_series(0, 2999) AS g",
+        [rows[0][1]],
+        expected=3_000,
+    )
+    assert unsummarized() == 0
+
+
 # --- The page of every ticket with a search: newest first, from the search table -----------------
 
 

@@ -41,6 +41,7 @@ from kefu.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor
 
 TABLE = "tickets_ticket_search"
 GIN_INDEX = "ticket_search_document_idx"
+BRIN_INDEX = "ticket_search_id_brin"  # migration 0106
 CREATE_GIN_INDEX = f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON {TABLE} USING gin (document)"
 
 # Longer queries are cut short: nobody types more, and every word costs an index lookup.
@@ -554,12 +555,21 @@ def _copy_line(ticket_id: int, words: str) -> str:
 def _bulk_writes(cursor, expected: int):
     """On PostgreSQL, when `expected` new rows are many next to the table, drop the GIN index and
     build it once at the end, sorted (DDL is transactional: a failure leaves it as it was), then
-    refresh the planner's statistics of the words. Use inside a transaction."""
-    rebuild = connection.vendor == "postgresql" and expected > 0 and expected * 4 >= _estimated_rows()
+    refresh the planner's statistics of the words. Either way, summarize the block ranges of
+    the ids that the writes filled. Use inside a transaction."""
+    postgresql = connection.vendor == "postgresql"
+    rebuild = postgresql and expected > 0 and expected * 4 >= _estimated_rows()
     if rebuild:
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
     yield
+    if postgresql:
+        # A range of the ids' BRIN index that nobody summarized is read by every window of the
+        # search (all of the table after the generator: the windows fenced nothing). Its
+        # `autosummarize` asks autovacuum for each range as it fills, after the commit, and
+        # keeps only a few hundred such requests: a bulk write fills thousands. This reads the
+        # new pages once, the rows of this transaction among them.
+        cursor.execute("SELECT brin_summarize_new_values(%s::regclass)", [BRIN_INDEX])
     if rebuild:
         cursor.execute(CREATE_GIN_INDEX)
         # The planner needs the words' frequencies to choose between the index and a scan.
