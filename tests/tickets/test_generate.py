@@ -477,7 +477,9 @@ def parallel_search(monkeypatch):
 
 def search_rows() -> dict[int, str]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ticket_id, words FROM {search.TABLE}")
+        cursor.execute(
+            f"SELECT ticket_id, array_to_string(tsvector_to_array(document), ' ') FROM {search.TABLE}"
+        )
         return dict(cursor.fetchall())
 
 

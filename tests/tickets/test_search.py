@@ -215,9 +215,14 @@ def test_index_ticket_reads_and_writes_in_three_statements(tickets):
 
 
 def stored_line(ticket_id):
-    column = "ticket_id" if connection.vendor == "postgresql" else "rowid"
+    """The words stored for a ticket, as a line (on PostgreSQL the tsvector's words, sorted)."""
+    if connection.vendor == "postgresql":
+        words = "array_to_string(tsvector_to_array(document), ' ')"
+        sql = f"SELECT {words} FROM {search.TABLE} WHERE ticket_id = %s"
+    else:
+        sql = f"SELECT words FROM {search.TABLE} WHERE rowid = %s"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT words FROM {search.TABLE} WHERE {column} = %s", [ticket_id])
+        cursor.execute(sql, [ticket_id])
         return cursor.fetchone()[0]
 
 
@@ -286,7 +291,8 @@ def test_bulk_writes_leave_no_range_of_ids_unsummarized(tickets):
     """The windows of the search fence their reads with the ids' BRIN index: a block range
     nobody summarized is read by every window. A bulk write summarizes the ranges it filled."""
     first = max(t.pk for t in tickets.values()) + 1
-    rows = [(first + offset, "空调 不制冷 " + "室外机 " * 40) for offset in range(3_000)]
+    line = "空调 不制冷 " + " ".join(f"室外机{number}" for number in range(40))
+    rows = [(first + offset, line) for offset in range(3_000)]
 
     def unsummarized() -> int:
         with connection.cursor() as cursor:
@@ -308,6 +314,34 @@ def test_bulk_writes_leave_no_range_of_ids_unsummarized(tickets):
         expected=3_000,
     )
     assert unsummarized() == 0
+
+
+@pytest.mark.postgresql
+def test_the_table_keeps_the_tsvector_alone_and_leaves_an_unchanged_row_as_it_is(tickets):
+    """Migration 0111: on PostgreSQL the row is (ticket id, tsvector), the line it was made from
+    not kept beside it; indexing a ticket whose words did not change writes nothing."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+            "AND NOT attisdropped ORDER BY attnum",
+            [search.TABLE],
+        )
+        assert [name for (name,) in cursor.fetchall()] == ["ticket_id", "document"]
+
+    aircon = tickets["aircon"]
+
+    def version() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT xmin::text FROM {search.TABLE} WHERE ticket_id = %s", [aircon.pk])
+            return cursor.fetchone()[0]
+
+    before = version()
+    search.index_ticket(aircon.pk)
+    search.bulk_index([(aircon.pk, search.document(aircon.subject, aircon.description))])
+    assert version() == before
+    search.bulk_index([(aircon.pk, "空调 压缩机")])
+    assert version() != before
+    assert set(stored_line(aircon.pk).split()) == {"空调", "压缩机"}
 
 
 # --- The page of every ticket with a search: newest first, from the search table -----------------

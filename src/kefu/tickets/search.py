@@ -8,8 +8,10 @@ inside it, 洗衣机 → 洗衣 洗衣机) into a line of distinct lower-case wo
 in one row per ticket of the table `tickets_ticket_search` (migration 0100_search):
 
 - SQLite: an FTS5 table (unicode61 tokenizer, rowid = ticket id) over that line;
-- PostgreSQL: a table (ticket_id, words) with a generated tsvector `document` made of the words
-  exactly as they are (array_to_tsvector: no parser, no stemming) and a GIN index on it.
+- PostgreSQL: a table (ticket_id, document) whose tsvector is made of the words exactly as they
+  are (array_to_tsvector: no parser, no stemming; `_document_of`), with a GIN index on it. The
+  line itself is not kept (migration 0111): the tsvector holds the same words, and the table is
+  a third smaller without it.
 
 The table is written only here: `index_ticket` after every change of a ticket's text (the
 services call it inside their transaction), `bulk_index` for generated tickets, `reindex` for
@@ -43,6 +45,19 @@ TABLE = "tickets_ticket_search"
 GIN_INDEX = "ticket_search_document_idx"
 BRIN_INDEX = "ticket_search_id_brin"  # migration 0106
 CREATE_GIN_INDEX = f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON {TABLE} USING gin (document)"
+
+
+def _document_of(line: str) -> str:
+    """PostgreSQL's tsvector of an index line (an SQL expression or a placeholder): its words as
+    they are, the empty ones (double spaces, a blank line) left out."""
+    return f"array_to_tsvector(array_remove(string_to_array({line}, ' '), ''))"
+
+
+# One ticket's row written or replaced, and left untouched when its words did not change.
+_UPSERT = (
+    f"INSERT INTO {TABLE} (ticket_id, document) VALUES (%s, {_document_of('%s')}) ON CONFLICT (ticket_id) "
+    f"DO UPDATE SET document = EXCLUDED.document WHERE {TABLE}.document IS DISTINCT FROM EXCLUDED.document"
+)
 
 # Longer queries are cut short: nobody types more, and every word costs an index lookup.
 MAX_QUERY_CHARS = 100
@@ -491,11 +506,7 @@ def _upsert(rows: list[tuple[int, str]]) -> None:
     """Write the rows, replacing the tickets' earlier ones (unchanged rows untouched on PG)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.executemany(
-                f"INSERT INTO {TABLE} (ticket_id, words) VALUES (%s, %s) ON CONFLICT (ticket_id) "
-                f"DO UPDATE SET words = EXCLUDED.words WHERE {TABLE}.words IS DISTINCT FROM EXCLUDED.words",
-                rows,
-            )
+            cursor.executemany(_UPSERT, rows)
         else:
             cursor.executemany(f"DELETE FROM {TABLE} WHERE rowid = %s", [(row[0],) for row in rows])
             cursor.executemany(f"INSERT INTO {TABLE} (rowid, words) VALUES (%s, %s)", rows)
@@ -519,11 +530,7 @@ def index_new_ticket(ticket) -> None:
         # _upsert's statement for one row with one execute (executemany's pipeline costs more
         # CPU for one row than the statement itself); with the opening's other writes that
         # nobody reads back when they are batched (core.db.statements.batched).
-        execute_later(
-            f"INSERT INTO {TABLE} (ticket_id, words) VALUES (%s, %s) ON CONFLICT (ticket_id) "
-            f"DO UPDATE SET words = EXCLUDED.words WHERE {TABLE}.words IS DISTINCT FROM EXCLUDED.words",
-            row,
-        )
+        execute_later(_UPSERT, row)
     else:
         _upsert([row])
 
@@ -583,12 +590,18 @@ def insert_from_select(select_sql: str | Sequence[str], params=(), *, expected: 
     (lines may be joined with `||` and spaces: empty words are ignored). Several SELECTs (each
     a batch, without parameters) are inserted in turn, with the GIN index built once after the
     last. No row may exist yet for these tickets. Returns the number of rows inserted."""
-    column = "ticket_id" if connection.vendor == "postgresql" else "rowid"
     statements = [select_sql] if isinstance(select_sql, str) else list(select_sql)
     written = 0
     with transaction.atomic(), connection.cursor() as cursor, _bulk_writes(cursor, expected):
         for statement in statements:
-            cursor.execute(f"INSERT INTO {TABLE} ({column}, words) {statement}", params or None)
+            if connection.vendor == "postgresql":
+                insert = (
+                    f"INSERT INTO {TABLE} (ticket_id, document) "
+                    f"SELECT s.ticket_id, {_document_of('s.line')} FROM ({statement}) AS s (ticket_id, line)"
+                )
+            else:
+                insert = f"INSERT INTO {TABLE} (rowid, words) {statement}"
+            cursor.execute(insert, params or None)
             written += cursor.rowcount
     return written
 
@@ -598,9 +611,9 @@ def bulk_index(
 ) -> int:
     """Store many tickets' index lines, `rows` of (ticket id, `document(...)`), set-wise.
 
-    `new=True` says no row exists yet for these tickets (the generator's fresh tickets): on
-    PostgreSQL they are COPYed straight in; otherwise they go through a staging table and
-    replace the earlier rows in one statement per batch. When `expected` rows are many next to
+    On PostgreSQL the lines are COPYed into a staging table and made tsvectors in one statement
+    per batch, which replaces the tickets' earlier rows; `new=True` says there are none (a new
+    database, a restore), so nothing is compared. When `expected` rows are many next to
     the table, the GIN index is dropped and built once at the end, sorted (PostgreSQL's DDL is
     transactional: a failure leaves the index as it was). On SQLite, batches of executemany.
     Returns the number of rows written. Runs in one transaction (the caller's, if any).
@@ -612,30 +625,28 @@ def bulk_index(
                 _upsert(chunk)
                 written += len(chunk)
             return written
+        insert = (
+            f"INSERT INTO {TABLE} (ticket_id, document) "
+            f"SELECT ticket_id, {_document_of('words')} FROM ticket_search_stage"
+        )
+        if not new:
+            insert += (
+                " ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document "
+                f"WHERE {TABLE}.document IS DISTINCT FROM EXCLUDED.document"
+            )
         with connection.cursor() as cursor, _bulk_writes(cursor, expected):
-            if new:
-                # One COPY per batch: `rows` may read the database (reindex does), which it cannot
-                # do on this connection while a COPY is open.
-                for chunk in _batched(rows, batch):
-                    with cursor.cursor.copy(f"COPY {TABLE} (ticket_id, words) FROM STDIN") as copy:
-                        copy.write("".join(_copy_line(*row) for row in chunk))
-                    written += len(chunk)
-            else:
-                cursor.execute(
-                    "CREATE TEMPORARY TABLE IF NOT EXISTS ticket_search_stage "
-                    "(ticket_id bigint, words text) ON COMMIT DROP"
-                )
-                for chunk in _batched(rows, batch):
-                    cursor.execute("TRUNCATE ticket_search_stage")
-                    with cursor.cursor.copy("COPY ticket_search_stage (ticket_id, words) FROM STDIN") as copy:
-                        copy.write("".join(_copy_line(*row) for row in chunk))
-                    cursor.execute(
-                        f"INSERT INTO {TABLE} (ticket_id, words) "
-                        "SELECT ticket_id, words FROM ticket_search_stage "
-                        f"ON CONFLICT (ticket_id) DO UPDATE SET words = EXCLUDED.words "
-                        f"WHERE {TABLE}.words IS DISTINCT FROM EXCLUDED.words"
-                    )
-                    written += len(chunk)
+            cursor.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS ticket_search_stage "
+                "(ticket_id bigint, words text) ON COMMIT DROP"
+            )
+            # One COPY per batch: `rows` may read the database (reindex does), which it cannot
+            # do on this connection while a COPY is open.
+            for chunk in _batched(rows, batch):
+                cursor.execute("TRUNCATE ticket_search_stage")
+                with cursor.cursor.copy("COPY ticket_search_stage (ticket_id, words) FROM STDIN") as copy:
+                    copy.write("".join(_copy_line(*row) for row in chunk))
+                cursor.execute(insert)
+                written += len(chunk)
     return written
 
 
