@@ -53,11 +53,13 @@ def _document_of(line: str) -> str:
     return f"array_to_tsvector(array_remove(string_to_array({line}, ' '), ''))"
 
 
-# One ticket's row written or replaced, and left untouched when its words did not change.
-_UPSERT = (
-    f"INSERT INTO {TABLE} (ticket_id, document) VALUES (%s, {_document_of('%s')}) ON CONFLICT (ticket_id) "
-    f"DO UPDATE SET document = EXCLUDED.document WHERE {TABLE}.document IS DISTINCT FROM EXCLUDED.document"
+# A ticket's earlier row replaced, and left untouched when its words did not change.
+_REPLACE_CHANGED = (
+    " ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document "
+    f"WHERE {TABLE}.document IS DISTINCT FROM EXCLUDED.document"
 )
+# One ticket's row written or replaced.
+_UPSERT = f"INSERT INTO {TABLE} (ticket_id, document) VALUES (%s, {_document_of('%s')}){_REPLACE_CHANGED}"
 
 # Longer queries are cut short: nobody types more, and every word costs an index lookup.
 MAX_QUERY_CHARS = 100
@@ -591,17 +593,17 @@ def insert_from_select(select_sql: str | Sequence[str], params=(), *, expected: 
     a batch, without parameters) are inserted in turn, with the GIN index built once after the
     last. No row may exist yet for these tickets. Returns the number of rows inserted."""
     statements = [select_sql] if isinstance(select_sql, str) else list(select_sql)
+    if connection.vendor == "postgresql":
+        insert = (
+            f"INSERT INTO {TABLE} (ticket_id, document) "
+            f"SELECT s.ticket_id, {_document_of('s.line')} FROM ({{}}) AS s (ticket_id, line)"
+        )
+    else:
+        insert = f"INSERT INTO {TABLE} (rowid, words) {{}}"
     written = 0
     with transaction.atomic(), connection.cursor() as cursor, _bulk_writes(cursor, expected):
         for statement in statements:
-            if connection.vendor == "postgresql":
-                insert = (
-                    f"INSERT INTO {TABLE} (ticket_id, document) "
-                    f"SELECT s.ticket_id, {_document_of('s.line')} FROM ({statement}) AS s (ticket_id, line)"
-                )
-            else:
-                insert = f"INSERT INTO {TABLE} (rowid, words) {statement}"
-            cursor.execute(insert, params or None)
+            cursor.execute(insert.format(statement), params or None)
             written += cursor.rowcount
     return written
 
@@ -630,10 +632,7 @@ def bulk_index(
             f"SELECT ticket_id, {_document_of('words')} FROM ticket_search_stage"
         )
         if not new:
-            insert += (
-                " ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document "
-                f"WHERE {TABLE}.document IS DISTINCT FROM EXCLUDED.document"
-            )
+            insert += _REPLACE_CHANGED
         with connection.cursor() as cursor, _bulk_writes(cursor, expected):
             cursor.execute(
                 "CREATE TEMPORARY TABLE IF NOT EXISTS ticket_search_stage "
